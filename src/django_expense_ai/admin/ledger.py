@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from ..models import (
+    Account,
+    Budget,
+    BudgetTemplate,
+    Category,
+    ChatMessage,
+    Group,
+    GroupMember,
+    Transaction,
+    TransactionMention,
+    TransactionSplit,
+)
+from .base import OwnedAdmin
+
+
+@admin.register(Account)
+class AccountAdmin(OwnedAdmin):
+    list_display = ("name", "institution", "number_mask", "currency", "is_default", "user")
+    list_filter = ("currency", "is_default")
+    search_fields = ("name", "institution", "number_mask")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Category)
+class CategoryAdmin(OwnedAdmin):
+    list_display = ("name", "key", "is_system", "user", "parent")
+    list_filter = ("is_system",)
+    search_fields = ("name", "key")
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("parent",)
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+
+class GroupMemberInline(admin.TabularInline):
+    model = GroupMember
+    raw_id_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Group)
+class GroupAdmin(OwnedAdmin):
+    owner_field = "created_by"
+    list_display = ("name", "created_by", "created_at")
+    search_fields = ("name",)
+    raw_id_fields = ("created_by",)
+    inlines = [GroupMemberInline]
+
+
+class SplitInline(admin.TabularInline):
+    model = TransactionSplit
+    raw_id_fields = ("participant", "currency")
+    fields = ("participant", "amount", "split_method", "split_value", "currency", "is_settled")
+    extra = 0
+
+
+class MentionInline(admin.TabularInline):
+    model = TransactionMention
+    raw_id_fields = ("created_by", "mentioned_user")
+    autocomplete_fields = ("mentioned_group",)
+    extra = 0
+
+
+@admin.register(Transaction)
+class TransactionAdmin(OwnedAdmin):
+    list_display = (
+        "date", "description", "amount", "currency", "expense_classification",
+        "exclude_from_totals", "source", "account", "user",
+    )
+    list_filter = ("expense_classification", "exclude_from_totals", "source", "currency", "date")
+    search_fields = ("description", "merchant", "notes", "bank_id")
+    date_hierarchy = "date"
+    raw_id_fields = ("user", "paid_by")
+    autocomplete_fields = ("account", "category", "group", "uploaded_file", "chat_message")
+    readonly_fields = ("import_fingerprint", "created_at", "updated_at")
+    inlines = [SplitInline, MentionInline]
+
+
+@admin.register(TransactionSplit)
+class TransactionSplitAdmin(admin.ModelAdmin):
+    list_display = ("transaction", "participant", "amount", "split_method", "split_value", "currency")
+    list_filter = ("split_method", "is_settled")
+    raw_id_fields = ("participant", "currency")
+    autocomplete_fields = ("transaction",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(transaction__user=request.user)
+
+
+@admin.register(TransactionMention)
+class TransactionMentionAdmin(OwnedAdmin):
+    owner_field = "created_by"
+    list_display = ("mentioned_text", "mention_type", "transaction", "mentioned_user", "mentioned_group")
+    list_filter = ("mention_type",)
+    search_fields = ("mentioned_text",)
+    raw_id_fields = ("created_by", "mentioned_user")
+    autocomplete_fields = ("transaction", "mentioned_group")
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(OwnedAdmin):
+    list_display = ("created_at", "user", "conversation_id", "message_type", "status", "short_content")
+    list_filter = ("message_type", "status")
+    search_fields = ("content", "conversation_id")
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("related_transaction", "related_file")
+    readonly_fields = ("created_at", "updated_at")
+
+    @admin.display(description="content")
+    def short_content(self, obj):
+        # The admin escapes text; content is data, never markup.
+        return obj.content[:80]
+
+
+@admin.register(Budget)
+class BudgetAdmin(OwnedAdmin):
+    list_display = ("name", "user", "start_date", "end_date", "amount", "currency", "budget_type", "template_source")
+    list_filter = ("budget_type", "period", "currency")
+    search_fields = ("name", "template_source")
+    raw_id_fields = ("user",)
+
+
+@admin.register(BudgetTemplate)
+class BudgetTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_system", "is_active", "usage_count", "created_by")
+    list_filter = ("is_system", "is_active")
+    search_fields = ("name", "description")
+    raw_id_fields = ("created_by",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(is_system=True) | qs.filter(created_by=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        # System templates are read-only for everyone but superusers.
+        if obj is not None and obj.is_system and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_system and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser:
+            obj.created_by = request.user
+            obj.is_system = False
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,139 @@
+"""Admin for the models that hold secrets: inputs are write-only, values never shown."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+
+from ..models import StatementPassword
+from ..swappable import get_ai_settings_model, get_currency_model, get_user_preferences_model
+from .base import OwnedAdmin
+
+
+class StatementPasswordForm(forms.ModelForm):
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Write-only: leave empty to keep the stored password.",
+    )
+
+    class Meta:
+        model = StatementPassword
+        fields = ("user", "account", "password", "password_hint", "file_pattern", "is_default")
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and not data.get("password"):
+            self.add_error("password", "Enter the statement password.")
+        return data
+
+    def save(self, commit=True):
+        obj = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            obj.set_password(self.cleaned_data["password"])
+        if commit:
+            obj.save()
+        return obj
+
+
+@admin.register(StatementPassword)
+class StatementPasswordAdmin(OwnedAdmin):
+    form = StatementPasswordForm
+    list_display = ("__str__", "user", "account", "has_password", "password_hint", "is_default",
+                    "success_count", "last_used")
+    list_filter = ("is_default",)
+    search_fields = ("password_hint", "file_pattern")
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("account",)
+    readonly_fields = ("has_password", "success_count", "last_used", "created_at", "updated_at")
+
+    @admin.display(boolean=True, description="password set")
+    def has_password(self, obj):
+        return bool(obj.encrypted_password)
+
+
+def _api_key_form(model):
+    class AISettingsForm(forms.ModelForm):
+        openai_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
+                                     help_text="Write-only; leave empty to keep, enter '-' to clear.")
+        claude_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
+                                     help_text="Write-only; leave empty to keep, enter '-' to clear.")
+        gemini_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
+                                     help_text="Write-only; leave empty to keep, enter '-' to clear.")
+
+        class Meta:
+            fields = ("user", "active_parser_provider", "openai_model", "claude_model", "gemini_model")
+
+        def save(self, commit=True):
+            obj = super().save(commit=False)
+            for provider in ("openai", "claude", "gemini"):
+                value = self.cleaned_data.get(f"{provider}_key")
+                if value == "-":
+                    obj.set_api_key(provider, None)
+                elif value:
+                    obj.set_api_key(provider, value)
+            if commit:
+                obj.save()
+            return obj
+
+    AISettingsForm._meta.model = model
+    return forms.modelform_factory(model, form=AISettingsForm, fields=AISettingsForm.Meta.fields)
+
+
+class AISettingsAdmin(OwnedAdmin):
+    list_display = ("user", "active_parser_provider", "openai_set", "claude_set", "gemini_set",
+                    "api_key_last_tested")
+    list_filter = ("active_parser_provider",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("openai_set", "claude_set", "gemini_set", "api_key_last_tested",
+                       "api_key_test_status", "ai_opt_in_at")
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = _api_key_form(self.model)
+        kwargs["fields"] = None
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "active_parser_provider", "openai_model", "claude_model", "gemini_model",
+                "openai_key", "claude_key", "gemini_key", *self.readonly_fields]
+
+    @admin.display(boolean=True, description="OpenAI key")
+    def openai_set(self, obj):
+        return obj.has_api_key("openai")
+
+    @admin.display(boolean=True, description="Claude key")
+    def claude_set(self, obj):
+        return obj.has_api_key("claude")
+
+    @admin.display(boolean=True, description="Gemini key")
+    def gemini_set(self, obj):
+        return obj.has_api_key("gemini")
+
+
+class UserPreferencesAdmin(OwnedAdmin):
+    list_display = ("user", "default_currency", "quick_add_mode", "default_chat_parser", "sidebar_collapsed")
+    list_filter = ("quick_add_mode", "default_chat_parser")
+    raw_id_fields = ("user",)
+
+
+class CurrencyInfoAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "symbol", "minor_units", "is_active")
+    list_filter = ("minor_units", "is_active")
+    search_fields = ("code", "name")
+
+
+def _register_default_host_models():
+    # Only the library's default concrete models: a host that swapped them
+    # registers its own admin.
+    for getter, admin_class in (
+        (get_ai_settings_model, AISettingsAdmin),
+        (get_user_preferences_model, UserPreferencesAdmin),
+        (get_currency_model, CurrencyInfoAdmin),
+    ):
+        model = getter()
+        if model._meta.app_label == "expense_ai" and not admin.site.is_registered(model):
+            admin.site.register(model, admin_class)
+
+
+_register_default_host_models()

@@ -1,0 +1,198 @@
+"""The library's one error hierarchy.
+
+Every error the library raises on purpose is an :class:`ExpenseAIError`. Where a
+standard or Django type fits, the subclass inherits it too, so host code that
+already catches ``ValueError`` or ``ValidationError`` keeps working.
+
+Messages say what happened and what to do, and never carry a secret.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+
+class ExpenseAIError(Exception):
+    """Root of every error raised by django-expense-ai."""
+
+
+class ConfigurationError(ExpenseAIError, ImproperlyConfigured):
+    """A setting is missing or malformed."""
+
+
+# -- secrets -----------------------------------------------------------------
+
+
+class DecryptionError(ExpenseAIError):
+    """A stored secret cannot be read with any configured key.
+
+    Raised instead of ``cryptography.fernet.InvalidToken``; carries the model
+    label and row id so an operator can find the row, never the ciphertext.
+    """
+
+    def __init__(self, message: str, *, model: str = "", pk: object = None, field: str = ""):
+        super().__init__(message)
+        self.model = model
+        self.pk = pk
+        self.field = field
+
+
+# -- money -------------------------------------------------------------------
+
+
+class MoneyError(ExpenseAIError, ValueError):
+    """Money that cannot be represented: unknown currency, too many decimals."""
+
+
+class UnknownCurrency(MoneyError):
+    """The currency code is not an ISO 4217 code (nor a configured currency)."""
+
+
+class SplitError(ExpenseAIError, ValidationError):
+    """A split that does not add up; the message says by how much it is off."""
+
+    def __init__(self, message: str, code: str = "invalid_split"):
+        ValidationError.__init__(self, message, code=code)
+        self.message_text = message
+
+    def __str__(self) -> str:  # ValidationError's str() is a list repr
+        return self.message_text
+
+
+# -- statements --------------------------------------------------------------
+
+
+class StatementError(ExpenseAIError):
+    """A statement file could not be read; ``stage`` names where it failed."""
+
+    stage = "parse_attempt"
+
+
+class PasswordRequired(StatementError):
+    """The file is encrypted and no (working) password was given."""
+
+    stage = "password_decrypt"
+
+
+class WrongPassword(PasswordRequired):
+    """Every password tried failed to open the file."""
+
+
+class UnsupportedFormat(StatementError):
+    """The file's content is not a format we read (checked by content, not name)."""
+
+    stage = "upload"
+
+
+class CorruptStatement(StatementError):
+    """The file claims a known format but cannot be read."""
+
+    stage = "text_extraction"
+
+
+class StatementTooLarge(StatementError):
+    """The file exceeds a configured limit (size, pages or extraction time)."""
+
+    stage = "upload"
+
+
+class NoTextLayer(CorruptStatement):
+    """A PDF whose text came out empty: scanned, image-only or cut off."""
+
+
+class StatementValidationError(StatementError):
+    """Parsed rows failed validation (dates, amounts, currency)."""
+
+    stage = "validation"
+
+
+# -- providers ---------------------------------------------------------------
+
+
+class ProviderError(ExpenseAIError):
+    """An AI provider call failed.
+
+    :param provider: the provider's registry name (``openai``, ``claude`` ...).
+    :param status_code: HTTP status when the vendor answered, else ``None``.
+    :param kind: short machine-readable kind: ``auth``, ``rate_limit``,
+        ``timeout``, ``server``, ``malformed``, ``connection``, ``not_installed``,
+        ``disabled``, ``consent``.
+    :param raw_response: the (scrubbed) model output, for malformed answers.
+    """
+
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status_code: int | None = None,
+        kind: str | None = None,
+        raw_response: str = "",
+    ):
+        super().__init__(message)
+        self.provider = provider
+        self.status_code = status_code
+        if kind:
+            self.kind = kind
+        self.raw_response = raw_response
+
+
+class ProviderNotInstalled(ProviderError, ConfigurationError):
+    """The provider's SDK extra is not installed."""
+
+    kind = "not_installed"
+
+
+class ProviderAuthError(ProviderError):
+    """401/403: the API key was refused."""
+
+    kind = "auth"
+
+
+class ProviderResponseError(ProviderError):
+    """The model answered with something we could not validate."""
+
+    kind = "malformed"
+
+
+class ProviderUnavailable(ProviderError):
+    """AI is disabled for the site, or the user has not opted in."""
+
+    kind = "disabled"
+
+
+class UnknownProvider(ProviderError, ConfigurationError):
+    """No provider is registered under that name."""
+
+    kind = "unknown"
+
+
+# -- plugins -----------------------------------------------------------------
+
+
+class PluginError(ConfigurationError):
+    """A plugin listed in settings or entry points could not be loaded."""
+
+
+# -- workflow ----------------------------------------------------------------
+
+
+class InvalidTransition(ExpenseAIError, ValueError):
+    """A status change that the state machine does not allow."""
+
+
+class ChatError(ExpenseAIError, ValueError):
+    """A chat message that cannot become a transaction."""
+
+
+class BudgetError(ExpenseAIError, ValidationError):
+    """A budget or template whose allocations are invalid."""
+
+    def __init__(self, message: str, code: str = "invalid_budget"):
+        ValidationError.__init__(self, message, code=code)
+        self.message_text = message
+
+    def __str__(self) -> str:
+        return self.message_text

@@ -1,0 +1,124 @@
+"""Every hook a plugin may implement, with when it is called and what it returns.
+
+The pluggy project name is ``django_expense_ai``; it is also the entry-point
+group. Implementations may take fewer arguments than the spec (pluggy passes
+only the ones they name). A plugin module looks like::
+
+    from django_expense_ai import hookimpl
+
+    @hookimpl
+    def register_statement_parsers(register):
+        register(MyBankParser())
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "django_expense_ai"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_statement_parsers(register):
+    """Add statement parsers to the registry.
+
+    Called once, the first time the registry is used.
+
+    :param register: call ``register(parser)`` once per parser. A parser is an
+        object with a ``name`` string, ``claim(document) -> float`` (0 when it
+        cannot read the document, up to 1 when it is sure) and
+        ``parse(document) -> ParsedStatement``; see
+        :class:`django_expense_ai.statements.parsers.StatementParser`.
+    :return: nothing.
+    """
+
+
+@hookspec
+def register_providers(register):
+    """Add AI providers to the registry.
+
+    Called once, the first time the provider registry is used.
+
+    :param register: call ``register(provider_class)`` once per provider; the
+        class subclasses :class:`django_expense_ai.providers.base.Provider` and
+        has a unique ``name``, which becomes a choice of
+        ``AISettings.active_parser_provider``.
+    :return: nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def parse_chat_message(text, user, default_currency, today):
+    """Parse a chat message before the built-in grammar does.
+
+    Called by :func:`django_expense_ai.chat.parse_message` for every message;
+    the first implementation returning something other than ``None`` wins.
+
+    :param text: the message as the user typed it.
+    :param user: the author, or ``None`` when parsing without a user.
+    :param default_currency: ISO code used for a bare amount.
+    :param today: the user's current date.
+    :return: a :class:`django_expense_ai.chat.grammar.ChatParse`, or ``None``
+        to let the next parser (finally the built-in grammar) try.
+    """
+
+
+@hookspec(firstresult=True)
+def classify_transaction(transaction):
+    """Choose an ``expense_classification`` for a transaction being created.
+
+    Called before a transaction created by the statement pipeline or chat is
+    saved, unless the caller gave a classification.
+
+    :param transaction: the unsaved :class:`Transaction`.
+    :return: one of ``ExpenseClassification`` values, or ``None`` to keep the
+        default.
+    """
+
+
+@hookspec(firstresult=True)
+def suggest_budget(user, monthly_income, currency, context):
+    """Suggest category allocations before the AI provider or the heuristic.
+
+    :param user: the user the budget is for.
+    :param monthly_income: a ``Decimal``.
+    :param currency: ISO code.
+    :param context: free-form dict the caller passed to ``suggest_budget``.
+    :return: ``{category_key: percentage (Decimal)}`` summing to 100, or
+        ``None`` to let the provider / heuristic decide.
+    """
+
+
+@hookspec
+def statement_stage_completed(uploaded_file, stage, status, details):
+    """Notification after each statement-processing stage is logged.
+
+    :param uploaded_file: the :class:`UploadedFile`.
+    :param stage: the stage name (``text_extraction`` ...).
+    :param status: ``success``, ``failed`` or ``skipped``.
+    :param details: the log row's details (never a secret).
+    :return: ignored.
+    """
+
+
+@hookspec
+def statement_processed(uploaded_file, created, duplicates):
+    """Notification after a statement finished processing (success or failure).
+
+    :param uploaded_file: the :class:`UploadedFile`; ``status`` tells the outcome.
+    :param created: list of transactions created.
+    :param duplicates: number of rows skipped as duplicates.
+    :return: ignored.
+    """
+
+
+@hookspec
+def chat_transaction_created(message, transaction):
+    """Notification after a chat message created a transaction.
+
+    :param message: the user's :class:`ChatMessage`.
+    :param transaction: the new :class:`Transaction`.
+    :return: ignored.
+    """

@@ -1,0 +1,87 @@
+"""Row-level access: ``for_user(user)`` on every user-owned model."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class OwnedQuerySet(models.QuerySet):
+    """Rows whose ``owner_field`` is the user."""
+
+    owner_field = "user"
+
+    def for_user(self, user):
+        """Rows ``user`` owns; none for an anonymous user."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(**{self.owner_field: user})
+
+
+class CategoryQuerySet(OwnedQuerySet):
+    def for_user(self, user):
+        """The user's own categories plus the system defaults (``user`` is null)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(models.Q(user=user) | models.Q(user__isnull=True))
+
+
+class GroupQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Groups the user created or belongs to."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(models.Q(created_by=user) | models.Q(memberships__user=user)).distinct()
+
+
+class TransactionQuerySet(OwnedQuerySet):
+    def for_user(self, user):
+        """The user's transactions plus those they share: a split of theirs, or one of their groups."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        shared = models.Q(splits__participant=user) | models.Q(group__memberships__user=user)
+        own = self.filter(user=user)
+        others = self.filter(shared).exclude(user=user).values("pk")
+        return self.filter(models.Q(pk__in=own.values("pk")) | models.Q(pk__in=others))
+
+    def regular(self):
+        """Transactions that count in regular totals."""
+        return self.filter(exclude_from_totals=False)
+
+
+class SplitQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Splits of the user's transactions and splits where they take part."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(models.Q(transaction__user=user) | models.Q(participant=user))
+
+
+class TemplateQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The system templates plus the user's own."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.filter(is_system=True)
+        return self.filter(models.Q(is_system=True) | models.Q(created_by=user))
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class MentionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Mentions the user made or in which they are mentioned."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(models.Q(created_by=user) | models.Q(mentioned_user=user))
+
+
+class LogQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Processing logs of the user's files."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(uploaded_file__user=user)
+
+
+class MergeQuerySet(OwnedQuerySet):
+    owner_field = "merged_by"

@@ -1,0 +1,68 @@
+"""Plain data the statement readers produce: frozen dataclasses, no ORM."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One transaction as the statement shows it.
+
+    ``amount`` is signed: negative is money out. ``bank_id`` is the bank's own
+    id (OFX FITID) when the format has one, else ``""``.
+    """
+
+    date: dt.date
+    description: str
+    amount: Decimal
+    currency: str | None = None
+    balance: Decimal | None = None
+    bank_id: str = ""
+
+
+@dataclass(frozen=True)
+class StatementDocument:
+    """What a parser sees: the unlocked bytes and their text."""
+
+    data: bytes
+    filename: str
+    format: str  # "pdf", "csv" or "ofx"
+    text: str
+    pages: tuple[str, ...] = ()
+    encrypted: bool = False
+    password_needed: bool = False  # True only when a non-empty password opened it
+    encoding: str = ""  # how text formats were decoded ("utf-8", "cp1252" ...)
+
+    def __repr__(self) -> str:  # the bytes and text are long and may be private
+        return (
+            f"StatementDocument(filename={self.filename!r}, format={self.format!r}, "
+            f"bytes={len(self.data)}, pages={len(self.pages)}, encrypted={self.encrypted})"
+        )
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    """The result of reading a statement (``read_statement`` returns this)."""
+
+    format: str
+    parser: str
+    rows: tuple[StatementRow, ...]
+    raw_text: str
+    currency: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    opening_balance: Decimal | None = None
+    closing_balance: Decimal | None = None
+    account_hint: str = ""  # masked account number, e.g. "****1234"
+    confidence: float = 1.0
+    encrypted: bool = False
+    password_needed: bool = False  # True only when a non-empty password opened it
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def transactions(self) -> tuple[StatementRow, ...]:
+        """Alias of ``rows``."""
+        return self.rows
