@@ -57,14 +57,15 @@ WSGI_APPLICATION = "example_project.wsgi.application"
 
 _db = os.environ.get("EXPENSE_AI_DEMO_DB", "sqlite")
 if _db == "postgres":
-    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": os.environ.get("PGDATABASE", "test"),
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": os.environ.get("EXPENSE_AI_DEMO_DBNAME", "test"),
                              "USER": os.environ.get("PGUSER", "postgres"), "HOST": "127.0.0.1", "PORT": "5432"}}
 elif _db in ("mariadb", "mysql"):
-    DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": os.environ.get("MYSQL_DATABASE", "test"),
+    DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": os.environ.get("EXPENSE_AI_DEMO_DBNAME", "test"),
                              "USER": "root", "PASSWORD": "", "HOST": "127.0.0.1", "PORT": "3306",
                              "OPTIONS": {"charset": "utf8mb4"}}}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+                             "NAME": os.environ.get("EXPENSE_AI_DEMO_DBNAME", str(BASE_DIR / "db.sqlite3"))}}
 
 AUTH_USER_MODEL = "users.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -13,5 +13,7 @@ class ExpenseAIConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
-        from . import signals  # noqa: F401  (post_migrate currency loading)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            signals,  # noqa: F401  (post_migrate currency loading)
+        )

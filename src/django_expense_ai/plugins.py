@@ -14,11 +14,12 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
+from . import (
+    hookimpl,  # noqa: E402,F401  (re-exported)
+    hookspecs,
+)
 from .conf import settings
 from .exceptions import PluginError
-
-from . import hookimpl  # noqa: E402,F401  (re-exported)
 
 #: Built-in plugins, registered exactly like third-party ones.
 DEFAULT_PLUGINS = (

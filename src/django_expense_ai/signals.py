@@ -27,3 +27,15 @@ def load_currencies_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, pla
     if model._meta.db_table not in connections[using].introspection.table_names():
         return
     load_currencies(model, using=using)
+
+
+@receiver(post_migrate, dispatch_uid="expense_ai_system_categories")
+def load_system_categories_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    if sender.label != "expense_ai":
+        return
+    from .categories import ensure_system_categories
+    from .models import Category
+
+    if Category._meta.db_table not in connections[using].introspection.table_names():
+        return
+    ensure_system_categories(using=using)

@@ -156,3 +156,14 @@ class BudgetTemplateAdmin(admin.ModelAdmin):
             obj.created_by = request.user
             obj.is_system = False
         super().save_model(request, obj, form, change)
+
+
+@admin.register(GroupMember)
+class GroupMemberAdmin(admin.ModelAdmin):
+    list_display = ("group", "user", "joined_at")
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("group",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(group__created_by=request.user)

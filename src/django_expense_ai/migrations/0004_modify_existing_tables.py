@@ -6,7 +6,6 @@ import django.db.models.deletion
 import django_expense_ai.models.host
 import django_expense_ai.models.statements
 import swapper
-from django.conf import settings
 from django.db import migrations, models
 
 from django_expense_ai.migration_ops import SetLockTimeout

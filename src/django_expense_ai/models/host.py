@@ -32,12 +32,8 @@ def default_gemini_model() -> str:
 
 def provider_choices() -> list[tuple[str, str]]:
     """Choices for ``active_parser_provider``: the spec's four plus registered plugins."""
-    try:
-        from ..providers.registry import provider_choices as registry_choices
-    except ImportError:  # XXX-REMOVE once providers.registry lands
-        from .choices import ParserProvider
+    from ..providers.registry import provider_choices as registry_choices
 
-        return list(ParserProvider.choices)
     return registry_choices()
 
 

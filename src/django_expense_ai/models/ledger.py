@@ -204,7 +204,7 @@ class Transaction(models.Model):
         if not self.exclusion_overridden:
             self.exclude_from_totals = is_excluded(self.expense_classification)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "expense_classification" in update_fields:
+        if update_fields is not None and {"expense_classification", "exclusion_overridden"} & set(update_fields):
             kwargs["update_fields"] = set(update_fields) | {"exclude_from_totals"}
         super().save(*args, **kwargs)
 

@@ -50,7 +50,7 @@ class ParsedStatement:
     format: str
     parser: str
     rows: tuple[StatementRow, ...]
-    raw_text: str
+    raw_text: str = field(repr=False)  # the whole statement: too long and too private for logs
     currency: str | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None

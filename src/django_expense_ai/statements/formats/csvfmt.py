@@ -1,0 +1,545 @@
+"""CSV statements as banks export them.
+
+Named ``csvfmt`` so it never shadows the standard library's :mod:`csv`.
+
+Reading runs in small steps: :func:`decode` (BOM, UTF-8, then charset
+detection among the code pages banks use), :func:`sniff_delimiter`
+(``,`` ``;`` tab ``|``), :func:`find_header` (skips preamble lines and maps
+column names in several languages onto roles), then :func:`parse_csv_text`
+reads rows: one signed amount or separate debit/credit columns, an optional
+C/D or Af/Bij sign column, thousands separators and decimal commas.
+
+Pure: no database.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ...exceptions import CorruptStatement, UnsupportedFormat
+from ...money import is_known_currency, quantize
+from ..types import ParsedStatement, StatementRow
+from . import guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
+
+__all__ = [
+    "ColumnMap",
+    "decode",
+    "find_header",
+    "map_header",
+    "parse_csv_text",
+    "sniff_delimiter",
+]
+
+# Code pages charset detection may choose from: what bank exports actually use.
+# Without this list tiny cp1252 files are "detected" as Baltic cp775.
+_CANDIDATE_ENCODINGS = [
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257",
+    "euc_jp", "shift_jis", "gb18030", "big5", "euc_kr",
+]  # fmt: skip
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode a text file of unknown encoding.
+
+    Order: a byte-order mark (UTF-8/UTF-16); strict UTF-8; charset detection
+    (``charset-normalizer``) among common bank code pages; finally cp1252 with
+    replacement characters, so a file always decodes.
+
+    :returns: ``(text, encoding name)``.
+    :raises: nothing.
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS).best()
+    if best is not None:
+        return str(best), best.encoding
+    return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter that splits the most lines into the same number of columns.
+
+    :returns: one of ``,`` ``;`` tab ``|`` (``,`` when nothing fits better).
+    :raises: nothing.
+    """
+    lines = [line for line in text.splitlines() if line.strip()][:40]
+    best, best_score = ",", 0
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        counts = Counter(w for w in widths if w > 1)
+        if not counts:
+            continue
+        width, frequency = counts.most_common(1)[0]
+        score = frequency * 100 + width  # consistency first, then more columns
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+# -- header mapping ------------------------------------------------------------
+
+# Per role: header names in priority order; "*" ends a prefix match.
+_ROLE_NAMES: dict[str, tuple[str, ...]] = {
+    "date": (
+        "date", "transaction date", "trans date", "booking date", "posting date", "posted date",
+        "buchungstag", "buchungsdatum", "datum", "fecha", "data", "date operation", "date de l operation",
+        "date processed", "created", "journaldate", "journal date", "konyveles datuma",
+        "tranzakcio datuma", "datum provedeni", "datum zauctovani", "date*", "*date", "datum*",
+        "value date", "valutadatum", "wertstellung", "valuta", "date de valeur", "erteknap",
+    ),
+    "amount": (
+        "amount", "betrag", "bedrag", "importe", "montant", "netamount", "net amount", "transaction amount",
+        "zauctovana castka", "castka", "osszeg", "tranzakcio osszege", "value", "inflow", "amount*",
+        "betrag*", "bedrag*", "castka*",
+    ),
+    "debit": (
+        "debit", "debit amount", "debits", "withdrawal", "withdrawals", "paid out", "money out", "out",
+        "debet", "soll", "ausgang", "debit*", "withdrawal*", "withdrawals*", "outflow",
+    ),
+    "credit": (
+        "credit", "credit amount", "credits", "deposit", "deposits", "paid in", "money in", "in",
+        "haben", "eingang", "credit*", "deposit*", "deposits*",
+    ),
+    "balance": (
+        "balance", "running balance", "runningbalance", "saldo", "kontostand", "solde", "balance*",
+        "saldo*", "available balance", "net cash balance",
+    ),
+    "currency": (
+        "currency", "waehrung", "wahrung", "munt", "devizanem", "monn", "mena", "mena uctu",
+        "ccy", "curr", "currency code", "tranzakcio devizaneme",
+    ),
+    "reference": (
+        "reference", "ref", "ref #", "reference id", "transaction id", "transactionid", "id", "fitid",
+        "n de transaction", "referentie", "referenz", "reference number", "transaction reference",
+    ),
+    "description": (
+        "description", "details", "narrative", "transaction description", "particulars", "desc",
+        "omschrijving", "buchungstext", "libelle", "concepto", "description 1", "transaction details",
+        "description*",
+    ),
+    "payee": (
+        "payee", "name", "merchant", "merchant name", "counterparty", "partner name", "partner neve", "partner nev",
+        "empfanger", "empfaenger", "beguenstigter/zahlungspflichtiger", "auftraggeber/empfanger",
+        "naam", "naam tegenpartij", "nazev protiuctu", "beneficiary", "payee name",
+    ),
+    "memo": (
+        "memo", "notes", "note", "verwendungszweck", "reason", "comments", "mededeling",
+        "vrije mededeling", "zprava", "kozlemeny", "description 2", "description 3", "vwz1", "purpose",
+    ),
+    "sign": (
+        "credit/debit", "debit/credit", "c/d", "d/c", "cr/dr", "dr/cr", "af bij", "af/bij",
+        "credit debit indicator", "transaction type", "soll/haben", "bevetel/kiadas", "direction",
+    ),
+}  # fmt: skip
+
+# Amount-like headers that are not the booked amount.
+_NOT_THE_AMOUNT = re.compile(
+    r"original|orig\b|foreign|fremd|refund|converted|\bfee|exchange|rate|disputed|transfer amount|"
+    r"compensation|\btax|\bshipping|\bgift|\bquantity|\bprice|commission",
+)
+_PAREN_CURRENCY = re.compile(r"\((?P<c>[A-Za-z]{3})\)")
+
+_NEGATIVE_MARKERS = {
+    "d", "dr", "debit", "debet", "af", "out", "outflow", "o", "withdrawal", "expense", "s", "soll",
+    "kiadas", "charge", "-",
+}  # fmt: skip
+_POSITIVE_MARKERS = {
+    "c", "cr", "credit", "bij", "in", "inflow", "i", "deposit", "income", "h", "haben", "bevetel",
+    "+",
+}  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    """Lower-case, strip accents and punctuation noise: 'Währung' → 'wahrung'."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower().replace("_", " ").strip().strip('"').strip()
+    text = _PAREN_CURRENCY.sub("", text)
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/# ]", " ", text)).strip()
+
+
+def _match_score(folded: str, names: Sequence[str]) -> int:
+    """Higher is better; 0 is no match. Exact names beat prefix/suffix patterns."""
+    for rank, name in enumerate(names):
+        if (
+            name.endswith("*")
+            and folded.startswith(name[:-1])
+            or name.startswith("*")
+            and folded.endswith(name[1:])
+        ):
+            return 500 - rank
+        if folded == name:
+            return 1000 - rank
+    return 0
+
+
+@dataclass
+class ColumnMap:
+    """Which column (index) plays which role; ``description`` may be several."""
+
+    date: int | None = None
+    amount: int | None = None
+    debit: int | None = None
+    credit: int | None = None
+    balance: int | None = None
+    currency: int | None = None
+    reference: int | None = None
+    sign: int | None = None
+    descriptions: list[int] = field(default_factory=list)
+    header_currency: str | None = None  # from "Amount (EUR)"
+    date_candidates: list[int] = field(default_factory=list)  # best first
+
+    @property
+    def usable(self) -> bool:
+        return self.date is not None and (
+            self.amount is not None or self.debit is not None or self.credit is not None
+        )
+
+
+def map_header(header: Sequence[str]) -> ColumnMap:
+    """Map header names (English, German, Dutch, French, Spanish, Czech, Hungarian) to roles.
+
+    :returns: a :class:`ColumnMap`; check ``usable`` (a date and an amount column).
+    :raises: nothing.
+    """
+    folded = [_fold(h) for h in header]
+    columns = ColumnMap()
+    taken: set[int] = set()
+    for role in ("date", "amount", "debit", "credit", "balance", "currency", "reference", "sign"):
+        best: tuple[int, int] | None = None
+        for index, name in enumerate(folded):
+            if index in taken or not name:
+                continue
+            if role in ("amount", "debit", "credit") and _NOT_THE_AMOUNT.search(name):
+                continue
+            score = _match_score(name, _ROLE_NAMES[role])
+            if score and (best is None or score > best[0]):
+                best = (score, index)
+        if role == "date":
+            scored = sorted(
+                ((_match_score(name, _ROLE_NAMES["date"]), i) for i, name in enumerate(folded) if name),
+                key=lambda pair: -pair[0],
+            )
+            columns.date_candidates = [i for score, i in scored if score]
+        if best is not None:
+            setattr(columns, role, best[1])
+            taken.add(best[1])
+            if role in ("amount", "debit", "credit", "balance") and columns.header_currency is None:
+                m = _PAREN_CURRENCY.search(header[best[1]])
+                if m and is_known_currency(m.group("c")):
+                    columns.header_currency = m.group("c").upper()
+    # Description columns: description-like first, then payee, then memo.
+    for role in ("description", "payee", "memo"):
+        for index, name in enumerate(folded):
+            if index not in taken and name and _match_score(name, _ROLE_NAMES[role]):
+                columns.descriptions.append(index)
+                taken.add(index)
+    return columns
+
+
+def find_header(rows: Sequence[Sequence[str]], *, search: int = 30) -> tuple[int, ColumnMap] | None:
+    """Find the header row among the first ``search`` rows (banks put preambles first).
+
+    :returns: ``(row index, column map)`` of the first usable header, or ``None``.
+    :raises: nothing.
+    """
+    for index, row in enumerate(rows[:search]):
+        if len(row) < 2:
+            continue
+        columns = map_header(row)
+        if columns.usable:
+            return index, columns
+    return None
+
+
+def _is_date(value: str) -> bool:
+    return parse_date_parts(value) is not None or parse_date_parts(value, day_first=False) is not None
+
+
+def _infer_columns(rows: Sequence[Sequence[str]]) -> ColumnMap | None:
+    """Column roles for a file without a header, read from the values."""
+    sample = [row for row in rows[:50] if len(row) > 1]
+    if not sample:
+        return None
+    width = max(len(row) for row in sample)
+
+    def share(index: int, test) -> float:
+        values = [row[index].strip() for row in sample if index < len(row) and row[index].strip()]
+        return sum(1 for v in values if test(v)) / len(sample) if values else 0.0
+
+    columns = ColumnMap()
+    date_scores = [share(i, _is_date) for i in range(width)]
+    if max(date_scores) < 0.8:
+        return None
+    columns.date = date_scores.index(max(date_scores))
+    amount_scores = [
+        share(i, lambda v: bool(re.search(r"\d[.,]\d\d$", v)) and parse_amount(v) is not None)
+        if i != columns.date
+        else 0.0
+        for i in range(width)
+    ]
+    if max(amount_scores) < 0.8:
+        return None
+    columns.amount = amount_scores.index(max(amount_scores))
+    for i in range(width):
+        if i in (columns.date, columns.amount):
+            continue
+        values = {row[i].strip().lower() for row in sample if i < len(row) and row[i].strip()}
+        if values and values <= (_NEGATIVE_MARKERS | _POSITIVE_MARKERS) - {"-", "+"} and columns.sign is None:
+            columns.sign = i
+    text_lengths = [
+        (sum(len(row[i]) for row in sample if i < len(row)), i)
+        for i in range(width)
+        if i not in (columns.date, columns.amount, columns.sign)
+    ]
+    if text_lengths:
+        columns.descriptions = [max(text_lengths)[1]]
+    return columns
+
+
+# -- rows ----------------------------------------------------------------------
+
+
+def _cell(row: Sequence[str], index: int | None) -> str:
+    if index is None or index >= len(row):
+        return ""
+    return row[index].strip()
+
+
+def _decimal_separator(rows: Sequence[Sequence[str]], indexes: Sequence[int | None]) -> str | None:
+    """Settle ``1,234`` vs ``1,234``-as-decimal for a whole file from its other values."""
+    comma = dot = 0
+    for row in rows:
+        for index in indexes:
+            value = _cell(row, index)
+            if re.search(r",\d{1,2}\)?-?$", value) or re.search(r"\.\d{3},", value):
+                comma += 1
+            elif re.search(r"\.\d{1,2}\)?-?$", value) or re.search(r",\d{3}\.", value):
+                dot += 1
+    if comma == dot:
+        return None
+    return "," if comma > dot else "."
+
+
+def _sign_of(marker: str) -> int:
+    folded = _fold(marker) if marker not in "+-" else marker
+    if folded in _NEGATIVE_MARKERS:
+        return -1
+    if folded in _POSITIVE_MARKERS:
+        return 1
+    return 0
+
+
+def parse_csv_text(text: str, *, parser: str = "csv", encoding: str = "") -> ParsedStatement:
+    """Read the rows of a decoded CSV statement.
+
+    :returns: a :class:`ParsedStatement`; skipped lines (totals, trailers,
+        unreadable amounts) are counted in its warnings.
+    :raises UnsupportedFormat: no date and amount columns could be found.
+    :raises CorruptStatement: the text cannot be split into rows at all.
+    """
+    text = text.lstrip("\ufeff")
+    delimiter = sniff_delimiter(text)
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as err:
+        raise CorruptStatement(f"This CSV file cannot be split into rows ({err}). Export it again.") from err
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise CorruptStatement("This CSV file has no rows. Export the statement again.")
+    warnings: list[str] = []
+    found = find_header(rows)
+    if found is not None:
+        header_index, columns = found
+        body = rows[header_index + 1 :]
+        preamble = rows[:header_index]
+    else:
+        inferred = _infer_columns(rows)
+        if inferred is None:
+            raise UnsupportedFormat(
+                "No date and amount columns were found in this CSV file. Export it with column "
+                "headers (Date, Description, Amount or Debit/Credit), or use the AI parser."
+            )
+        columns, body, preamble = inferred, rows, []
+        warnings.append("The file has no header row; columns were guessed from their values.")
+
+    _choose_date_column(columns, body)
+    currency = columns.header_currency
+    if currency is None and columns.currency is not None:
+        codes = Counter(_cell(r, columns.currency).upper() for r in body if _cell(r, columns.currency))
+        if codes:
+            code = codes.most_common(1)[0][0]
+            currency = code if is_known_currency(code) else None
+    money_columns = [columns.amount, columns.debit, columns.credit, columns.balance]
+    decimal_separator = _decimal_separator(body, money_columns)
+    date_samples = [_cell(r, columns.date) for r in body[:200]]
+    day_first = guess_day_first(date_samples, currency=currency)
+    # Numeric dates with a year need no reference; year-less ones resolve against the file's own dates.
+    parsed_rows: list[StatementRow] = []
+    skipped: list[str] = []
+    pending: list[tuple[tuple[int | None, int, int], str, Decimal, str | None, Decimal | None, str]] = []
+    for row in body:
+        date_text = _cell(row, columns.date)
+        parts = parse_date_parts(date_text, day_first=day_first) if date_text else None
+        amount = _row_amount(row, columns, decimal_separator)
+        if parts is None or amount is None:
+            # A row with text only, right after a transaction, continues its description.
+            extra = " ".join(_cell(row, i) for i in columns.descriptions if _cell(row, i))
+            if (
+                not date_text
+                and amount is None
+                and extra
+                and pending
+                and not any(_cell(row, i) for i in (columns.debit, columns.credit, columns.balance))
+            ):
+                p = pending[-1]
+                pending[-1] = (p[0], f"{p[1]} {extra}".strip(), p[2], p[3], p[4], p[5])
+                continue
+            label = date_text or " ".join(c for c in row if c.strip())[:40]
+            skipped.append(label)
+            continue
+        description = _description(row, columns.descriptions)
+        row_currency = currency
+        if columns.currency is not None:
+            code = _cell(row, columns.currency).upper()
+            row_currency = code if is_known_currency(code) else currency
+        balance = parse_amount(_cell(row, columns.balance), decimal_separator=decimal_separator)
+        pending.append((parts, description, amount, row_currency, balance, _cell(row, columns.reference)))
+
+    references = [d for p in pending if p[0][0] is not None and (d := resolve_year(p[0], ()))]
+    for parts, description, amount, row_currency, balance, reference in pending:
+        date = resolve_year(parts, references)
+        if date is None:
+            skipped.append(description[:40])
+            continue
+        parsed_rows.append(
+            StatementRow(
+                date=date,
+                description=description,
+                amount=_q(amount, row_currency),
+                currency=row_currency,
+                balance=_q(balance, row_currency) if balance is not None else None,
+                bank_id=reference,
+            )
+        )
+    if skipped:
+        warnings.append(
+            f"{len(skipped)} line(s) without a readable date and amount were skipped (first: {skipped[0]!r})."
+        )
+    if not parsed_rows:
+        warnings.append("No transaction rows were found in this CSV file.")
+    dates = [r.date for r in parsed_rows]
+    return ParsedStatement(
+        format="csv",
+        parser=parser,
+        rows=tuple(parsed_rows),
+        raw_text=text,
+        currency=currency or _single_currency(parsed_rows),
+        period_start=min(dates) if dates else None,
+        period_end=max(dates) if dates else None,
+        opening_balance=None,
+        closing_balance=_closing_balance(parsed_rows),
+        account_hint=_account_hint(preamble, rows, columns),
+        confidence=_confidence(parsed_rows, skipped, found is not None),
+        warnings=tuple(warnings)
+        + ((f"Decoded as {encoding}.",) if encoding not in ("", "utf-8", "ascii") else ()),
+    )
+
+
+def _choose_date_column(columns: ColumnMap, body: Sequence[Sequence[str]]) -> None:
+    """Several columns may be called a date; keep the best-named one that holds dates."""
+    for index in columns.date_candidates:
+        values = [_cell(row, index) for row in body[:50] if _cell(row, index)]
+        if values and sum(1 for v in values if _is_date(v)) * 2 >= len(values):
+            if index in columns.descriptions:
+                columns.descriptions.remove(index)
+            columns.date = index
+            return
+
+
+def _row_amount(row: Sequence[str], columns: ColumnMap, decimal_separator: str | None) -> Decimal | None:
+    if columns.amount is not None:
+        amount = parse_amount(_cell(row, columns.amount), decimal_separator=decimal_separator)
+    else:
+        debit = parse_amount(_cell(row, columns.debit), decimal_separator=decimal_separator)
+        credit = parse_amount(_cell(row, columns.credit), decimal_separator=decimal_separator)
+        if debit is None and credit is None:
+            return None
+        if columns.debit is None:
+            amount = credit  # a lone "credit"/"inflow" column is a signed amount
+        elif columns.credit is None:
+            amount = -debit if debit is not None else None
+        else:
+            amount = abs(credit or Decimal(0)) - abs(debit or Decimal(0))
+    if amount is None:
+        return None
+    if columns.sign is not None:
+        sign = _sign_of(_cell(row, columns.sign))
+        if sign:
+            amount = abs(amount) * sign
+    return amount
+
+
+def _description(row: Sequence[str], indexes: Sequence[int]) -> str:
+    parts: list[str] = []
+    for index in indexes:
+        value = " ".join(_cell(row, index).split())
+        if value and not any(value in p for p in parts):
+            parts.append(value)
+    return " — ".join(parts[:3])
+
+
+def _q(value: Decimal, currency: str | None) -> Decimal:
+    return quantize(value, currency) if currency else value
+
+
+def _single_currency(rows: Sequence[StatementRow]) -> str | None:
+    codes = {r.currency for r in rows if r.currency}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def _closing_balance(rows: Sequence[StatementRow]) -> Decimal | None:
+    dated = [r for r in rows if r.balance is not None]
+    if not dated:
+        return None
+    # Exports run oldest-first or newest-first; the closing balance belongs to the latest date.
+    first, last = dated[0], dated[-1]
+    return last.balance if last.date >= first.date else first.balance
+
+
+def _account_hint(
+    preamble: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], columns: ColumnMap
+) -> str:
+    for row in preamble:
+        joined = " ".join(row)
+        if m := re.search(r"(?:account|konto|rekening|compte|cuenta)\D{0,30}(\d[\d\- ]{5,}\d)", joined, re.I):
+            return mask_account(m.group(1))
+    return ""
+
+
+def _confidence(rows: Sequence[StatementRow], skipped: Sequence[str], had_header: bool) -> float:
+    if not rows:
+        return 0.0
+    base = 0.9 if had_header else 0.6
+    return round(base * len(rows) / (len(rows) + len(skipped)), 3)

@@ -1,0 +1,650 @@
+"""PDF statements: unlock (RC4/AES incl. AES-256 R6), extract text, read the table.
+
+Three steps, each usable on its own:
+
+* :func:`open_pdf` / :func:`unlock_pdf` turn bytes (and maybe a password) into a
+  pypdf reader, mapping every way that can fail onto our error types;
+* :func:`extract_pages` pulls the text of each page in pypdf's *layout* mode,
+  which keeps columns lined up, under page-count and time limits;
+* :func:`parse_statement_text` reads dated rows out of that text: date /
+  description / debit / credit / balance tables, signed amounts, ``CR``/``DR``,
+  parentheses, continuation lines, and dates whose year must be inferred.
+
+Pure: no database. The password is never put into a message or a result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ...conf import settings
+from ...exceptions import (
+    CorruptStatement,
+    NoTextLayer,
+    PasswordRequired,
+    StatementError,
+    StatementTooLarge,
+    WrongPassword,
+)
+from ...money import is_known_currency, quantize
+from ..types import ParsedStatement, StatementRow
+from . import guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
+
+__all__ = [
+    "UnlockedPdf",
+    "extract_pages",
+    "needs_password",
+    "open_pdf",
+    "parse_statement_text",
+    "unlock_pdf",
+]
+
+
+# -- opening -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnlockedPdf:
+    """An opened PDF and how it was opened.
+
+    ``password_needed`` is True only when a non-empty password opened it; a PDF
+    encrypted with an empty user password (common for "no copying" files) is
+    ``encrypted`` but does not need one.
+    """
+
+    reader: Any  # pypdf.PdfReader
+    encrypted: bool
+    password_needed: bool
+
+    def __repr__(self) -> str:
+        return f"UnlockedPdf(encrypted={self.encrypted}, password_needed={self.password_needed})"
+
+
+def _reader(data: bytes) -> Any:
+    from pypdf import PdfReader
+
+    try:
+        return PdfReader(io.BytesIO(data), strict=False)
+    except Exception as err:  # pypdf raises many non-pypdf types on garbage
+        raise CorruptStatement(
+            f"This PDF is damaged and cannot be read ({type(err).__name__}). "
+            "Download it again from your bank and re-upload it."
+        ) from err
+
+
+def _try_password(reader: Any, password: str) -> bool:
+    from pypdf import PasswordType
+
+    try:
+        return reader.decrypt(password) != PasswordType.NOT_DECRYPTED
+    except Exception as err:  # broken /Encrypt dictionaries, unsupported handlers
+        raise CorruptStatement(
+            f"This PDF's encryption cannot be processed ({type(err).__name__}). "
+            "Save an unprotected copy from your bank's site or viewer and upload that."
+        ) from err
+
+
+def unlock_pdf(data: bytes, password: str | None = None) -> UnlockedPdf:
+    """Open a PDF, decrypting it when needed.
+
+    Without a password (or with ``""``) the empty password is tried, as every
+    PDF viewer does. With one, it is tried first and the empty password after,
+    so a stored password that does not belong to this file does no harm when
+    the file opens without one. A password given for an unencrypted file is
+    ignored.
+
+    :returns: an :class:`UnlockedPdf`.
+    :raises PasswordRequired: encrypted, no password given, empty one fails.
+    :raises WrongPassword: encrypted, and neither the given nor the empty password opens it.
+    :raises CorruptStatement: not a readable PDF.
+    """
+    reader = _reader(data)
+    try:
+        encrypted = bool(reader.is_encrypted)
+    except Exception as err:
+        raise CorruptStatement(f"This PDF is damaged and cannot be read ({type(err).__name__}).") from err
+    if not encrypted:
+        return UnlockedPdf(reader, encrypted=False, password_needed=False)
+    if password:
+        if _try_password(reader, password):
+            # If the empty password opens it too, the file did not really need one.
+            return UnlockedPdf(reader, encrypted=True, password_needed=not _opens_with_empty(data))
+        if _try_password(reader, ""):
+            return UnlockedPdf(reader, encrypted=True, password_needed=False)
+        raise WrongPassword(
+            "The password did not open this PDF. Check it (statement passwords are often "
+            "a date of birth or part of an ID number) and try again."
+        )
+    if _try_password(reader, ""):
+        return UnlockedPdf(reader, encrypted=True, password_needed=False)
+    raise PasswordRequired(
+        "This PDF is password-protected. Enter the statement password (the bank's email "
+        "usually says how it is formed) or save a password book entry for this account."
+    )
+
+
+def _opens_with_empty(data: bytes) -> bool:
+    try:
+        return _try_password(_reader(data), "")
+    except CorruptStatement:
+        return False
+
+
+def open_pdf(data: bytes, password: str | None = None) -> Any:
+    """Open (and if needed decrypt) a PDF.
+
+    :returns: a ``pypdf.PdfReader`` ready for :func:`extract_pages`.
+    :raises PasswordRequired: encrypted and no password given (empty one fails).
+    :raises WrongPassword: the given password does not open it.
+    :raises CorruptStatement: not a readable PDF.
+    """
+    return unlock_pdf(data, password).reader
+
+
+def needs_password(data: bytes) -> bool:
+    """Tell whether opening ``data`` needs a non-empty password.
+
+    :returns: True when the PDF is encrypted and the empty password does not open it.
+    :raises CorruptStatement: not a readable PDF.
+    """
+    reader = _reader(data)
+    try:
+        encrypted = bool(reader.is_encrypted)
+    except Exception as err:
+        raise CorruptStatement(f"This PDF is damaged and cannot be read ({type(err).__name__}).") from err
+    return encrypted and not _try_password(reader, "")
+
+
+# -- text extraction -----------------------------------------------------------
+
+
+def extract_pages(
+    handle: Any,
+    *,
+    max_pages: int | None = None,
+    max_seconds: float | None = None,
+    layout: bool = True,
+) -> tuple[str, ...]:
+    """Extract the text of every page.
+
+    Layout mode keeps table columns on one line, which the table reader needs;
+    a page whose layout extraction fails falls back to plain extraction.
+
+    :param handle: what :func:`open_pdf` returned.
+    :param max_pages: limit (``None``: ``EXPENSE_AI["MAX_PDF_PAGES"]``; ``0``: none).
+    :param max_seconds: time budget checked between pages
+        (``None``: ``EXPENSE_AI["MAX_EXTRACTION_SECONDS"]``; ``0``: none).
+    :returns: one string per page.
+    :raises StatementTooLarge: too many pages, or the time budget ran out.
+    :raises NoTextLayer: no page has any text (scanned or image-only PDF).
+    :raises CorruptStatement: the page tree or a content stream is broken.
+    """
+    if max_pages is None:
+        max_pages = settings.MAX_PDF_PAGES
+    if max_seconds is None:
+        max_seconds = settings.MAX_EXTRACTION_SECONDS
+    try:
+        pages = list(handle.pages)
+    except StatementError:
+        raise
+    except Exception as err:
+        raise CorruptStatement(
+            f"This PDF's page list is damaged ({type(err).__name__}). Download it again and re-upload it."
+        ) from err
+    if max_pages and len(pages) > max_pages:
+        raise StatementTooLarge(
+            f"This PDF has {len(pages)} pages; the limit is {max_pages}. "
+            "Upload one statement period at a time."
+        )
+    started = time.monotonic()
+    texts: list[str] = []
+    for number, page in enumerate(pages, start=1):
+        if max_seconds and time.monotonic() - started > max_seconds:
+            raise StatementTooLarge(
+                f"Reading the text took longer than {max_seconds:g} seconds (stopped at page {number} "
+                f"of {len(pages)}). Upload a shorter statement or a CSV/OFX export."
+            )
+        texts.append(_page_text(page, layout=layout, number=number))
+    if not any(text.strip() for text in texts):
+        raise NoTextLayer(
+            "No text could be extracted from this PDF: it looks scanned or image-only. "
+            "Upload the bank's original (text) PDF or a CSV/OFX export; scanned statements need OCR first."
+        )
+    return tuple(texts)
+
+
+def _page_text(page: Any, *, layout: bool, number: int) -> str:
+    if layout:
+        try:
+            return _strip_trailing(page.extract_text(extraction_mode="layout"))
+        except Exception:  # layout mode trips over some fonts; plain mode is more forgiving
+            pass
+    try:
+        return _strip_trailing(page.extract_text())
+    except Exception as err:
+        raise CorruptStatement(
+            f"The text of page {number} cannot be read ({type(err).__name__}). "
+            "Download the statement again and re-upload it."
+        ) from err
+
+
+def _strip_trailing(text: str | None) -> str:
+    return "\n".join(line.rstrip() for line in (text or "").splitlines())
+
+
+# -- reading the table ---------------------------------------------------------
+
+_DATE_START = re.compile(
+    r"^\s*(?P<date>"
+    r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"  # 2024-03-01
+    r"|\d{1,2}\s*(?P<sep>[/.\-])\s*\d{1,2}(?:\s*(?P=sep)\s*(?:\d{4}|\d{2}))?"  # 01/03/2024, 01/03, 1.3.24
+    r"|\d{1,2}[\s\-]+[A-Za-z]{3,9}\.?(?:[\s\-,]+(?:\d{4}|\d{2}(?!\d)))?"  # 01 Mar 2024, 01-Mar-24
+    r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:,?\s+\d{4})?"  # Mar 01, 2024
+    r")(?=\s|$)"
+)
+# A money amount: two decimals, optional sign, currency, parentheses and CR/DR.
+_MONEY = re.compile(
+    r"(?<!\S)(?P<m>\(?[-+\u2212]?(?:[A-Z]{1,3}\$|[$£€¥₹])?\s?[-+]?"
+    r"\d{1,3}(?:[,.'\u2019 ]\d{3})*[.,]\d{2}\)?-?(?:\s?(?:CR|DR|Cr|Dr))?)(?=\s|$)"
+)
+_HEADER_WORDS = {
+    "date": re.compile(r"\bdate\b|\bdatum\b|\bfecha\b", re.I),
+    "description": re.compile(
+        r"description|details|particulars|narrative|transaction|merchant|payee|omschrijving|libell", re.I
+    ),
+}
+_COLUMN_WORDS: dict[str, re.Pattern[str]] = {
+    "debit": re.compile(
+        r"\b(?:debits?|withdrawals?|paid\s+out|money\s+out|payments?\s+out|charges?|dr)\b", re.I
+    ),
+    "credit": re.compile(r"\b(?:credits?|deposits?|paid\s+in|money\s+in|receipts?|cr)\b", re.I),
+    "balance": re.compile(r"\bbalance\b", re.I),
+    "amount": re.compile(r"\bamount\b", re.I),
+}
+_OPENING = re.compile(
+    r"previous\s+balance|last\s+month'?s\s+balance|opening\s+balance|balance\s+(?:b/?f|brought\s+forward)"
+    r"|brought\s+forward|balance\s+forward|start(?:ing)?\s+balance|beginning\s+balance",
+    re.I,
+)
+_CLOSING = re.compile(
+    r"closing\s+balance|new\s+balance|ending\s+balance|balance\s+(?:c/?f|carried\s+forward)|carried\s+forward"
+    r"|total\s+amount\s+due|statement\s+balance",
+    re.I,
+)
+_CARD = re.compile(
+    r"credit\s+card|card\s+(?:number|no)|credit\s+limit|minimum\s+(?:payment|due)|payment\s+due", re.I
+)
+_STOP_CONTINUATION = re.compile(r"page\s+\d+\s+of\s+\d+|^\s*(?:sub)?total\b|continued", re.I)
+_LABELLED_DATES = re.compile(
+    r"\b(?:statement\s+date|statement\s+period|period|closing\s+date|as\s+of|as\s+at|from|to|through|ending)"
+    r"\s*:?\s*(?P<date>\d{1,2}[\s\-/.][A-Za-z0-9]{1,9}[\s\-/.,]+\d{2,4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2})",
+    re.I,
+)
+_PERIOD = re.compile(
+    r"(?P<a>\d{1,2}[\s\-/.][A-Za-z0-9]{1,9}[\s\-/.,]+\d{2,4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    r"\s*(?:to|-|–|through|until|bis|au)\s*"
+    r"(?P<b>\d{1,2}[\s\-/.][A-Za-z0-9]{1,9}[\s\-/.,]+\d{2,4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})",
+    re.I,
+)
+_ANY_FULL_DATE = re.compile(
+    r"(?<![\d/.\-])(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
+    r"|[A-Za-z]{3,9}\.?\s+\d{1,2},\s+\d{4})(?![\d/])"
+)
+_CURRENCY_HINTS = (
+    (re.compile(r"\((?P<c>[A-Z]{3})\)"), None),
+    (re.compile(r"currency\s*:?\s*(?P<c>[A-Z]{3})\b", re.I), None),
+    (re.compile(r"\bamounts?\s+in\s+(?P<c>[A-Z]{3})\b", re.I), None),
+    (re.compile(r"S\$\s?\d"), "SGD"),
+    (re.compile(r"A\$\s?\d"), "AUD"),
+    (re.compile(r"C\$\s?\d"), "CAD"),
+    (re.compile(r"HK\$\s?\d"), "HKD"),
+    (re.compile(r"R\$\s?\d"), "BRL"),
+    (re.compile(r"£\s?\d"), "GBP"),
+    (re.compile(r"€\s?\d|\d\s?€"), "EUR"),
+    (re.compile(r"₹\s?\d"), "INR"),
+    (re.compile(r"(?<![A-Z])\$\s?\d"), "USD"),
+)
+_ACCOUNT = re.compile(
+    r"(?:account|acct|card)\s*(?:number|no\.?|#)?\s*:?\s*(?P<n>\d[\d\s\-*Xx]{6,}\d)"
+    r"|(?P<card>\b\d{4}[\s-]\d{4}[\s-]\d{4}[\s-]\d{1,4}\b)",
+    re.I,
+)
+
+
+@dataclass
+class _Columns:
+    """Character offsets of the money columns, read off the table header."""
+
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    description_start: int = 0
+
+    def nearest(self, start: int, end: int) -> str | None:
+        best: tuple[int, str] | None = None
+        for name, (a, b) in self.spans.items():
+            gap = 0 if end >= a and start <= b else min(abs(start - b), abs(end - a))
+            if best is None or gap < best[0]:
+                best = (gap, name)
+        return best[1] if best else None
+
+
+@dataclass
+class _Draft:
+    """A row being read; continuation lines may still extend its description."""
+
+    parts: tuple[int | None, int, int]
+    description: str
+    amount: Decimal | None
+    balance: Decimal | None
+    signed: bool  # the amount carried its own sign (minus, parentheses, CR/DR, column)
+    line_no: int
+    continuation_lines: int = 0
+    is_opening: bool = False
+
+
+def _header_columns(line: str) -> _Columns | None:
+    if not (_HEADER_WORDS["date"].search(line) and _HEADER_WORDS["description"].search(line)):
+        return None
+    columns = _Columns()
+    for name, pattern in _COLUMN_WORDS.items():
+        for m in pattern.finditer(line):
+            columns.spans.setdefault(name, (m.start(), m.end()))
+    if not columns.spans:
+        return None
+    d = _HEADER_WORDS["description"].search(line)
+    columns.description_start = d.start() if d else 0
+    return columns
+
+
+def _money_tokens(line: str, from_pos: int) -> list[re.Match[str]]:
+    """The amounts that end the line, left to right (text between them ends the run)."""
+    tokens = [m for m in _MONEY.finditer(line, from_pos)]
+    trailing: list[re.Match[str]] = []
+    cursor = len(line.rstrip())
+    for m in reversed(tokens):
+        if line[m.end() : cursor].strip():
+            break
+        trailing.insert(0, m)
+        cursor = m.start()
+    return trailing
+
+
+def _is_signed(token: str) -> bool:
+    return bool(re.search(r"[-\u2212(]|CR|DR", token, re.I))
+
+
+def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> ParsedStatement:
+    """Read the transaction table out of extracted statement text.
+
+    A row is a line that starts with a date and ends with one or more amounts.
+    With a header naming debit/credit/balance columns, each amount goes to the
+    column it sits under; without one, the last of two amounts is the balance.
+    Lines without a date or amount directly under a row continue its
+    description. On credit-card statements (detected from words like "credit
+    limit" or "payment due") a bare amount is a charge, so it becomes negative
+    and a credit (parentheses, minus, ``CR``) positive; a "previous balance"
+    line is kept as a row there, since it is part of what is owed.
+
+    :returns: a :class:`ParsedStatement` (possibly with no rows, then with a warning).
+    :raises: nothing for odd text; it returns fewer rows and lower confidence.
+    """
+    text = "\n".join(pages)
+    warnings: list[str] = []
+    card = bool(_CARD.search(text))
+    currency = _find_currency(text)
+    day_first = guess_day_first(
+        (m.group("date") for line in text.splitlines() if (m := _DATE_START.match(line))), currency=currency
+    )
+    period_start, period_end, references = _reference_dates(text, day_first)
+    any_header = any(_header_columns(line) for line in text.splitlines())
+
+    drafts: list[_Draft] = []
+    opening: Decimal | None = None
+    closing: Decimal | None = None
+    pending_opening: tuple[str, Decimal] | None = None
+    columns: _Columns | None = None
+    line_no = 0
+    for page in pages:
+        previous: _Draft | None = None
+        in_table = columns is not None
+        for line in page.splitlines():
+            line_no += 1
+            if not line.strip():
+                previous = None
+                continue
+            header = _header_columns(line)
+            if header is not None:
+                columns, in_table, previous = header, True, None
+                continue
+            if any_header and not in_table:
+                continue
+            m = _DATE_START.match(line)
+            parts = parse_date_parts(re.sub(r"\s+", " ", m.group("date")), day_first=day_first) if m else None
+            if m and parts:
+                draft = _row_from_line(line, m.end(), parts, columns, card, line_no)
+                if draft is not None:
+                    if pending_opening is not None:
+                        label, value = pending_opening
+                        drafts.append(
+                            _Draft(
+                                parts, label, -value if card else value, None, True, line_no, is_opening=True
+                            )
+                        )
+                        pending_opening = None
+                    drafts.append(draft)
+                    previous = draft
+                    continue
+            tokens = _money_tokens(line, 0)
+            if tokens:
+                label = " ".join(line[: tokens[0].start()].split())
+                value = parse_amount(tokens[-1].group("m").replace(" ", ""))
+                if value is not None and _OPENING.search(label):
+                    opening = -value if card else value
+                    if card and not drafts:
+                        pending_opening = (label, value)
+                elif value is not None and _CLOSING.search(label):
+                    closing = -value if card else value
+                previous = None
+                continue
+            if (
+                previous is not None
+                and previous.continuation_lines < 3
+                and not _STOP_CONTINUATION.search(line)
+                and (columns is None or len(line) - len(line.lstrip()) >= columns.description_start - 4)
+            ):
+                previous.description = f"{previous.description} {' '.join(line.split())}".strip()
+                previous.continuation_lines += 1
+            else:
+                previous = None
+
+    rows, balance_checked = _finish_rows(drafts, references, currency, opening, card, warnings)
+    if not rows:
+        warnings.append(
+            "No transaction rows were found in this PDF's text (no lines starting with a date and "
+            "ending with an amount). If it is a statement, its layout needs a bank-specific parser "
+            "or the AI parser."
+        )
+    dates = [row.date for row in rows]
+    confidence = 0.0
+    if rows:
+        confidence = 0.9 if any_header else 0.6
+        if balance_checked:
+            confidence = min(1.0, confidence + 0.05)
+    return ParsedStatement(
+        format="pdf",
+        parser=parser,
+        rows=tuple(rows),
+        raw_text=text,
+        currency=currency,
+        period_start=period_start or (min(dates) if dates else None),
+        period_end=period_end or (max(dates) if dates else None),
+        opening_balance=_q(opening, currency),
+        closing_balance=_q(closing, currency),
+        account_hint=_find_account(text),
+        confidence=confidence,
+        warnings=tuple(warnings),
+    )
+
+
+def _row_from_line(
+    line: str,
+    date_end: int,
+    parts: tuple[int | None, int, int],
+    columns: _Columns | None,
+    card: bool,
+    line_no: int,
+) -> _Draft | None:
+    # A second date right after the first is the posting/value date: skip it.
+    rest_start = date_end
+    if m2 := _DATE_START.match(line[date_end:]):
+        if parse_date_parts(re.sub(r"\s+", " ", m2.group("date"))):
+            rest_start = date_end + m2.end()
+    tokens = _money_tokens(line, rest_start)
+    if not tokens:
+        return None
+    description = " ".join(line[rest_start : tokens[0].start()].split())
+    if not description:
+        return None
+    amount: Decimal | None = None
+    balance: Decimal | None = None
+    signed = False
+    amount_token = ""
+    if columns is not None and len(columns.spans) > 1:
+        for token in tokens:
+            value = parse_amount(token.group("m").replace(" ", ""))
+            if value is None:
+                continue
+            where = columns.nearest(token.start("m"), token.end("m"))
+            if where == "balance":
+                balance = value
+            elif where == "debit":
+                amount, signed = -abs(value), True
+            elif where == "credit":
+                amount, signed = abs(value), True
+            else:
+                amount, amount_token = value, token.group("m")
+                signed = _is_signed(amount_token)
+    else:
+        values = [parse_amount(t.group("m").replace(" ", "")) for t in tokens]
+        if len(values) >= 2:
+            amount, balance = values[-2], values[-1]
+            amount_token = tokens[-2].group("m")
+        else:
+            amount, amount_token = values[0], tokens[0].group("m")
+        signed = _is_signed(amount_token)
+    if amount is None:
+        return None
+    if card and not (columns and ({"debit", "credit"} & set(columns.spans))):
+        amount, signed = _card_amount(amount, amount_token), True
+    return _Draft(parts, description, amount, balance, signed, line_no)
+
+
+def _card_amount(value: Decimal, token: str) -> Decimal:
+    """Card statements print charges bare and mark credits; money out must be negative."""
+    if re.search(r"DR", token, re.I):
+        return -abs(value)
+    if re.search(r"CR|[-\u2212(]", token, re.I):
+        return abs(value)  # a payment or refund: money in
+    return -abs(value)
+
+
+def _finish_rows(
+    drafts: list[_Draft],
+    references: list[dt.date],
+    currency: str | None,
+    opening: Decimal | None,
+    card: bool,
+    warnings: list[str],
+) -> tuple[list[StatementRow], bool]:
+    """Resolve years, infer signs from the running balance, build rows."""
+    # Unsigned amounts with a running balance: the balance's movement gives the sign.
+    balance_checked = False
+    previous_balance = opening
+    for draft in drafts:
+        if draft.balance is not None and draft.amount is not None and previous_balance is not None:
+            delta = draft.balance - previous_balance
+            if not draft.signed and abs(delta) == abs(draft.amount):
+                draft.amount = delta
+                draft.signed = True
+            balance_checked = balance_checked or delta == draft.amount
+        if draft.balance is not None:
+            previous_balance = draft.balance
+    unsigned = sum(1 for d in drafts if not d.signed and not d.is_opening)
+    if unsigned and not card and not any(d.signed for d in drafts):
+        warnings.append(
+            f"{unsigned} amount(s) carry no sign and there is no running balance to tell money in "
+            "from money out; they were kept as printed (positive)."
+        )
+    if not references:
+        full = [resolve_year(d.parts, ()) for d in drafts if d.parts[0] is not None]
+        references = [d for d in full if d]
+    rows: list[StatementRow] = []
+    undated = 0
+    for draft in drafts:
+        date = resolve_year(draft.parts, references)
+        if date is None or draft.amount is None:
+            undated += 1
+            continue
+        rows.append(
+            StatementRow(
+                date=date,
+                description=draft.description,
+                amount=_q(draft.amount, currency) or Decimal(0),
+                currency=currency,
+                balance=_q(draft.balance, currency),
+            )
+        )
+    if undated:
+        warnings.append(
+            f"{undated} row(s) were skipped: their date has no year and the statement shows no "
+            "statement date or period to take it from."
+        )
+    return rows, balance_checked
+
+
+def _q(value: Decimal | None, currency: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    return quantize(value, currency) if currency else value
+
+
+def _reference_dates(text: str, day_first: bool) -> tuple[dt.date | None, dt.date | None, list[dt.date]]:
+    """Statement period and the dates a missing year is resolved against."""
+
+    def full(s: str) -> dt.date | None:
+        parts = parse_date_parts(re.sub(r"\s+", " ", s), day_first=day_first)
+        return resolve_year(parts, ()) if parts and parts[0] is not None else None
+
+    start = end = None
+    if m := _PERIOD.search(text):
+        a, b = full(m.group("a")), full(m.group("b"))
+        if a and b and a <= b and (b - a).days <= 400:
+            start, end = a, b
+    labelled = [d for m in _LABELLED_DATES.finditer(text) if (d := full(m.group("date")))]
+    refs = [d for d in (start, end) if d] + labelled
+    if not refs:
+        refs = [d for m in _ANY_FULL_DATE.finditer(text) if (d := full(m.group()))]
+    return start, end, refs
+
+
+def _find_currency(text: str) -> str | None:
+    for pattern, code in _CURRENCY_HINTS:
+        for m in pattern.finditer(text):
+            candidate = code or m.group("c").upper()
+            if is_known_currency(candidate):
+                return candidate
+    return None
+
+
+def _find_account(text: str) -> str:
+    m = _ACCOUNT.search(text)
+    if not m:
+        return ""
+    return mask_account(m.group("n") or m.group("card"))

@@ -1,0 +1,119 @@
+"""Read a statement: bytes in, :class:`ParsedStatement` out, no database.
+
+``read_statement`` = :func:`load_document` (detect the format by content,
+unlock and extract a PDF's text, decode a CSV/OFX) then :func:`parse_document`
+(ask every registered parser how sure it is; the most confident one reads it).
+
+The password is only handed to pypdf: it is never stored on the document or
+the result, and never appears in a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from ..conf import settings
+from ..exceptions import StatementError, StatementTooLarge, UnsupportedFormat
+from .formats import csvfmt, ofx, pdf
+from .formats.detect import detect_format
+from .parsers import get_parsers
+from .types import ParsedStatement, StatementDocument
+
+__all__ = ["load_document", "parse_document", "read_statement"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_document(data: bytes, filename: str, *, password: str | None = None) -> StatementDocument:
+    """Turn uploaded bytes into a document parsers can read.
+
+    :param password: tried on encrypted PDFs (after it, the empty password);
+        ignored for other formats and unencrypted PDFs.
+    :returns: a :class:`StatementDocument` with the text (PDF pages in layout mode).
+    :raises CorruptStatement: empty or unreadable file.
+    :raises StatementTooLarge: over the size, page or time limit.
+    :raises UnsupportedFormat: not PDF, CSV or OFX.
+    :raises PasswordRequired: encrypted PDF, no password given.
+    :raises WrongPassword: the password does not open it.
+    :raises NoTextLayer: a PDF with no text (scanned).
+    """
+    kind = detect_format(data, filename)
+    if kind == "pdf":
+        unlocked = pdf.unlock_pdf(data, password)
+        pages = pdf.extract_pages(
+            unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
+        )
+        return StatementDocument(
+            data=data,
+            filename=filename,
+            format="pdf",
+            text="\n\f".join(pages),
+            pages=pages,
+            encrypted=unlocked.encrypted,
+            password_needed=unlocked.password_needed,
+        )
+    if kind == "ofx":
+        return StatementDocument(data=data, filename=filename, format="ofx", text=ofx.decode_ofx(data))
+    text, encoding = csvfmt.decode(data)
+    return StatementDocument(data=data, filename=filename, format="csv", text=text, encoding=encoding)
+
+
+def parse_document(document: StatementDocument) -> ParsedStatement:
+    """Let the most confident registered parser read ``document``.
+
+    Every parser's ``claim(document)`` is asked; the highest score wins and a
+    tie goes to the parser registered first. A parser whose ``claim`` raises
+    is logged and skipped.
+
+    :returns: the winner's :class:`ParsedStatement`, with the document's
+        ``encrypted``/``password_needed`` flags.
+    :raises UnsupportedFormat: no parser claims the document (the message names those tried).
+    :raises StatementTooLarge: more rows than ``EXPENSE_AI["MAX_STATEMENT_ROWS"]``.
+    :raises StatementError: whatever the chosen parser raises.
+    """
+    parsers = get_parsers()
+    best = None
+    best_score = 0.0
+    for parser in parsers:
+        try:
+            score = float(parser.claim(document))
+        except Exception:  # a broken plugin must not stop the built-ins
+            logger.exception("Statement parser %r failed while claiming %r", parser.name, document.filename)
+            continue
+        if score > best_score:  # strictly greater: earlier registrations win ties
+            best, best_score = parser, score
+    if best is None:
+        tried = ", ".join(p.name for p in parsers) or "none registered"
+        raise UnsupportedFormat(
+            f"No statement parser can read this {document.format.upper()} file (tried: {tried}). "
+            "Try the bank's CSV or OFX export, or enable the AI parser."
+        )
+    logger.info("Parsing %r with %r (claim %.2f)", document.filename, best.name, best_score)
+    parsed = best.parse(document)
+    if not isinstance(parsed, ParsedStatement):
+        raise StatementError(f"Parser {best.name!r} returned {type(parsed).__name__}, not a ParsedStatement.")
+    limit = settings.MAX_STATEMENT_ROWS
+    if limit and len(parsed.rows) > limit:
+        raise StatementTooLarge(
+            f"The statement has {len(parsed.rows):,} rows; the limit is {limit:,}. "
+            "Upload a shorter period or ask your administrator to raise MAX_STATEMENT_ROWS."
+        )
+    return replace(
+        parsed,
+        parser=parsed.parser or best.name,
+        confidence=min(1.0, max(0.0, float(parsed.confidence))),
+        encrypted=document.encrypted,
+        password_needed=document.password_needed,
+    )
+
+
+def read_statement(data: bytes, filename: str, *, password: str | None = None) -> ParsedStatement:
+    """Read a statement file end to end.
+
+    :returns: the :class:`ParsedStatement`; ``password_needed`` is True only
+        when a non-empty password was needed to open it.
+    :raises StatementError: any of the kinds :func:`load_document` and
+        :func:`parse_document` raise.
+    """
+    return parse_document(load_document(data, filename, password=password))
