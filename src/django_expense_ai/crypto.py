@@ -33,7 +33,17 @@ def configured_keys() -> list[bytes]:
     raw = settings.STATEMENT_PASSWORD_KEY
     if raw in (None, "", b"", [], ()):
         raise ConfigurationError("STATEMENT_PASSWORD_KEY is not set. " + HOW_TO_GENERATE)
-    items = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    items = tuple(raw) if isinstance(raw, (list, tuple)) else (raw,)
+    try:
+        return list(_validated_keys(items))
+    except TypeError:  # an unhashable item: validate uncached for the message
+        return list(_validated_keys.__wrapped__(items))
+
+
+@lru_cache(maxsize=8)
+def _validated_keys(items: tuple) -> tuple[bytes, ...]:
+    # Cached per configured value: validation builds a Fernet per key, which
+    # showed up in the rotation benchmark; override_settings changes the key.
     keys = []
     for index, item in enumerate(items):
         key = item.encode() if isinstance(item, str) else item
@@ -50,7 +60,7 @@ def configured_keys() -> list[bytes]:
                 "(32 url-safe base64-encoded bytes). " + HOW_TO_GENERATE
             ) from err
         keys.append(key)
-    return keys
+    return tuple(keys)
 
 
 @lru_cache(maxsize=8)

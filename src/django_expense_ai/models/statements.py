@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import crypto
 from ..conf import settings as expense_settings
+from ..validators import validate_file_pattern
 from .choices import (
     FileStatus,
     LogStatus,
@@ -193,11 +194,9 @@ class StatementPassword(models.Model):
         super().clean()
         if self.file_pattern:
             try:
-                re.compile(self.file_pattern)
-            except re.error as err:
-                raise ValidationError(
-                    {"file_pattern": _("Not a valid regular expression: %(err)s") % {"err": err}}
-                ) from err
+                validate_file_pattern(self.file_pattern)
+            except ValidationError as err:
+                raise ValidationError({"file_pattern": err.messages}) from err
         if self.is_default:
             clash = StatementPassword.objects.filter(
                 user_id=self.user_id, account_id=self.account_id, is_default=True

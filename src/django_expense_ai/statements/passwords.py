@@ -1,0 +1,107 @@
+"""Which stored password to try on a locked statement, and recording one that worked.
+
+Try order (:func:`candidate_passwords`):
+
+1. the account's default password (the user's global default when no account is given);
+2. passwords whose ``file_pattern`` matches the file's base name
+   (``re.fullmatch``, case-insensitive);
+3. the user's global passwords (no account).
+
+Within each group: most successes first, then most recently used, never-used
+last on every database; a password appears once, in its first group.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from ..models import StatementPassword, UploadedFile
+from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
+
+logger = logging.getLogger(__name__)
+
+
+def base_name(filename: str) -> str:
+    """The file name without any directory, for both ``/`` and ``\\`` separators."""
+    return re.split(r"[\\/]", filename or "")[-1]
+
+
+def pattern_matches(pattern: str, filename: str) -> bool:
+    """Whether ``pattern`` matches the whole base name of ``filename``, ignoring case.
+
+    A pattern that fails :func:`validate_file_pattern` (stored before validation
+    existed, or written around the form) never matches; it is logged, not raised,
+    so one bad row cannot stop an import.
+    """
+    try:
+        validate_file_pattern(pattern)
+    except ValidationError:
+        logger.warning("Ignoring an invalid or unsafe file_pattern %r.", pattern)
+        return False
+    return re.fullmatch(pattern, base_name(filename), flags=re.IGNORECASE) is not None
+
+
+def _ordered(qs: models.QuerySet) -> models.QuerySet:
+    # nulls_last explicitly: PostgreSQL sorts NULL first in DESC, SQLite/MariaDB last.
+    return qs.order_by("-success_count", models.F("last_used").desc(nulls_last=True), "pk")
+
+
+def candidate_passwords(user: Any, filename: str, account: Any = None) -> list[StatementPassword]:
+    """The user's stored passwords to try on ``filename``, in try order (see the module docstring).
+
+    :param user: the owner; only their passwords are considered.
+    :param filename: the name the user gave the file; directories are ignored.
+    :param account: the account the statement belongs to, if known.
+    :returns: a list without duplicates, possibly empty. Nothing is decrypted here.
+    """
+    own = StatementPassword.objects.for_user(user)
+    account_id = getattr(account, "pk", account)
+
+    defaults = _ordered(own.filter(is_default=True, account_id=account_id))
+    patterned = [
+        pw for pw in _ordered(own.exclude(file_pattern="")) if pattern_matches(pw.file_pattern, filename)
+    ]
+    global_ones = _ordered(own.filter(account__isnull=True))
+
+    seen: set[Any] = set()
+    result: list[StatementPassword] = []
+    for group in (defaults, patterned, global_ones):
+        for pw in group:
+            if pw.pk not in seen:
+                seen.add(pw.pk)
+                result.append(pw)
+    return result
+
+
+def record_password_success(password: StatementPassword, uploaded_file: UploadedFile | None = None) -> None:
+    """Count one successful unlock with ``password``, and mark the file it opened.
+
+    ``success_count`` is incremented in the database (``F() + 1``) in one UPDATE,
+    so concurrent imports never lose a count. ``password.success_count`` and
+    ``password.last_used`` are refreshed; ``uploaded_file`` (when given) gets
+    ``used_password`` and ``is_password_protected=True``.
+
+    :raises ValueError: the file and the password belong to different users.
+    """
+    if uploaded_file is not None and uploaded_file.user_id != password.user_id:
+        raise ValueError("A statement can only be unlocked with a password of its own user.")
+    now = timezone.now()
+    with transaction.atomic():
+        StatementPassword.objects.filter(pk=password.pk).update(
+            success_count=models.F("success_count") + 1, last_used=now, updated_at=now
+        )
+        if uploaded_file is not None:
+            UploadedFile.objects.filter(pk=uploaded_file.pk).update(
+                used_password=password, is_password_protected=True, updated_at=now
+            )
+    password.refresh_from_db(fields=["success_count", "last_used", "updated_at"])
+    if uploaded_file is not None:
+        uploaded_file.used_password = password
+        uploaded_file.is_password_protected = True
+        uploaded_file.updated_at = now
