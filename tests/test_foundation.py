@@ -173,3 +173,39 @@ def test_uploaded_file_names_are_unguessable(user):
     f.file.save("hdfc_march.pdf", ContentFile(b"%PDF-1.4"), save=True)
     assert "hdfc" not in f.file.name
     assert re.search(r"/[A-Za-z0-9_-]{30,}\.pdf$", f.file.name)
+
+
+@pytest.mark.django_db
+def test_admin_amount_edit_rederives_splits(client, django_user_model, user, other_user):
+    from django.urls import reverse
+
+    from django_expense_ai.splits.services import apply_split
+
+    boss = django_user_model.objects.create_superuser("boss2", "b2@example.com", "pw")
+    tx = Transaction.objects.create(user=user, date=dt.date(2026, 2, 1), amount=Decimal("-10.00"), currency="USD")
+    apply_split(tx, [user, other_user], "equal")
+    client.force_login(boss)
+    url = reverse("admin:expense_ai_transaction_change", args=[tx.pk])
+    response = client.get(url)
+    form = response.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not hasattr(v, "pk")}
+    data.update({"user": user.pk, "date": "2026-02-01", "amount": "-31.00", "currency": "USD",
+                 "source": "manual", "expense_classification": "regular_monthly"})
+    for inline in response.context["inline_admin_formsets"]:
+        fs = inline.formset
+        data[f"{fs.prefix}-TOTAL_FORMS"] = fs.total_form_count()
+        data[f"{fs.prefix}-INITIAL_FORMS"] = fs.initial_form_count()
+        for i, sub in enumerate(fs.forms):
+            data[f"{fs.prefix}-{i}-id"] = sub.instance.pk
+            data[f"{fs.prefix}-{i}-transaction"] = tx.pk
+            for name, field in sub.fields.items():
+                value = sub.initial.get(name)
+                if value is not None and value is not False:
+                    data[f"{fs.prefix}-{i}-{name}"] = getattr(value, "pk", value)
+    response = client.post(url, data)
+    if response.status_code != 302:
+        errors = [response.context["adminform"].form.errors] + [
+            inline.formset.errors for inline in response.context["inline_admin_formsets"]]
+        raise AssertionError(errors)
+    parts = sorted(s.amount for s in TransactionSplit.objects.filter(transaction=tx))
+    assert sum(parts) == Decimal("31.00") and parts == [Decimal("15.50"), Decimal("15.50")]

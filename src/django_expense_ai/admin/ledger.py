@@ -81,6 +81,15 @@ class TransactionAdmin(OwnedAdmin):
     readonly_fields = ("import_fingerprint", "created_at", "updated_at")
     inlines = [SplitInline, MentionInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Editing the amount re-derives the split parts from their stored
+        # methods and values, so the parts keep adding up to the total.
+        if change and {"amount", "currency"} & set(form.changed_data) and form.instance.splits.exists():
+            from ..splits.services import rederive_splits
+
+            rederive_splits(form.instance)
+
 
 @admin.register(TransactionSplit)
 class TransactionSplitAdmin(admin.ModelAdmin):
