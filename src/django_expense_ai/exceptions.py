@@ -196,3 +196,9 @@ class BudgetError(ExpenseAIError, ValidationError):
 
     def __str__(self) -> str:
         return self.message_text
+
+
+class ArchiveError(ExpenseAIError, ValueError):
+    """An archive run or restore that cannot go ahead: a bad age such as
+    ``"6x"``, or an archive file that is not ours (bad gzip, bad JSON, a model
+    that is never archived). The message names the file and line."""

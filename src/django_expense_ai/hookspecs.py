@@ -82,6 +82,10 @@ def classify_transaction(transaction):
 def suggest_budget(user, monthly_income, currency, context):
     """Suggest category allocations before the AI provider or the heuristic.
 
+    Called by the budget service each time a user asks for a suggested
+    budget; the first implementation returning something other than ``None``
+    wins, and neither the AI provider nor the heuristic is asked.
+
     :param user: the user the budget is for.
     :param monthly_income: a ``Decimal``.
     :param currency: ISO code.
@@ -95,6 +99,9 @@ def suggest_budget(user, monthly_income, currency, context):
 def statement_stage_completed(uploaded_file, stage, status, details):
     """Notification after each statement-processing stage is logged.
 
+    Called by the statement pipeline once per stage, after the stage's
+    ``StatementProcessingLog`` row is written; every implementation is called.
+
     :param uploaded_file: the :class:`UploadedFile`.
     :param stage: the stage name (``text_extraction`` ...).
     :param status: ``success``, ``failed`` or ``skipped``.
@@ -107,6 +114,9 @@ def statement_stage_completed(uploaded_file, stage, status, details):
 def statement_processed(uploaded_file, created, duplicates):
     """Notification after a statement finished processing (success or failure).
 
+    Called once per processing run, after the ``UploadedFile``'s final status
+    is saved; every implementation is called.
+
     :param uploaded_file: the :class:`UploadedFile`; ``status`` tells the outcome.
     :param created: list of transactions created.
     :param duplicates: number of rows skipped as duplicates.
@@ -117,6 +127,9 @@ def statement_processed(uploaded_file, created, duplicates):
 @hookspec
 def chat_transaction_created(message, transaction):
     """Notification after a chat message created a transaction.
+
+    Called by the chat service after the transaction (and its splits) are
+    saved; every implementation is called.
 
     :param message: the user's :class:`ChatMessage`.
     :param transaction: the new :class:`Transaction`.

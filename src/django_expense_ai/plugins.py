@@ -1,21 +1,27 @@
 """The plugin manager: built-ins, then ``EXPENSE_AI["PLUGINS"]``, then entry points.
 
 Loaded lazily on first use (never at import time or in ``AppConfig.ready``),
-so settings overrides in tests apply. ``reset()`` forgets the manager; the
-next use rebuilds it.
+so settings overrides in tests apply. ``reset()`` forgets the manager and every
+registry built from it; the next use rebuilds them.
+
+A plugin that cannot be imported, implements a hook that does not exist (a
+typo) or takes an argument the hook does not offer stops the build with a
+:class:`~django_expense_ai.exceptions.PluginError` that names the plugin.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import threading
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
 import pluggy
 
 from . import (
-    hookimpl,  # noqa: E402,F401  (re-exported)
+    hookimpl,  # noqa: F401  (re-exported)
     hookspecs,
 )
 from .conf import settings
@@ -27,11 +33,20 @@ DEFAULT_PLUGINS = (
     "django_expense_ai.providers.builtin",
 )
 
+ORIGIN_BUILTIN = "built-in"
+ORIGIN_SETTINGS = 'EXPENSE_AI["PLUGINS"]'
+ORIGIN_ENTRY_POINT = "entry point"
+
 _lock = threading.RLock()
 _pm: pluggy.PluginManager | None = None
+#: plugin name -> (origin, distribution, version); rebuilt with the manager.
+_PLUGIN_INFO: dict[str, tuple[str, str, str]] = {}
+_RESET_CALLBACKS: list[Callable[[], None]] = []
 
 
-def _load_module(path: str, origin: str) -> Any:
+def _load_module(path: Any, origin: str) -> Any:
+    if not isinstance(path, str) or not path:
+        raise PluginError(f"{origin} must list dotted module paths (strings); got {path!r}.")
     try:
         return importlib.import_module(path)
     except Exception as err:  # any import-time failure names the plugin
@@ -41,36 +56,96 @@ def _load_module(path: str, origin: str) -> Any:
         ) from err
 
 
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str, origin: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as err:
+        # A hookimpl whose arguments the hook does not offer, or a bad marker.
+        raise PluginError(f"expense-ai plugin {name!r} (from {origin}) is invalid: {err}") from err
+
+
+def _check_hooks(pm: pluggy.PluginManager) -> None:
+    """Refuse hook implementations that match no hookspec (usually a typo)."""
+    known = sorted(
+        name
+        for name in vars(hookspecs)
+        if hasattr(getattr(hookspecs, name), f"{hookspecs.PROJECT_NAME}_spec")
+    )
+    for hook_name in sorted(vars(pm.hook)):
+        if hook_name.startswith("_"):
+            continue
+        caller = getattr(pm.hook, hook_name)
+        if caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.optionalhook:
+                continue
+            close = difflib.get_close_matches(hook_name, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else f" Known hooks: {', '.join(known)}."
+            raise PluginError(
+                f"expense-ai plugin {impl.plugin_name!r} implements {hook_name!r}, which is not a "
+                f"django_expense_ai hook.{hint} (Use @hookimpl(optionalhook=True) for hooks of "
+                "another project.)"
+            )
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as err:  # pragma: no cover - _check_hooks found it first
+        raise PluginError(f"expense-ai plugin check failed: {err}") from err
+
+
 def build_manager() -> pluggy.PluginManager:
-    """Create a plugin manager with every plugin registered and checked."""
+    """Create a plugin manager with every plugin registered and checked.
+
+    Order: :data:`DEFAULT_PLUGINS`, then ``EXPENSE_AI["PLUGINS"]``, then entry
+    points of the group ``django_expense_ai``. A module already registered (a
+    settings path that is also an entry point) is registered once.
+
+    :returns: the :class:`pluggy.PluginManager`.
+    :raises PluginError: a plugin cannot be imported, takes arguments its hook
+        does not offer, or implements a hook that does not exist.
+    """
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
+    info: dict[str, tuple[str, str, str]] = {}
     for path in DEFAULT_PLUGINS:
-        pm.register(_load_module(path, "built-in"), name=path)
-    for path in settings.PLUGINS:
-        if pm.get_plugin(path) is None:
-            pm.register(_load_module(path, 'EXPENSE_AI["PLUGINS"]'), name=path)
+        _register(pm, _load_module(path, ORIGIN_BUILTIN), path, ORIGIN_BUILTIN)
+        info[path] = (ORIGIN_BUILTIN, "", "")
+    configured = settings.PLUGINS
+    if isinstance(configured, str):
+        raise PluginError('EXPENSE_AI["PLUGINS"] must be a list of dotted paths, not one string.')
+    for path in configured:
+        module = _load_module(path, ORIGIN_SETTINGS)
+        if pm.get_plugin(path) is None and not pm.is_registered(module):
+            _register(pm, module, path, ORIGIN_SETTINGS)
+            info[path] = (ORIGIN_SETTINGS, "", "")
     for ep in metadata.entry_points(group=hookspecs.PROJECT_NAME):
         if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
             continue
+        dist = getattr(ep.dist, "name", "") or ""
         try:
             plugin = ep.load()
         except Exception as err:
             raise PluginError(
                 f"Could not load expense-ai plugin {ep.name!r} (entry point {ep.value!r} of "
-                f"distribution {getattr(ep.dist, 'name', '?')}): {type(err).__name__}: {err}."
+                f"distribution {dist or '?'}): {type(err).__name__}: {err}. Reinstall or "
+                "uninstall that distribution."
             ) from err
-        pm.register(plugin, name=ep.name)
-        _DIST_INFO[ep.name] = (getattr(ep.dist, "name", ""), getattr(ep.dist, "version", ""))
-    pm.check_pending()
+        if pm.is_registered(plugin):
+            continue
+        _register(pm, plugin, ep.name, f"{ORIGIN_ENTRY_POINT} of {dist or '?'}")
+        info[ep.name] = (ORIGIN_ENTRY_POINT, dist, getattr(ep.dist, "version", "") or "")
+    _check_hooks(pm)
+    _PLUGIN_INFO.clear()
+    _PLUGIN_INFO.update(info)
     return pm
 
 
-_DIST_INFO: dict[str, tuple[str, str]] = {}
-
-
 def get_plugin_manager() -> pluggy.PluginManager:
-    """The process-wide manager, built on first use."""
+    """The process-wide manager, built on first use.
+
+    :returns: the :class:`pluggy.PluginManager`.
+    :raises PluginError: see :func:`build_manager`; the next call tries again.
+    """
     global _pm
     if _pm is None:
         with _lock:
@@ -80,7 +155,10 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 
 def hook() -> Any:
-    """Shortcut for ``get_plugin_manager().hook``."""
+    """Shortcut for ``get_plugin_manager().hook``.
+
+    :returns: pluggy's hook relay; call ``hook().<name>(**kwargs)``.
+    """
     return get_plugin_manager().hook
 
 
@@ -93,27 +171,46 @@ def reset() -> None:
             callback()
 
 
-_RESET_CALLBACKS: list = []
-
-
-def on_reset(callback) -> None:
+def on_reset(callback: Callable[[], None]) -> None:
     """Register a function run by :func:`reset` (registries that cache hook results)."""
     _RESET_CALLBACKS.append(callback)
 
 
+def _distribution_of(module_name: str) -> tuple[str, str]:
+    """``(distribution, version)`` that installed the top-level package of ``module_name``."""
+    top = module_name.split(".", 1)[0]
+    names = metadata.packages_distributions().get(top) or []
+    for name in names:
+        try:
+            return name, metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - metadata is inconsistent
+            continue
+    return "", ""
+
+
 def loaded_plugins() -> list[dict[str, Any]]:
-    """Describe every loaded plugin: name, hooks implemented, distribution and version."""
+    """Describe every loaded plugin.
+
+    :returns: one dict per plugin, in registration order, with ``name``,
+        ``origin`` (``built-in``, ``EXPENSE_AI["PLUGINS"]``, ``entry point`` or
+        ``registered at runtime``), ``hooks`` (sorted hook names it implements),
+        ``distribution`` and ``version`` (``""`` when unknown).
+    :raises PluginError: see :func:`build_manager`.
+    """
     from . import __version__
 
     pm = get_plugin_manager()
     rows = []
     for name, plugin in pm.list_name_plugin():
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        if name in _DIST_INFO:
-            dist, version = _DIST_INFO[name]
-        elif name in DEFAULT_PLUGINS:
+        origin, dist, version = _PLUGIN_INFO.get(name, ("registered at runtime", "", ""))
+        if origin == ORIGIN_BUILTIN:
             dist, version = "django-expense-ai", __version__
-        else:
-            dist, version = "", getattr(plugin, "__version__", "")
-        rows.append({"name": name, "hooks": hooks, "distribution": dist, "version": version})
+        elif not dist:
+            module_name = getattr(plugin, "__name__", None) or type(plugin).__module__
+            dist, version = _distribution_of(module_name)
+        version = version or str(getattr(plugin, "__version__", "") or "")
+        rows.append(
+            {"name": name, "origin": origin, "hooks": hooks, "distribution": dist, "version": version}
+        )
     return rows

@@ -10,8 +10,9 @@ in the database and the few resulting rows are folded here.
 Amounts are signed ``Decimal`` (money out negative), per ISO currency code:
 currencies are never converted or added together.
 
-Caching comes later: every public report goes through :func:`_run_report`,
-the single seam where a cache lookup will go.
+Every public report goes through :func:`_run_report`, the single seam where
+the cache is consulted (:mod:`django_expense_ai.cache`: per user-month version
+counters, so a transaction change makes just that month's reports stale).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 
+from .cache import cached_report, months_between
 from .exceptions import ExpenseAIError
 from .models import Category, Transaction
 from .money import is_known_currency, quantize
@@ -76,14 +78,24 @@ class AccountTotals:
     count: int = 0
 
 
-def _run_report(name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+def _run_report(
+    name: str,
+    key: tuple[Any, ...],
+    compute: Callable[[], T],
+    *,
+    user_id: Any = None,
+    months: Any = (),
+) -> T:
     """The one caching seam: every report is computed through here.
 
-    Today it just computes. The caching issue adds the lookup here (cache
-    ``EXPENSE_AI["CACHE_ALIAS"]``, key from ``name`` and ``key``, timeout
-    ``CACHE_TIMEOUT``), so no report function changes.
+    Looks the report up in the cache ``EXPENSE_AI["CACHE_ALIAS"]`` (key from
+    ``name``, ``key``, the user, the versions of ``months`` and the settings
+    fingerprint; timeout ``CACHE_TIMEOUT``) and computes it on a miss. A
+    report without ``user_id`` and ``months`` is never cached.
+
+    :returns: the report, equal whether it came from the cache or not.
     """
-    return compute()
+    return cached_report(name, key, compute, user_id=user_id, months=months)
 
 
 def _money(value: Decimal, code: str) -> Decimal:
@@ -143,7 +155,14 @@ def monthly_totals(user: Any, year: int, month: int | None = None) -> list[Month
     :raises ReportError: ``month`` is not 1..12.
     """
     user_id = getattr(user, "pk", user)
-    return _run_report("monthly_totals", (user_id, year, month), lambda: _monthly_totals(user_id, year, month))
+    start, end = _period(year, month)  # raises ReportError before any cache lookup
+    return _run_report(
+        "monthly_totals",
+        (user_id, year, month),
+        lambda: _monthly_totals(user_id, year, month),
+        user_id=user_id,
+        months=months_between(start, end - dt.timedelta(days=1)),
+    )
 
 
 def _monthly_totals(user_id: Any, year: int, month: int | None) -> list[MonthTotals]:
@@ -221,8 +240,14 @@ def account_totals(account: Any, start: dt.date, end: dt.date) -> AccountTotals:
         (money out negative) and the net total, per currency.
     :raises ReportError: ``end`` is before ``start``.
     """
+    if end < start:
+        raise ReportError(f"The period ends ({end}) before it starts ({start}).")
     return _run_report(
-        "account_totals", (account.pk, start, end), lambda: _account_totals(account, start, end)
+        "account_totals",
+        (account.pk, start, end),
+        lambda: _account_totals(account, start, end),
+        user_id=account.user_id,
+        months=months_between(start, end),
     )
 
 

@@ -11,6 +11,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
+from . import cache_signals  # noqa: F401  (report cache invalidation receivers)
+from .statements import signals as _statement_signals  # noqa: F401  (post_delete: stored files)
+
 
 @receiver(post_migrate, dispatch_uid="expense_ai_load_currencies")
 def load_currencies_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, plan=None, **kwargs):
@@ -39,3 +42,6 @@ def load_system_categories_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwarg
     if Category._meta.db_table not in connections[using].introspection.table_names():
         return
     ensure_system_categories(using=using)
+
+
+from .budgets import signals as _budget_signals  # noqa: E402, F401  (post_migrate system templates)

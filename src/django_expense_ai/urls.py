@@ -2,5 +2,11 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from .statements.views import download_statement
+
 app_name = "expense_ai"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("statements/<int:pk>/download/", download_statement, name="statement_download"),
+]

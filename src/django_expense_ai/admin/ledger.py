@@ -4,8 +4,6 @@ from django.contrib import admin
 
 from ..models import (
     Account,
-    Budget,
-    BudgetTemplate,
     Category,
     ChatMessage,
     Group,
@@ -126,45 +124,6 @@ class ChatMessageAdmin(OwnedAdmin):
     def short_content(self, obj):
         # The admin escapes text; content is data, never markup.
         return obj.content[:80]
-
-
-@admin.register(Budget)
-class BudgetAdmin(OwnedAdmin):
-    list_display = ("name", "user", "start_date", "end_date", "amount", "currency", "budget_type", "template_source")
-    list_filter = ("budget_type", "period", "currency")
-    search_fields = ("name", "template_source")
-    raw_id_fields = ("user",)
-
-
-@admin.register(BudgetTemplate)
-class BudgetTemplateAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_system", "is_active", "usage_count", "created_by")
-    list_filter = ("is_system", "is_active")
-    search_fields = ("name", "description")
-    raw_id_fields = ("created_by",)
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(is_system=True) | qs.filter(created_by=request.user)
-
-    def has_change_permission(self, request, obj=None):
-        # System templates are read-only for everyone but superusers.
-        if obj is not None and obj.is_system and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_system and not request.user.is_superuser:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        if not change and not request.user.is_superuser:
-            obj.created_by = request.user
-            obj.is_system = False
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(GroupMember)

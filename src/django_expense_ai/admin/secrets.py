@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from .. import ai
 from ..models import StatementPassword
 from ..swappable import get_ai_settings_model, get_currency_model, get_user_preferences_model
 from .base import OwnedAdmin
@@ -88,6 +89,27 @@ class AISettingsAdmin(OwnedAdmin):
     raw_id_fields = ("user",)
     readonly_fields = ("openai_set", "claude_set", "gemini_set", "api_key_last_tested",
                        "api_key_test_status", "ai_opt_in_at")
+    actions = ("test_api_keys",)
+
+    @admin.action(description="Test API keys (one cheap request per provider)")
+    def test_api_keys(self, request, queryset):
+        """Run :func:`django_expense_ai.ai.test_api_keys` for each selected row and report.
+
+        The full (scrubbed) outcome is stored on each row; the admin message
+        shows provider, status and error kind only. Never contains a key.
+        """
+        for ai_settings in queryset.select_related("user"):
+            statuses = ai.test_api_keys(ai_settings)
+            failed = any(s["status"] != "ok" for s in statuses.values())
+            summary = ", ".join(
+                f"{name}: {s['status']}" + ("" if s["status"] == "ok" else f" ({s['kind']})")
+                for name, s in statuses.items()
+            )
+            self.message_user(
+                request,
+                f"{ai_settings.user}: {summary or 'no provider configured'}",
+                messages.WARNING if failed else messages.SUCCESS,
+            )
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = _api_key_form(self.model)

@@ -1,9 +1,50 @@
+"""Admin for statement files: upload form, reprocess action, raw-vs-parsed view, logs inline.
+
+Passwords typed into the upload form are write-only: used for this import and
+forgotten, unless "remember" is ticked, which stores them encrypted
+(``StatementPassword.set_password``) once they have opened the file.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+import json
 
-from ..models import StatementMerge, StatementProcessingLog, UploadedFile
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+
+from ..exceptions import ExpenseAIError, InvalidTransition
+from ..models import Account, StatementMerge, StatementPassword, StatementProcessingLog, UploadedFile
+from ..models.choices import FileStatus
 from .base import OwnedAdmin
+
+
+class StatementUploadForm(forms.Form):
+    """Upload a statement; the password is never re-displayed nor stored unless remembered."""
+
+    file = forms.FileField(help_text="PDF, CSV, OFX or QFX as downloaded from the bank.")
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False)
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Only for a password-protected PDF. Used for this import, then forgotten.",
+    )
+    remember = forms.BooleanField(
+        required=False,
+        help_text="Save the password (encrypted) in the password book for this account, if it opens the file.",
+    )
+    password_hint = forms.CharField(
+        required=False, max_length=255, help_text="A reminder shown instead of the password (never the password)."
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.for_user(user)
 
 
 class ProcessingLogInline(admin.TabularInline):
@@ -25,11 +66,120 @@ class UploadedFileAdmin(OwnedAdmin):
     search_fields = ("filename", "sha256")
     raw_id_fields = ("user",)
     autocomplete_fields = ("account", "duplicate_of", "used_password")
-    readonly_fields = ("sha256", "size", "content_type", "status", "error_stage", "error_message",
+    readonly_fields = ("links", "sha256", "size", "content_type", "status", "error_stage", "error_message",
                        "processed_at", "is_password_protected", "used_password", "processing_version",
                        "raw_text_extracted", "parsed_json", "duplicate_confidence", "created_at", "updated_at")
     exclude = ("file",)
     inlines = [ProcessingLogInline]
+    actions = ["reprocess_files"]
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="%s_%s_upload" % info),
+            path("<path:object_id>/compare/", self.admin_site.admin_view(self.compare_view),
+                 name="%s_%s_compare" % info),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A statement is added by uploading it through the pipeline, never by hand.
+        return self.upload_view(request)
+
+    @admin.display(description="links")
+    def links(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        items = [(reverse("admin:expense_ai_uploadedfile_compare", args=[obj.pk]), "Raw text vs parsed rows")]
+        if obj.file:
+            items.append((reverse("expense_ai:statement_download", args=[obj.pk]), "Download the file"))
+        return format_html_join(" | ", '<a href="{}">{}</a>', items)
+
+    def upload_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StatementUploadForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            from ..statements import import_statement
+
+            data = form.cleaned_data
+            password = data.get("password") or None
+            try:
+                uploaded = import_statement(
+                    request.user, data["file"], filename=data["file"].name, account=data.get("account"),
+                    password=password,
+                )
+            except (ExpenseAIError, ValueError) as err:
+                form.add_error(None, str(err))
+            else:
+                self._remember_password(request, uploaded, data, password)
+                self._report(request, uploaded)
+                return HttpResponseRedirect(reverse("admin:expense_ai_uploadedfile_change", args=[uploaded.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Upload a statement",
+        }
+        return TemplateResponse(request, "admin/expense_ai/uploadedfile/upload.html", context)
+
+    def _remember_password(self, request, uploaded, data, password):
+        if not (password and data.get("remember")):
+            return
+        opened = (
+            uploaded.is_password_protected
+            and uploaded.used_password_id is None
+            and uploaded.processing_logs.filter(processing_stage="password_decrypt", status="success").exists()
+        )
+        if not opened:
+            self.message_user(request, "The password was not saved: it was not needed or did not open the file.",
+                              messages.WARNING)
+            return
+        entry = StatementPassword(user=request.user, account=data.get("account"),
+                                  password_hint=data.get("password_hint") or "")
+        entry.set_password(password)
+        entry.save()
+        self.message_user(request, f"The password was saved (encrypted) as password #{entry.pk}.")
+
+    def _report(self, request, uploaded):
+        if uploaded.status == FileStatus.FAILED:
+            self.message_user(request, f"{uploaded.filename}: failed at {uploaded.error_stage}: "
+                              f"{uploaded.error_message}", messages.ERROR)
+        elif uploaded.status == FileStatus.QUEUED:
+            self.message_user(request, f"{uploaded.filename}: queued for processing.")
+        else:
+            self.message_user(request, f"{uploaded.filename}: {len(uploaded.created_transactions)} created, "
+                              f"{len(uploaded.skipped_duplicates)} duplicates skipped.")
+
+    def compare_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise Http404("No such statement file.")
+        parsed = obj.parsed_json or {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": f"Raw text and parsed rows: {obj.filename}",
+            # Rendered with autoescaping: the text is data, never markup.
+            "raw_text": obj.raw_text_extracted,
+            "raw_length": len(obj.raw_text_extracted or ""),
+            "parsed_json": json.dumps(parsed, indent=2, ensure_ascii=False),
+            "row_count": len(parsed.get("rows", [])) if isinstance(parsed, dict) else 0,
+        }
+        return TemplateResponse(request, "admin/expense_ai/uploadedfile/compare.html", context)
+
+    @admin.action(description="Reprocess selected statement files")
+    def reprocess_files(self, request, queryset):
+        from ..statements import reprocess
+
+        for uploaded in queryset:
+            try:
+                reprocess(uploaded)
+            except InvalidTransition as err:
+                self.message_user(request, f"{uploaded.filename}: {err}", messages.WARNING)
+                continue
+            self._report(request, uploaded)
 
 
 @admin.register(StatementProcessingLog)

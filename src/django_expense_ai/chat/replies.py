@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..money import minor_units, quantize
 from .grammar import ChatParse
 
-__all__ = ["format_amount", "render_reply"]
+__all__ = ["format_amount", "render_reply", "render_suggestion"]
 
 # Symbols we write in replies; each reads back as the same currency in the
 # grammar (a bare "$" only for USD, so a CAD user sees "C$").
@@ -84,8 +84,56 @@ def render_reply(parse: ChatParse, *, today: dt.date | None = None, max_echo: in
         return _error_reply(parse)
     if parse.amount is None:  # not produced by the grammar, but never crash a reply
         return _ERROR_REPLIES["no_amount"]
-    amount = format_amount(parse.amount, parse.currency)
-    text = f"Recorded income of {amount}" if parse.is_income else f"Added {amount}"
+    verb = "Recorded income of" if parse.is_income else "Added"
+    return f"{verb} {_summary(parse, today, max_echo)}."
+
+
+#: What each confidence reason leaves unsure, for suggestions.
+_DOUBTS = {
+    "currency_defaulted": "the currency",
+    "dollar_assumed": "which dollar you meant",
+    "conflicting_currency": "the currency",
+    "ambiguous_separator": "the amount's decimal separator",
+    "several_amounts": "which amount is the total",
+    "unreadable_number": "a number I couldn't read",
+    "no_description": "what it was for",
+    "several_dates": "the date",
+    "invalid_date": "the date",
+    "future_date": "the date (it is in the future)",
+    "several_categories": "the category",
+    "split_without_people": "who to split with",
+    "split_count_mismatch": "how many people share it",
+    "split_on_income": "the split (income is not split)",
+}
+
+
+def render_suggestion(parse: ChatParse, *, today: dt.date | None = None, max_echo: int = 60) -> str:
+    """Ask the user to confirm a parse the chat was not sure enough about.
+
+    ``"Should I add $50.00 lunch, split with @jon (I don't know @jon yet)? I'm
+    not sure about: the currency."``; for a parse with an error, the same
+    text as :func:`render_reply`.
+
+    :returns: the question (plain, unescaped, bounded in length).
+    """
+    if parse.error or parse.amount is None:
+        return render_reply(parse, today=today, max_echo=max_echo)
+    verb = "Should I record income of" if parse.is_income else "Should I add"
+    text = f"{verb} {_summary(parse, today, max_echo)}?"
+    doubts: list[str] = []
+    for reason in parse.reasons:
+        doubt = _DOUBTS.get(reason.split(":", 1)[0])
+        if doubt and doubt not in doubts:
+            doubts.append(doubt)
+    if doubts:
+        text += " I'm not sure about: " + ", ".join(doubts) + "."
+    return text
+
+
+def _summary(parse: ChatParse, today: dt.date | None, max_echo: int) -> str:
+    """``$50.00 lunch, split with @john (notes)``: the parse without verb or full stop."""
+    assert parse.amount is not None
+    text = format_amount(parse.amount, parse.currency)
     text += f" {_clip(parse.description, max_echo)}" if parse.description else " (no description)"
     if today is not None and parse.date != today:
         text += f" on {parse.date:%a} {parse.date.day} {parse.date:%b %Y}"
@@ -107,7 +155,7 @@ def render_reply(parse: ChatParse, *, today: dt.date | None = None, max_echo: in
         notes.append(f"I don't know {_names(unknown)} yet")
     if notes:
         text += " (" + "; ".join(notes) + ")"
-    return text + "."
+    return text
 
 
 def _error_reply(parse: ChatParse) -> str:

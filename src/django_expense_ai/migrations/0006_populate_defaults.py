@@ -16,9 +16,9 @@
 # "custom_amount"; a split's currency becomes its transaction's.
 
 from django.db import migrations
-from django.db.models import F, Max, Min
+from django.db.models import Case, F, Max, Min, Q, Value, When
 
-BATCH = 5000
+BATCH = 10000
 
 CHARITY_KEYS = ("charity", "donations", "donation", "gifts-donations", "gifts_donations")
 FAMILY_KEYS = ("family", "family-support", "family_support", "family-care")
@@ -43,21 +43,26 @@ def classify_transactions(apps, schema_editor):
     charity_ids = list(Category.objects.filter(key__in=CHARITY_KEYS).values_list("pk", flat=True))
     family_ids = list(Category.objects.filter(key__in=FAMILY_KEYS).values_list("pk", flat=True))
     excluded = sorted(excluded_classifications())
+    rules = [When(is_reimbursable=True, then=Value("reimbursable"))]
+    if charity_ids:
+        rules.append(When(category_id__in=charity_ids, then=Value("charity")))
+    if family_ids:
+        rules.append(When(category_id__in=family_ids, then=Value("family_support")))
+    classification = Case(*rules, default=F("expense_classification"))
+    applies = Q(is_reimbursable=True) | Q(category_id__in=charity_ids + family_ids)
+    excluded_now = Case(When(expense_classification__in=excluded, then=Value(True)), default=Value(False))
     for lo, hi in _ranges(Transaction):
-        batch = Transaction.objects.filter(pk__gte=lo, pk__lt=hi)
-        untouched = batch.filter(expense_classification="regular_monthly", exclusion_overridden=False)
-        untouched.filter(is_reimbursable=True).update(expense_classification="reimbursable")
-        if charity_ids:
-            untouched.filter(category_id__in=charity_ids).update(expense_classification="charity")
-        if family_ids:
-            untouched.filter(category_id__in=family_ids).update(expense_classification="family_support")
-        auto = batch.filter(exclusion_overridden=False)
-        auto.filter(expense_classification__in=excluded, exclude_from_totals=False).update(
-            exclude_from_totals=True
+        batch = Transaction.objects.filter(pk__gte=lo, pk__lt=hi, exclusion_overridden=False)
+        # Only rows still at the default move: re-running changes nothing.
+        # Only rows still at the default, and only those a rule applies to, are
+        # written (an UPDATE rewrites every row it touches): re-running changes nothing.
+        batch.filter(applies, expense_classification="regular_monthly").update(
+            expense_classification=classification
         )
-        auto.exclude(expense_classification__in=excluded).filter(exclude_from_totals=True).update(
-            exclude_from_totals=False
+        wrong = Q(expense_classification__in=excluded, exclude_from_totals=False) | (
+            ~Q(expense_classification__in=excluded) & Q(exclude_from_totals=True)
         )
+        batch.filter(wrong).update(exclude_from_totals=excluded_now)
 
 
 def split_methods(apps, schema_editor):
@@ -73,19 +78,21 @@ def split_methods(apps, schema_editor):
     currency_ids = {}
     for lo, hi in _ranges(Transaction):
         splits = Split.objects.filter(transaction_id__gte=lo, transaction_id__lt=hi)
-        # Materialise the ids: MariaDB cannot UPDATE a table it selects from.
+        # Materialise the ids (MySQL cannot UPDATE a table it selects from);
+        # unequal splits are the rare case, and the list is sent in chunks.
         unequal = list(
-            splits.values("transaction_id")
+            splits.order_by().values("transaction_id")
             .annotate(lo_amount=Min("amount"), hi_amount=Max("amount"))
             .exclude(lo_amount=F("hi_amount"))
             .values_list("transaction_id", flat=True)
         )
-        if unequal:
-            splits.filter(transaction_id__in=unequal, split_method="equal").update(split_method="custom_amount")
-        codes = (
-            Transaction.objects.filter(pk__gte=lo, pk__lt=hi, splits__currency__isnull=True)
-            .values_list("currency", flat=True)
-            .distinct()
+        for start in range(0, len(unequal), 500):
+            splits.filter(transaction_id__in=unequal[start:start + 500], split_method="equal").update(
+                split_method="custom_amount"
+            )
+        codes = list(
+            # order_by(): the model's ordering would otherwise join the DISTINCT.
+            Transaction.objects.filter(pk__gte=lo, pk__lt=hi).order_by().values_list("currency", flat=True).distinct()
         )
         for code in codes:
             code = (code or "").upper()
@@ -97,10 +104,10 @@ def split_methods(apps, schema_editor):
                     code=code, defaults={"name": name, "minor_units": minor, "numeric_code": numeric or 0}
                 )
                 currency_ids[code] = row.pk
-            tx_ids = list(
-                Transaction.objects.filter(pk__gte=lo, pk__lt=hi, currency=code).values_list("pk", flat=True)
-            )
-            splits.filter(transaction_id__in=tx_ids, currency__isnull=True).update(currency_id=currency_ids[code])
+            pending = splits.filter(currency__isnull=True)
+            if len(codes) > 1:  # the rare mixed batch needs the join; one currency does not
+                pending = pending.filter(transaction__currency=code)
+            pending.update(currency_id=currency_ids[code])
 
 
 class Migration(migrations.Migration):

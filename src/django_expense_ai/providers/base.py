@@ -646,10 +646,20 @@ class Provider:
 
     def _scrubbed(self, err: ProviderError, api_key: str | None) -> ProviderError:
         """Return ``err`` with the key removed from its message and raw response."""
-        message = scrub(str(err), [api_key])
-        clean = type(err).__new__(type(err))
-        clean.__dict__.update(err.__dict__)
-        Exception.__init__(clean, message)
-        clean.raw_response = scrub(err.raw_response or "", [api_key])
+        clean = scrub_error(err, [api_key])
         clean.provider = err.provider or self.name
         return clean
+
+
+def scrub_error(err: ProviderError, secrets: Iterable[str | None] = ()) -> ProviderError:
+    """A copy of ``err`` (same type and attributes) whose message and raw response are scrubbed.
+
+    :param secrets: keys to remove (see :func:`~.scrub.scrub`).
+    :returns: the copy; ``err`` itself is not changed. Never raises.
+    """
+    secrets = list(secrets)  # used twice
+    clean = type(err).__new__(type(err))
+    clean.__dict__.update(err.__dict__)
+    Exception.__init__(clean, scrub(str(err), secrets))
+    clean.raw_response = scrub(getattr(err, "raw_response", "") or "", secrets)
+    return clean

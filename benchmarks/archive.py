@@ -1,0 +1,189 @@
+"""Benchmark archival and restore on PostgreSQL: rows per second (target ≥ 20,000 rows/s).
+
+Run from the repository root::
+
+    EXPENSE_AI_TEST_DB=postgres PYTHONPATH=src:. DJANGO_SETTINGS_MODULE=tests.settings \\
+        .venv/bin/python benchmarks/archive.py [--messages 200000] [--logs 50000] [--batch-size 2000 10000]
+
+It creates its own database (``bench_ea_archive``, or ``EXPENSE_AI_BENCH_DBNAME``)
+with Django's test-database machinery (the shipped migrations build the
+schema), loads old chat messages and processing logs with ``bulk_create``
+(one message in ten is linked both ways to a transaction, as chat entries
+are), writes archives to a ``FileSystemStorage`` in a temporary folder, and
+for each batch size:
+
+* times ``archive()`` (read, serialise, gzip, write the file, delete, commit,
+  batch by batch) and prints rows/s;
+* times ``restore()`` of everything it wrote (rows/s), checks the row counts
+  and the re-linked transactions, and restores again to time the idempotent
+  no-op pass.
+
+The database and the folder are removed at the end, also after an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import time
+from decimal import Decimal
+
+BENCH_DB = os.environ.get("EXPENSE_AI_BENCH_DBNAME", "bench_ea_archive")
+# tests.settings reads the test database name from the environment at import.
+os.environ["EXPENSE_AI_TEST_DBNAME"] = BENCH_DB
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.files.storage import FileSystemStorage  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+from django_expense_ai.archive import archive_model, restore  # noqa: E402
+from django_expense_ai.models import (  # noqa: E402
+    ChatMessage,
+    StatementProcessingLog,
+    Transaction,
+    UploadedFile,
+)
+
+USERS = 50
+OLD = dt.datetime(2023, 6, 1, tzinfo=dt.UTC)
+CUTOFF = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def load(messages: int, logs: int) -> None:
+    """Old messages and logs (plus the users, files and linked transactions they need)."""
+    user_model = get_user_model()
+    user_model.objects.bulk_create([user_model(username=f"bench{i}", password="!") for i in range(USERS)])
+    users = list(user_model.objects.order_by("pk").values_list("pk", flat=True))
+    files = UploadedFile.objects.bulk_create(
+        [UploadedFile(user_id=users[i % USERS], filename=f"statement-{i}.pdf") for i in range(500)]
+    )
+    batch = 5000
+    for start in range(0, messages, batch):
+        ChatMessage.objects.bulk_create(
+            [
+                ChatMessage(
+                    user_id=users[i % USERS],
+                    conversation_id="main",
+                    content=f"@john $50 lunch at pizza place #{i}",
+                    metadata={"amount": "50.00", "currency": "USD", "mentions": ["@john"], "confidence": 0.93},
+                    status="completed",
+                )
+                for i in range(start, min(start + batch, messages))
+            ]
+        )
+    for start in range(0, logs, batch):
+        StatementProcessingLog.objects.bulk_create(
+            [
+                StatementProcessingLog(
+                    uploaded_file_id=files[i % len(files)].pk,
+                    processing_stage="parse_attempt",
+                    status="success",
+                    parser_type="pdf",
+                    details={"rows": 42, "parser": "generic_pdf", "confidence": "0.97", "warnings": []},
+                    execution_time_ms=120,
+                )
+                for i in range(start, min(start + batch, logs))
+            ]
+        )
+    # auto_now_add stamped "now": make every row old in one statement each.
+    ChatMessage.objects.update(created_at=OLD, updated_at=OLD)
+    StatementProcessingLog.objects.update(created_at=OLD)
+    # One message in ten created a transaction: links both ways.
+    linked = list(ChatMessage.objects.order_by("pk").values_list("pk", "user_id")[::10])
+    for start in range(0, len(linked), batch):
+        Transaction.objects.bulk_create(
+            [
+                Transaction(user_id=uid, date=dt.date(2023, 6, 1), amount=Decimal("-50.00"), chat_message_id=pk,
+                            source="chat")
+                for pk, uid in linked[start : start + batch]
+            ]
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE finance_chat_messages m SET related_transaction_id = t.id "
+            "FROM finance_transactions t WHERE t.chat_message_id = m.id"
+        )
+        cursor.execute("ANALYZE")
+
+
+def rate(rows: int, seconds: float) -> str:
+    return f"{rows:>9,} rows in {seconds:7.2f} s = {rows / seconds:>9,.0f} rows/s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--logs", type=int, default=50_000)
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[2000, 10000])
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print("This benchmark needs PostgreSQL: set EXPENSE_AI_TEST_DB=postgres.", file=sys.stderr)
+        return 2
+
+    folder = tempfile.mkdtemp(prefix="ea_archive_bench_")
+    storage = FileSystemStorage(location=folder)
+    old_config = setup_databases(verbosity=1, interactive=False)
+    ok = True
+    try:
+        started = time.perf_counter()
+        load(args.messages, args.logs)
+        print(f"loaded {args.messages:,} old chat messages + {args.logs:,} old processing logs "
+              f"in {time.perf_counter() - started:.1f} s")
+        linked = Transaction.objects.filter(chat_message__isnull=False).count()
+        total = args.messages + args.logs
+        print()
+        print(f"{'batch':>6}  {'step':<22} rate (target archive >= 20,000 rows/s)")
+        for batch_size in args.batch_size:
+            prefix = f"run-{batch_size}"
+            started = time.perf_counter()
+            rows = 0
+            size = 0
+            for model in (ChatMessage, StatementProcessingLog):
+                report = archive_model(model, older_than=CUTOFF, batch_size=batch_size, storage=storage, prefix=prefix)
+                rows += report.rows
+                size += sum(storage.size(name) for name in report.files)
+            archived_in = time.perf_counter() - started
+            left = ChatMessage.objects.count() + StatementProcessingLog.objects.count()
+            unlinked = Transaction.objects.filter(chat_message__isnull=False).count()
+            print(f"{batch_size:>6}  {'archive':<22} {rate(rows, archived_in)}"
+                  f"   ({size / 2**20:.1f} MiB gzip, {size / rows:.0f} B/row)")
+
+            started = time.perf_counter()
+            restored = restore(prefix, storage=storage)
+            restored_in = time.perf_counter() - started
+            print(f"{batch_size:>6}  {'restore':<22} {rate(restored.total_restored, restored_in)}")
+            started = time.perf_counter()
+            again = restore(prefix, storage=storage)
+            print(f"{batch_size:>6}  {'restore again (no-op)':<22} "
+                  f"{rate(again.already_present, time.perf_counter() - started)}")
+            relinked = Transaction.objects.filter(chat_message__isnull=False).count()
+            checks = {
+                "every row archived": rows == total and left == 0,
+                "links cleared by the delete": unlinked == 0,
+                "every row restored": restored.total_restored == total and again.total_restored == 0,
+                "links restored": relinked == linked == restored.relinked.get("expense_ai.transaction.chat_message"),
+            }
+            for name, passed in checks.items():
+                if not passed:
+                    ok = False
+                    print(f"        CHECK FAILED: {name}")
+        print()
+        print(f"archive target >= 20,000 rows/s; checks {'passed' if ok else 'FAILED'}")
+        return 0 if ok else 1
+    finally:
+        teardown_databases(old_config, verbosity=1)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Benchmark the statement import pipeline (PostgreSQL).
+
+Run from the repository root::
+
+    EXPENSE_AI_TEST_DB=postgres PYTHONPATH=src:. DJANGO_SETTINGS_MODULE=tests.settings \\
+        .venv/bin/python benchmarks/imports.py [--runs 3]
+
+It creates its own database (``bench_ea_imports``, or ``EXPENSE_AI_BENCH_DBNAME``)
+with Django's test-database machinery (the shipped migrations build the schema),
+and drops it at the end, also after an error. Printed, with the targets:
+
+* end-to-end import of a 2,000-row CSV (target >= 5,000 rows/s);
+* end-to-end import of a 50-page PDF statement built with ``tests/pdf_factory``
+  (target <= 1.3x the time pypdf alone takes to extract that file's text in
+  layout mode, measured in the same run);
+* de-duplication of 1,000 rows against 100,000 existing transactions
+  (target < 0.5 s), and the number of queries for 100 and for 1,000 rows
+  (``CaptureQueriesContext``: it must not grow);
+* peak memory of the PDF import (target < 200 MB): ``tracemalloc`` peak of
+  Python allocations during the import, and the process's ``ru_maxrss``.
+
+Each timing is the median of ``--runs`` runs; every import run uses a fresh
+user, so neither file nor row de-duplication short-circuits it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from decimal import Decimal
+
+BENCH_DB = os.environ.get("EXPENSE_AI_BENCH_DBNAME", "bench_ea_imports")
+# tests.settings reads the test database name at import: point it at ours first.
+os.environ["EXPENSE_AI_TEST_DBNAME"] = BENCH_DB
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+sys.path[:0] = [p for p in ("src", ".") if p not in sys.path]
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from tests.pdf_factory import build_statement, make_rows  # noqa: E402
+
+from django_expense_ai.models import Account, Transaction  # noqa: E402
+from django_expense_ai.statements import import_statement  # noqa: E402
+from django_expense_ai.statements.dedup import find_duplicates  # noqa: E402
+from django_expense_ai.statements.types import StatementRow  # noqa: E402
+
+_users = 0
+
+
+def new_user():
+    global _users
+    _users += 1
+    return get_user_model().objects.create(username=f"bench{_users}", password="!")
+
+
+def median_time(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def stage_times(uf) -> str:
+    """The run's stage timings from its log rows (the pipeline measures each stage)."""
+    return ", ".join(
+        f"{stage} {ms}" for stage, ms in uf.processing_logs.order_by("pk").values_list(
+            "processing_stage", "execution_time_ms") if ms
+    )
+
+
+def csv_statement(rows: int) -> bytes:
+    start = dt.date(2025, 1, 1)
+    lines = ["Date,Description,Amount"]
+    for i in range(rows):
+        amount = Decimal(-(1 + (i * 131) % 900)) - Decimal(i % 100) / 100
+        if i % 7 == 6:
+            amount = Decimal(1000 + i % 500)
+        lines.append(f"{(start + dt.timedelta(days=i // 20)).isoformat()},SHOP {i:05d} CARD PURCHASE,{amount}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def bench_csv(runs: int) -> None:
+    data = csv_statement(2000)
+
+    def run():
+        uf = import_statement(new_user(), data, filename="big.csv")
+        assert uf.status == "completed" and len(uf.created_transactions) == 2000, uf.error_message
+        return uf
+
+    seconds, uf = median_time(run, runs)
+    rate = 2000 / seconds
+    print(f"CSV 2,000 rows end to end: {seconds * 1000:.0f} ms = {rate:,.0f} rows/s "
+          f"(target >= 5,000 rows/s: {'met' if rate >= 5000 else 'MISSED'})")
+    print(f"  stages (ms, last run): {stage_times(uf)}")
+
+
+def bench_pdf(runs: int) -> None:
+    from pypdf import PdfReader
+
+    rows = make_rows(2300)
+    data = build_statement(rows)
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+
+    def pypdf_alone():
+        reader = PdfReader(io.BytesIO(data))
+        return [page.extract_text(extraction_mode="layout") for page in reader.pages]
+
+    def pipeline():
+        uf = import_statement(new_user(), data, filename="fifty.pdf")
+        assert uf.status == "completed" and len(uf.created_transactions) == len(rows), uf.error_message
+        return uf
+
+    base, _ = median_time(pypdf_alone, runs)
+    full, uf = median_time(pipeline, runs)
+    ratio = full / base
+    print(f"PDF {pages} pages, {len(rows):,} rows: pypdf text extraction alone {base * 1000:.0f} ms; "
+          f"pipeline end to end {full * 1000:.0f} ms = {ratio:.2f}x "
+          f"(target <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'})")
+    print(f"  stages (ms, last run): {stage_times(uf)}")
+
+    tracemalloc.start()
+    pipeline()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"PDF import peak memory: tracemalloc {peak / 2**20:.1f} MB, process ru_maxrss {maxrss_mb:.0f} MB "
+          f"(target < 200 MB: {'met' if max(peak / 2**20, maxrss_mb) < 200 else 'MISSED'})")
+
+
+def bench_dedup(runs: int) -> None:
+    user = new_user()
+    account = Account.objects.create(user=user, name="Checking")
+    start = dt.date(2022, 1, 1)
+
+    def amount(i: int) -> Decimal:
+        return -(Decimal(1 + (i * 7919) % 50000) / 100)
+
+    batch = []
+    for i in range(100_000):  # about 90 a day over three years
+        batch.append(Transaction(user=user, account=account, date=start + dt.timedelta(days=i // 90),
+                                 amount=amount(i), currency="USD", description=f"MERCHANT {i % 3000} REF {i}"))
+        if len(batch) == 10_000:
+            Transaction.objects.bulk_create(batch)
+            batch = []
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Transaction._meta.db_table}")
+
+    def incoming(n: int) -> list[StatementRow]:
+        # Half re-imported rows (from the last month), half new ones the same days.
+        first = 100_000 - 2700
+        rows = []
+        for k in range(n):
+            i = first + k * 2
+            date = start + dt.timedelta(days=i // 90)
+            if k % 2:
+                rows.append(StatementRow(date=date, description=f"MERCHANT {i % 3000} REF {i}", amount=amount(i)))
+            else:
+                rows.append(StatementRow(date=date, description=f"NEW SHOP {k}", amount=Decimal("-3.33") - k))
+        return rows
+
+    rows = incoming(1000)
+    seconds, result = median_time(lambda: find_duplicates(user, account, rows), runs)
+    print(f"De-duplication of 1,000 rows against 100,000 transactions: {seconds * 1000:.0f} ms, "
+          f"{len(result.matches)} duplicates, {result.candidates} candidates fetched "
+          f"(target < 500 ms: {'met' if seconds < 0.5 else 'MISSED'})")
+    counts = {}
+    for n in (100, 1000):
+        with CaptureQueriesContext(connection) as ctx:
+            find_duplicates(user, account, incoming(n))
+        counts[n] = len(ctx.captured_queries)
+    print(f"Queries: {counts[100]} for 100 rows, {counts[1000]} for 1,000 rows "
+          f"({'constant' if counts[100] == counts[1000] else 'GROWS'})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print(f"Note: running on {connection.vendor}; the targets are for PostgreSQL.")
+    old_config = setup_databases(verbosity=1, interactive=False)
+    try:
+        print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
+        bench_csv(args.runs)
+        bench_pdf(args.runs)
+        bench_dedup(args.runs)
+    finally:
+        teardown_databases(old_config, verbosity=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""Which imported rows are already in the ledger.
+
+Matching is count-aware (a multiset): each existing transaction absorbs at
+most one incoming row, so two identical bus fares on one day stay two
+transactions, and a third identical fare in a later, overlapping statement
+is created. For each row, in this order:
+
+1. ``bank_id``: the bank's own id (OFX FITID), *confirmed* by the same date and
+   amount; banks reuse ids for different transactions, so an id alone is not enough;
+2. ``fingerprint``: the same account, date, amount and normalised description
+   (the sha256 stored in ``Transaction.import_fingerprint``, or recomputed from
+   the existing row, so a bank that re-issues a transaction under a new id in a
+   later download is still recognised);
+3. ``fuzzy``: the same account and amount, a date within
+   ``DEDUP_DATE_WINDOW_DAYS`` and a description similarity of at least
+   ``DEDUP_DESCRIPTION_SIMILARITY`` (``difflib`` ratio); the best-scoring, then
+   nearest, candidate wins.
+
+Inside one upload, when the format promises unique ids (OFX FITIDs:
+``unique_bank_ids=True``), a row repeating another row's bank id, date and
+amount (a file holding the same statement twice) is a duplicate too. Otherwise
+rows of one upload are never merged with each other: they may be real repeats,
+and a CSV "reference" column (an invoice number) is not unique per row.
+
+:func:`match_rows` is pure; :func:`find_duplicates` fetches the candidates in
+one query (user + account + date range + amounts, the ``(user, account, date)``
+index), whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from difflib import SequenceMatcher
+from typing import Any
+
+from ..conf import settings
+from ..money import money_str
+from .types import StatementRow
+
+__all__ = [
+    "DESCRIPTION_LENGTH",
+    "DedupResult",
+    "Existing",
+    "Match",
+    "description_similarity",
+    "find_duplicates",
+    "fingerprint",
+    "match_rows",
+    "normalise_description",
+]
+
+#: ``Transaction.description`` holds this many characters; fingerprints use what is stored.
+DESCRIPTION_LENGTH = 500
+#: Above this many distinct amounts the candidate query filters by date only
+#: (an IN list that long costs more than it saves, and SQLite caps parameters).
+MAX_AMOUNTS_IN_QUERY = 2000
+_AMOUNT_PLACES = Decimal("0.0001")  # Transaction.amount's scale
+
+
+def normalise_description(text: str) -> str:
+    """Case-folded words of ``text`` (NFKC, punctuation and runs of spaces collapsed).
+
+    :returns: the normalised text; ``""`` for empty input.
+    """
+    folded = unicodedata.normalize("NFKC", (text or "")[:DESCRIPTION_LENGTH]).casefold()
+    return " ".join(re.split(r"[\W_]+", folded)).strip()
+
+
+def _amount_key(amount: Decimal) -> str:
+    # 12.5 and 12.5000 are the same money: compare at the column's scale.
+    return money_str(Decimal(amount).quantize(_AMOUNT_PLACES))
+
+
+def fingerprint(account_id: Any, date: dt.date, amount: Decimal, description: str) -> str:
+    """sha256 hex of account, date, amount and normalised description.
+
+    :returns: 64 hex characters (``Transaction.import_fingerprint``).
+    """
+    key = "\x1f".join(
+        (str(account_id or ""), date.isoformat(), _amount_key(amount), normalise_description(description))
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def description_similarity(a: str, b: str) -> float:
+    """How alike two descriptions are, 0..1 (``difflib`` ratio of the normalised texts)."""
+    na, nb = normalise_description(a), normalise_description(b)
+    if na == nb:
+        return 1.0
+    if not na or not nb:
+        return 0.0
+    return SequenceMatcher(None, na, nb, autojunk=False).ratio()
+
+
+@dataclass(frozen=True)
+class Existing:
+    """An existing transaction as the matcher sees it."""
+
+    id: Any
+    date: dt.date
+    amount: Decimal
+    description: str
+    bank_id: str = ""
+    import_fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    """Row ``row`` duplicates transaction ``transaction_id`` (or, for
+    ``same_upload``, the earlier row ``duplicate_of_row``)."""
+
+    row: int
+    reason: str  # "bank_id", "fingerprint", "fuzzy" or "same_upload"
+    score: float  # 0..100
+    transaction_id: Any = None
+    duplicate_of_row: int | None = None
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Rows to create (``new_rows``: indexes into the input) and the matches skipped."""
+
+    new_rows: tuple[int, ...]
+    matches: tuple[Match, ...]
+    fingerprints: tuple[str, ...]  # one per input row
+    candidates: int = 0  # existing transactions considered
+
+    def details(self, rows: Sequence[StatementRow]) -> dict[str, Any]:
+        """JSON-safe log details: counts and every skipped row with what it matched."""
+        by_reason: dict[str, int] = defaultdict(int)
+        for m in self.matches:
+            by_reason[m.reason] += 1
+        return {
+            "rows": len(rows),
+            "new": len(self.new_rows),
+            "duplicates": len(self.matches),
+            "by_reason": dict(by_reason),
+            "candidates_considered": self.candidates,
+            "skipped": [
+                {
+                    "row": m.row,
+                    "date": rows[m.row].date.isoformat(),
+                    "amount": money_str(rows[m.row].amount),
+                    "description": rows[m.row].description[:100],
+                    "matched_transaction_id": m.transaction_id,
+                    "duplicate_of_row": m.duplicate_of_row,
+                    "reason": m.reason,
+                    "score": round(m.score, 2),
+                }
+                for m in self.matches
+            ],
+        }
+
+
+def match_rows(
+    rows: Sequence[StatementRow],
+    existing: Sequence[Existing],
+    *,
+    account_id: Any,
+    window_days: int,
+    min_similarity: float,
+    unique_bank_ids: bool = False,
+) -> DedupResult:
+    """Match incoming ``rows`` against ``existing`` transactions of the same account.
+
+    Pure. See the module docstring for the rules and their order.
+
+    :param unique_bank_ids: the format guarantees one id per transaction (OFX),
+        so repeated ids inside ``rows`` are duplicates.
+
+    :returns: a :class:`DedupResult`.
+    :raises: nothing.
+    """
+    prints = tuple(fingerprint(account_id, r.date, r.amount, r.description) for r in rows)
+    matched: dict[int, Match] = {}
+    used: set[Any] = set()
+
+    # 0. The same bank transaction twice inside this upload (only where ids are unique).
+    seen_ids: dict[tuple[str, dt.date, str], int] = {}
+    for i, row in enumerate(rows):
+        if not unique_bank_ids or not row.bank_id:
+            continue
+        key = (row.bank_id, row.date, _amount_key(row.amount))
+        if key in seen_ids:
+            matched[i] = Match(row=i, reason="same_upload", score=100.0, duplicate_of_row=seen_ids[key])
+        else:
+            seen_ids[key] = i
+
+    by_bank: dict[tuple[str, dt.date, str], list[Existing]] = defaultdict(list)
+    by_print: dict[str, list[Existing]] = defaultdict(list)
+    by_amount: dict[str, list[Existing]] = defaultdict(list)
+    for tx in existing:
+        amount = _amount_key(tx.amount)
+        if tx.bank_id:
+            by_bank[(tx.bank_id, tx.date, amount)].append(tx)
+        stored = tx.import_fingerprint
+        recomputed = fingerprint(account_id, tx.date, tx.amount, tx.description)
+        by_print[recomputed].append(tx)
+        if stored and stored != recomputed:  # the description was edited after import
+            by_print[stored].append(tx)
+        by_amount[amount].append(tx)
+
+    def take(candidates: list[Existing]) -> Existing | None:
+        for tx in candidates:
+            if tx.id not in used:
+                used.add(tx.id)
+                return tx
+        return None
+
+    # 1. Bank id, confirmed by date and amount (the key includes both).
+    for i, row in enumerate(rows):
+        if i in matched or not row.bank_id:
+            continue
+        tx = take(by_bank.get((row.bank_id, row.date, _amount_key(row.amount)), []))
+        if tx is not None:
+            matched[i] = Match(row=i, reason="bank_id", score=100.0, transaction_id=tx.id)
+
+    # 2. Exact fingerprint, one existing transaction per row.
+    for i in range(len(rows)):
+        if i in matched:
+            continue
+        tx = take(by_print.get(prints[i], []))
+        if tx is not None:
+            matched[i] = Match(row=i, reason="fingerprint", score=100.0, transaction_id=tx.id)
+
+    # 3. Fuzzy: same amount, nearby date, similar description; best candidate first.
+    window = dt.timedelta(days=window_days)
+    for i, row in enumerate(rows):
+        if i in matched:
+            continue
+        best: tuple[float, int, Existing] | None = None
+        for tx in by_amount.get(_amount_key(row.amount), ()):
+            if tx.id in used or abs(tx.date - row.date) > window:
+                continue
+            score = description_similarity(row.description, tx.description)
+            if score < min_similarity:
+                continue
+            distance = abs((tx.date - row.date).days)
+            if best is None or (score, -distance) > (best[0], -best[1]):
+                best = (score, distance, tx)
+        if best is not None:
+            used.add(best[2].id)
+            matched[i] = Match(row=i, reason="fuzzy", score=best[0] * 100, transaction_id=best[2].id)
+
+    return DedupResult(
+        new_rows=tuple(i for i in range(len(rows)) if i not in matched),
+        matches=tuple(matched[i] for i in sorted(matched)),
+        fingerprints=prints,
+        candidates=len(existing),
+    )
+
+
+def find_duplicates(
+    user: Any, account: Any, rows: Sequence[StatementRow], *, unique_bank_ids: bool = False
+) -> DedupResult:
+    """Match ``rows`` against the user's transactions in ``account`` (``None``: without account).
+
+    One query fetches every candidate: same user and account, dates within the
+    rows' range widened by ``DEDUP_DATE_WINDOW_DAYS``, and (up to
+    :data:`MAX_AMOUNTS_IN_QUERY` distinct values) the rows' amounts.
+
+    :returns: a :class:`DedupResult`.
+    :raises DatabaseError: the query failed.
+    """
+    from ..models import Transaction
+
+    window_days = int(settings.DEDUP_DATE_WINDOW_DAYS)
+    account_id = getattr(account, "pk", account)
+    existing: list[Existing] = []
+    if rows:
+        window = dt.timedelta(days=window_days)
+        start = min(r.date for r in rows) - window
+        end = max(r.date for r in rows) + window
+        qs = Transaction.objects.filter(user=user, date__range=(start, end))
+        qs = qs.filter(account_id=account_id) if account_id is not None else qs.filter(account__isnull=True)
+        amounts = {Decimal(r.amount).quantize(_AMOUNT_PLACES) for r in rows}
+        if len(amounts) <= MAX_AMOUNTS_IN_QUERY:
+            qs = qs.filter(amount__in=sorted(amounts))
+        existing = [
+            Existing(id=pk, date=date, amount=amount, description=description, bank_id=bank_id,
+                     import_fingerprint=stored)
+            for pk, date, amount, description, bank_id, stored in qs.order_by("date", "pk").values_list(
+                "pk", "date", "amount", "description", "bank_id", "import_fingerprint"
+            )
+        ]
+    return match_rows(
+        rows,
+        existing,
+        account_id=account_id,
+        window_days=window_days,
+        min_similarity=float(settings.DEDUP_DESCRIPTION_SIMILARITY),
+        unique_bank_ids=unique_bank_ids,
+    )

@@ -1,0 +1,903 @@
+"""The statement import pipeline: a tuple of small stages over one context object.
+
+::
+
+    upload -> password_decrypt -> text_extraction -> parse_attempt -> ai_parse
+           -> validation -> deduplication -> transaction_creation -> completion
+
+Every stage writes exactly one :class:`StatementProcessingLog` row (``success``,
+``failed`` or ``skipped`` when it does not apply) in a short transaction of its
+own, then the ``statement_stage_completed`` hook is called. When a stage fails,
+the stages after it are logged ``skipped`` and ``completion`` is logged
+``failed``; the file says where and why (``error_stage``, ``error_message``).
+
+Safety rules this module keeps:
+
+* the file row and each log row are committed on their own, so a later
+  failure never loses the record of what happened;
+* the transactions of a successful import are created together in one atomic
+  ``bulk_create``: a failure leaves none behind;
+* no database transaction is open while an AI provider is called;
+* a password is never stored, logged or put in a message: the log names the
+  stored password that worked by id and hint only.
+
+Call :func:`import_statement` / :func:`reprocess` outside ``transaction.atomic``
+(in autocommit mode); inside one, the log rows share the caller's fate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .. import ai, plugins
+from ..classification import is_excluded
+from ..conf import settings
+from ..exceptions import (
+    CorruptStatement,
+    DecryptionError,
+    ExpenseAIError,
+    InvalidTransition,
+    PasswordRequired,
+    ProviderError,
+    ProviderUnavailable,
+    StatementError,
+    StatementTooLarge,
+    StatementValidationError,
+    WrongPassword,
+)
+from ..models import (
+    Account,
+    StatementProcessingLog,
+    Transaction,
+    UploadedFile,
+)
+from ..models.choices import (
+    ExpenseClassification,
+    FileStatus,
+    LogStatus,
+    ParserType,
+    ProcessingStage,
+    TransactionSource,
+)
+from ..money import jsonable, money_str
+from . import dedup, validation
+from .formats import csvfmt, ofx, pdf
+from .formats.detect import detect_format
+from .passwords import candidate_passwords, record_password_success
+from .reader import parse_document
+from .types import ParsedStatement, StatementDocument, StatementRow
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "STAGES",
+    "ImportContext",
+    "StageResult",
+    "import_statement",
+    "process_queued",
+    "reprocess",
+    "transition",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Which status a file may move to from each status (see :func:`transition`).
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    FileStatus.PENDING: frozenset({FileStatus.PROCESSING, FileStatus.QUEUED}),
+    FileStatus.QUEUED: frozenset({FileStatus.PROCESSING}),
+    # processing -> queued: the enqueue mode hands a file to the worker after
+    # the stages that needed the caller's password (which never enters the queue).
+    FileStatus.PROCESSING: frozenset({FileStatus.COMPLETED, FileStatus.FAILED, FileStatus.QUEUED}),
+    FileStatus.FAILED: frozenset({FileStatus.PROCESSING}),
+    FileStatus.COMPLETED: frozenset({FileStatus.PROCESSING}),
+}
+
+_CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv", "ofx": "application/x-ofx"}
+_FORMAT_OF_TYPE = {v: k for k, v in _CONTENT_TYPES.items()}
+#: Separator ``load_document`` puts between PDF pages; the worker splits on it again.
+PAGE_BREAK = "\n\f"
+
+
+def transition(uploaded_file: UploadedFile, new_status: str, **fields: Any) -> UploadedFile:
+    """Move ``uploaded_file`` to ``new_status``, the only way a file's status changes.
+
+    The UPDATE is conditional on the status the instance holds, so two workers
+    can never both start the same file. ``fields`` are saved with it.
+
+    :returns: the same instance, updated.
+    :raises InvalidTransition: the move is not in :data:`ALLOWED_TRANSITIONS`,
+        or the row's status changed underneath (someone else moved it).
+    """
+    old = uploaded_file.status
+    if new_status not in ALLOWED_TRANSITIONS.get(old, frozenset()):
+        raise InvalidTransition(
+            f"A statement file cannot go from {old!r} to {new_status!r} "
+            f"(allowed from {old!r}: {', '.join(sorted(ALLOWED_TRANSITIONS.get(old, ()))) or 'nothing'})."
+        )
+    now = timezone.now()
+    updated = UploadedFile.objects.filter(pk=uploaded_file.pk, status=old).update(
+        status=new_status, updated_at=now, **fields
+    )
+    if not updated:
+        raise InvalidTransition(
+            f"Statement file #{uploaded_file.pk} is no longer {old!r}; it was changed by another process."
+        )
+    uploaded_file.status = new_status
+    uploaded_file.updated_at = now
+    for name, value in fields.items():
+        setattr(uploaded_file, name, value)
+    return uploaded_file
+
+
+# -- context -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class ImportContext:
+    """Everything the stages share for one run over one file."""
+
+    uploaded_file: UploadedFile
+    password: str | None = field(default=None, repr=False)  # the caller's; never stored
+    data: bytes | None = field(default=None, repr=False)
+    provider_name: str = ai.SYSTEM
+    format: str = ""
+    unlocked: Any = None  # pdf.UnlockedPdf
+    document: StatementDocument | None = None
+    parsed: ParsedStatement | None = None  # the system parsers' result
+    rows: tuple[StatementRow, ...] = ()
+    confidence: float = 0.0
+    parser_name: str = ""
+    parser_type: str = ""
+    ai_provider: str = ""
+    found: int = 0
+    dedup: dedup.DedupResult | None = None
+    created: list[Transaction] = field(default_factory=list)
+    stop_reason: str = ""  # set when the remaining stages do not apply (a duplicate file)
+
+    @property
+    def user(self) -> Any:
+        return self.uploaded_file.user
+
+    @property
+    def account(self) -> Account | None:
+        return self.uploaded_file.account
+
+
+@dataclass
+class StageResult:
+    """What a stage reports: its log status and details.
+
+    A stage that cannot go on raises instead (a :class:`StatementError` with a
+    message for the user, optionally with a ``details`` dict attribute).
+    """
+
+    status: str = LogStatus.SUCCESS
+    details: dict[str, Any] = field(default_factory=dict)
+    parser_type: str = ""
+    provider: str = ""
+
+
+def _skipped(reason: str, **details: Any) -> StageResult:
+    return StageResult(status=LogStatus.SKIPPED, details={"reason": reason, **details})
+
+
+def _with_details(err: ExpenseAIError, details: dict[str, Any]) -> ExpenseAIError:
+    err.details = details  # type: ignore[attr-defined]  # read by the runner
+    return err
+
+
+# -- stages --------------------------------------------------------------------
+
+
+def stage_upload(ctx: ImportContext) -> StageResult:
+    """Check the size and the content's format; recognise a file imported before."""
+    uf = ctx.uploaded_file
+    limit = settings.MAX_UPLOAD_BYTES
+    if limit and uf.size > limit:
+        raise StatementTooLarge(
+            f"The file {uf.filename!r} is {uf.size:,} bytes; the limit is {limit:,}. "
+            "Split the statement by month or ask your administrator to raise MAX_UPLOAD_BYTES."
+        )
+    if ctx.data is None:
+        ctx.data = _stored_bytes(uf)
+    ctx.format = detect_format(ctx.data, uf.filename)
+    content_type = _CONTENT_TYPES[ctx.format]
+    if uf.content_type != content_type:
+        UploadedFile.objects.filter(pk=uf.pk).update(content_type=content_type)
+        uf.content_type = content_type
+    details: dict[str, Any] = {
+        "filename": uf.filename,
+        "size": uf.size,
+        "sha256": uf.sha256,
+        "format": ctx.format,
+        "stored_as": uf.file.name if uf.file else "",
+    }
+    original = (
+        UploadedFile.objects.filter(
+            user_id=uf.user_id, sha256=uf.sha256, status=FileStatus.COMPLETED, duplicate_of__isnull=True
+        )
+        .exclude(pk=uf.pk)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if original is not None:
+        UploadedFile.objects.filter(pk=uf.pk).update(duplicate_of=original, duplicate_confidence=Decimal(100))
+        uf.duplicate_of, uf.duplicate_confidence = original, Decimal(100)
+        ctx.stop_reason = f"The same file (sha256) was already imported as file #{original.pk}."
+        details.update(duplicate_of=original.pk, duplicate_confidence=100)
+    elif uf.duplicate_of_id:  # reprocessed after the original went away
+        UploadedFile.objects.filter(pk=uf.pk).update(duplicate_of=None, duplicate_confidence=None)
+        uf.duplicate_of, uf.duplicate_confidence = None, None
+    return StageResult(details=details)
+
+
+def stage_password_decrypt(ctx: ImportContext) -> StageResult:
+    """Open an encrypted PDF: the caller's password, then stored ones in order."""
+    if ctx.format != "pdf":
+        return _skipped(f"{ctx.format.upper()} files are not encrypted.")
+    data = ctx.data or b""
+    uf = ctx.uploaded_file
+    if not pdf.needs_password(data):
+        ctx.unlocked = pdf.unlock_pdf(data, None)
+        _save(uf, is_password_protected=False, used_password=None)
+        if not ctx.unlocked.encrypted:
+            return _skipped("The PDF is not encrypted.")
+        return StageResult(
+            details={"encrypted": True, "password_needed": False, "opened_with": "the empty user password"}
+        )
+
+    # None stands for the caller's password, tried first.
+    tries: list[Any] = [None] if ctx.password else []
+    tries += candidate_passwords(ctx.user, uf.filename, ctx.account)
+    if not tries:
+        raise _with_details(
+            PasswordRequired(
+                "This PDF is password-protected and no password was given or stored for it. Enter the "
+                "statement password, or save one in the password book for this account, then reprocess."
+            ),
+            {"encrypted": True, "attempts": []},
+        )
+    attempts: list[dict[str, Any]] = []
+    for entry in tries:
+        who = {"source": "caller"} if entry is None else {
+            "source": "stored", "password_id": entry.pk, "hint": entry.password_hint
+        }
+        try:
+            secret = ctx.password if entry is None else entry.get_password()
+        except DecryptionError:
+            attempts.append({**who, "outcome": "unreadable: the encryption key for it is missing"})
+            continue
+        try:
+            ctx.unlocked = pdf.unlock_pdf(data, secret)
+        except WrongPassword:
+            attempts.append({**who, "outcome": "did not open it"})
+            continue
+        attempts.append({**who, "outcome": "opened it"})
+        if entry is not None:
+            record_password_success(entry, uf)
+        else:
+            _save(uf, is_password_protected=ctx.unlocked.password_needed, used_password=None)
+        return StageResult(
+            details={
+                "encrypted": True,
+                "password_needed": ctx.unlocked.password_needed,
+                "opened_with": who,
+                "attempts": attempts,
+            }
+        )
+    raise _with_details(
+        WrongPassword(
+            f"None of the {len(tries)} password(s) tried opened this PDF. Check the statement password "
+            "(often a date of birth or part of an ID number) and reprocess the file with it."
+        ),
+        {"encrypted": True, "attempts": attempts},
+    )
+
+
+def stage_text_extraction(ctx: ImportContext) -> StageResult:
+    """Get the text out: PDF pages in layout mode, CSV/OFX decoded."""
+    uf = ctx.uploaded_file
+    data = ctx.data or b""
+    details: dict[str, Any] = {"format": ctx.format}
+    if ctx.format == "pdf":
+        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None)
+        pages = pdf.extract_pages(
+            unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
+        )
+        ctx.document = StatementDocument(
+            data=data,
+            filename=uf.filename,
+            format="pdf",
+            text=PAGE_BREAK.join(pages),
+            pages=pages,
+            encrypted=unlocked.encrypted,
+            password_needed=unlocked.password_needed,
+        )
+        ctx.unlocked = None  # the reader holds the decrypted file: drop it early
+        details["pages"] = len(pages)
+    elif ctx.format == "ofx":
+        ctx.document = StatementDocument(data=data, filename=uf.filename, format="ofx", text=ofx.decode_ofx(data))
+    else:
+        text, encoding = csvfmt.decode(data)
+        ctx.document = StatementDocument(
+            data=data, filename=uf.filename, format="csv", text=text, encoding=encoding
+        )
+        details["encoding"] = encoding
+    # PostgreSQL text cannot hold NUL; nothing a person reads is lost.
+    raw = ctx.document.text.replace("\x00", "")
+    _save(uf, raw_text_extracted=raw)
+    details["characters"] = len(raw)
+    return StageResult(details=details)
+
+
+def stage_parse_attempt(ctx: ImportContext) -> StageResult:
+    """Let the registered system parsers read the text; the most confident one wins."""
+    assert ctx.document is not None
+    ai_possible = ctx.provider_name != ai.SYSTEM
+    try:
+        parsed = parse_document(ctx.document)
+    except StatementTooLarge:
+        raise
+    except StatementError as err:
+        if not ai_possible:
+            raise
+        # The user's AI provider gets its chance in ai_parse.
+        return StageResult(
+            status=LogStatus.FAILED,
+            parser_type=ParserType.SYSTEM,
+            details={"error": type(err).__name__, "message": str(err), "next": "ai_parse"},
+        )
+    ctx.parsed = parsed
+    ctx.rows, ctx.confidence, ctx.parser_name = parsed.rows, parsed.confidence, parsed.parser
+    ctx.parser_type = ParserType.SYSTEM
+    ctx.found = len(parsed.rows)
+    details = {
+        "parser": parsed.parser,
+        "confidence": round(parsed.confidence, 4),
+        "rows": len(parsed.rows),
+        "currency": parsed.currency,
+        "period_start": parsed.period_start,
+        "period_end": parsed.period_end,
+        "opening_balance": parsed.opening_balance,
+        "closing_balance": parsed.closing_balance,
+        "account_hint": parsed.account_hint,
+        "warnings": list(parsed.warnings),
+    }
+    if not parsed.rows and not ai_possible:
+        raise _with_details(_no_rows(parsed), details)
+    return StageResult(details=details, parser_type=ParserType.SYSTEM)
+
+
+def stage_ai_parse(ctx: ImportContext) -> StageResult:
+    """Ask the user's AI provider: always when they chose one; never for ``system`` users.
+
+    A ``system`` user's weak or empty parse is noted (a hybrid fallback needs a
+    provider). When the provider fails but the system parse found rows, those
+    are kept and the stage is logged ``failed``.
+    """
+    system_rows = bool(ctx.parsed and ctx.parsed.rows)
+    threshold = float(settings.AI_FALLBACK_CONFIDENCE)
+    weak = not system_rows or ctx.confidence < threshold
+    if ctx.provider_name == ai.SYSTEM:
+        extra = {}
+        if weak:
+            extra["note"] = (
+                f"System parser confidence {ctx.confidence:.2f} is below AI_FALLBACK_CONFIDENCE "
+                f"{threshold:.2f}; choosing an AI provider would let it read such statements."
+            )
+        return _skipped("The user's parser is the system parser.", **extra)
+
+    parser_type = ParserType.HYBRID if system_rows else ParserType.AI
+    assert ctx.document is not None
+    currency_hint = (ctx.parsed.currency if ctx.parsed else None) or (ctx.account.currency if ctx.account else None)
+    try:
+        # Network I/O: no database transaction is open here (see the module docstring).
+        result = ai.call_provider(
+            ctx.user, "parse_statement", provider_name=ctx.provider_name,
+            text=ctx.document.text, currency_hint=currency_hint,
+        )
+    except ProviderError as err:
+        details = ai.error_details(err)
+        if system_rows:
+            details["kept"] = f"the system parse by {ctx.parser_name!r} ({len(ctx.rows)} rows)"
+            status = LogStatus.SKIPPED if isinstance(err, ProviderUnavailable) else LogStatus.FAILED
+            return StageResult(status=status, details=details, parser_type=parser_type,
+                               provider=ctx.provider_name)
+        raise _with_details(
+            StatementError(
+                f"The system parsers found no transactions and the AI provider {ctx.provider_name!r} "
+                f"could not read the statement: {err}"
+            ),
+            details,
+        ) from err
+    rows = tuple(result.value or ())
+    details = ai.result_details(result)
+    details["rows"] = len(rows)
+    if not rows:
+        if not system_rows:
+            raise _with_details(
+                StatementError(
+                    "No transactions were found in this file, neither by the system parsers nor by "
+                    f"the AI provider {ctx.provider_name!r}. Check that it is a bank statement."
+                ),
+                details,
+            )
+        details["kept"] = f"the system parse by {ctx.parser_name!r}: the AI found no rows"
+        return StageResult(details=details, parser_type=parser_type, provider=ctx.provider_name)
+    ctx.rows, ctx.confidence = rows, float(result.confidence)
+    ctx.parser_name, ctx.parser_type, ctx.ai_provider = result.provider, parser_type, ctx.provider_name
+    ctx.found = len(rows)
+    if system_rows:
+        details["replaced"] = f"the system parse by {ctx.parsed.parser!r} ({len(ctx.parsed.rows)} rows)"
+    return StageResult(details=details, parser_type=parser_type, provider=ctx.provider_name)
+
+
+def stage_validation(ctx: ImportContext) -> StageResult:
+    """Check dates, amounts, currency and balances; save ``parsed_json`` for the comparison view."""
+    uf = ctx.uploaded_file
+    parsed = ctx.parsed
+    statement_currency = parsed.currency if parsed else None
+    _save(uf, parsed_json=_parsed_json(ctx, statement_currency))
+    use_balances = parsed is not None and ctx.parser_type == ParserType.SYSTEM
+    report = validation.validate_rows(
+        ctx.rows,
+        currency=statement_currency,
+        fallback_currency=_fallback_currency(ctx),
+        today=timezone.localdate(),
+        confidence=ctx.confidence,
+        opening_balance=parsed.opening_balance if use_balances else None,
+        closing_balance=parsed.closing_balance if use_balances else None,
+    )
+    details = report.details()
+    if not report.ok:
+        first = report.problems[0]
+        raise _with_details(
+            StatementValidationError(
+                f"{len(report.problems)} of {len(ctx.rows)} rows failed validation, so nothing was "
+                f"imported; the first is row {first.row + 1} ({first.field}): {first.message}"
+            ),
+            details,
+        )
+    ctx.rows, ctx.confidence = report.rows, report.confidence
+    return StageResult(details=details, parser_type=ctx.parser_type, provider=ctx.ai_provider)
+
+
+def stage_deduplication(ctx: ImportContext) -> StageResult:
+    """Skip rows already in the ledger (bank id, fingerprint, fuzzy; count-aware)."""
+    # OFX promises one FITID per transaction; a CSV "reference" may repeat.
+    unique_ids = ctx.format == "ofx" and ctx.parser_type == ParserType.SYSTEM
+    ctx.dedup = dedup.find_duplicates(ctx.user, ctx.account, ctx.rows, unique_bank_ids=unique_ids)
+    return StageResult(details=ctx.dedup.details(ctx.rows))
+
+
+def stage_transaction_creation(ctx: ImportContext) -> StageResult:
+    """Create the new rows' transactions together, in one atomic ``bulk_create``."""
+    assert ctx.dedup is not None
+    uf = ctx.uploaded_file
+    if not ctx.dedup.new_rows:
+        return _skipped("Every row is already in the ledger.", created=0)
+    hook = plugins.hook()
+    classify = bool(hook.classify_transaction.get_hookimpls())  # skip the per-row call when nobody listens
+    objects: list[Transaction] = []
+    by_class: dict[str, int] = {}
+    plugin_errors = 0
+    for index in ctx.dedup.new_rows:
+        row = ctx.rows[index]
+        tx = Transaction(
+            user_id=uf.user_id,
+            account_id=uf.account_id,
+            date=row.date,
+            amount=row.amount,
+            currency=row.currency or "",
+            description=row.description[: dedup.DESCRIPTION_LENGTH],
+            source=TransactionSource.STATEMENT,
+            uploaded_file_id=uf.pk,
+            bank_id=(row.bank_id or "")[:255],
+            import_fingerprint=ctx.dedup.fingerprints[index],
+        )
+        chosen = None
+        if classify:
+            try:
+                chosen = hook.classify_transaction(transaction=tx)
+            except Exception:  # a broken plugin must not stop the import
+                logger.exception("classify_transaction failed for statement file #%s", uf.pk)
+                plugin_errors += 1
+        if chosen is not None and chosen in ExpenseClassification.values:
+            tx.expense_classification = chosen
+        # bulk_create skips save(), which derives the exclusion from the classification.
+        tx.exclude_from_totals = is_excluded(tx.expense_classification)
+        by_class[tx.expense_classification] = by_class.get(tx.expense_classification, 0) + 1
+        objects.append(tx)
+    before = Transaction.objects.filter(uploaded_file_id=uf.pk).order_by("-pk").values_list("pk", flat=True).first()
+    with transaction.atomic():
+        created = Transaction.objects.bulk_create(objects, batch_size=1000)
+    if any(tx.pk is None for tx in created):  # backends that cannot return ids from a bulk insert
+        qs = Transaction.objects.filter(uploaded_file_id=uf.pk)
+        if before is not None:
+            qs = qs.filter(pk__gt=before)
+        created = list(qs.order_by("pk"))
+    ctx.created = list(created)
+    total = sum((tx.amount for tx in ctx.created), Decimal(0))
+    details = {"created": len(ctx.created), "total": money_str(total), "by_classification": by_class}
+    if plugin_errors:
+        details["classification_plugin_errors"] = plugin_errors
+    return StageResult(details=details)
+
+
+def stage_completion(ctx: ImportContext) -> StageResult:
+    """Mark the file completed and summarise the run."""
+    uf = ctx.uploaded_file
+    transition(uf, FileStatus.COMPLETED, processed_at=timezone.now(), error_stage="", error_message="")
+    return StageResult(details=_summary(ctx), parser_type=ctx.parser_type, provider=ctx.ai_provider)
+
+
+#: The pipeline, in order: ``(stage name, function)``.
+STAGES: tuple[tuple[str, Callable[[ImportContext], StageResult]], ...] = (
+    (ProcessingStage.UPLOAD, stage_upload),
+    (ProcessingStage.PASSWORD_DECRYPT, stage_password_decrypt),
+    (ProcessingStage.TEXT_EXTRACTION, stage_text_extraction),
+    (ProcessingStage.PARSE_ATTEMPT, stage_parse_attempt),
+    (ProcessingStage.AI_PARSE, stage_ai_parse),
+    (ProcessingStage.VALIDATION, stage_validation),
+    (ProcessingStage.DEDUPLICATION, stage_deduplication),
+    (ProcessingStage.TRANSACTION_CREATION, stage_transaction_creation),
+    (ProcessingStage.COMPLETION, stage_completion),
+)
+_STAGE_NAMES = tuple(name for name, _ in STAGES)
+
+
+# -- running -------------------------------------------------------------------
+
+
+def _run(ctx: ImportContext, *, start: str = ProcessingStage.UPLOAD, stop_after: str | None = None) -> bool:
+    """Run the stages from ``start`` (to ``stop_after``, or to the end).
+
+    :returns: True when every stage run succeeded or was skipped; False when
+        one failed (the file is then ``failed`` and the rest is logged).
+    """
+    stages = STAGES[_STAGE_NAMES.index(start):]
+    if stop_after is not None:
+        stages = stages[: [name for name, _ in stages].index(stop_after) + 1]
+    for position, (name, function) in enumerate(stages):
+        if ctx.stop_reason and name != ProcessingStage.COMPLETION:
+            _log(ctx.uploaded_file, name, _skipped(ctx.stop_reason), 0)
+            continue
+        started = time.perf_counter()
+        try:
+            result = function(ctx)
+        except Exception as err:
+            elapsed = _ms(started)
+            message = _user_message(err, name)
+            details = {"error": type(err).__name__, "message": message, **getattr(err, "details", {})}
+            _log(ctx.uploaded_file, name, StageResult(LogStatus.FAILED, details, ctx.parser_type), elapsed)
+            _fail(ctx, name, message, remaining=[n for n, _ in stages[position + 1:]])
+            return False
+        _log(ctx.uploaded_file, name, result, _ms(started))
+    return True
+
+
+def _fail(ctx: ImportContext, stage: str, message: str, *, remaining: list[str]) -> None:
+    uf = ctx.uploaded_file
+    for name in remaining:
+        if name == ProcessingStage.COMPLETION:
+            continue
+        _log(uf, name, _skipped(f"Not run: the {stage} stage failed."), 0)
+    if stage != ProcessingStage.COMPLETION:
+        _log(uf, ProcessingStage.COMPLETION,
+             StageResult(LogStatus.FAILED, {"error_stage": stage, "error_message": message, **_summary(ctx)}), 0)
+    if uf.status == FileStatus.PROCESSING:
+        transition(uf, FileStatus.FAILED, error_stage=stage, error_message=message, processed_at=timezone.now())
+
+
+def _log(uploaded_file: UploadedFile, stage: str, result: StageResult, elapsed_ms: int) -> None:
+    details = jsonable(result.details)
+    with transaction.atomic():  # its own short transaction: it survives later failures
+        StatementProcessingLog.objects.create(
+            uploaded_file=uploaded_file,
+            processing_stage=stage,
+            status=result.status,
+            parser_type=result.parser_type or "",
+            ai_provider=result.provider or "",
+            details=details,
+            execution_time_ms=elapsed_ms,
+        )
+    try:
+        plugins.hook().statement_stage_completed(
+            uploaded_file=uploaded_file, stage=str(stage), status=str(result.status), details=details
+        )
+    except Exception:  # a notification must not break the import
+        logger.exception("statement_stage_completed hook failed for file #%s", uploaded_file.pk)
+
+
+def _finish(ctx: ImportContext) -> UploadedFile:
+    uf = ctx.uploaded_file
+    uf.created_transactions = ctx.created
+    uf.skipped_duplicates = ctx.dedup.details(ctx.rows)["skipped"] if ctx.dedup else []
+    uf.rows_found = ctx.found
+    try:
+        plugins.hook().statement_processed(
+            uploaded_file=uf, created=list(ctx.created), duplicates=len(uf.skipped_duplicates)
+        )
+    except Exception:
+        logger.exception("statement_processed hook failed for file #%s", uf.pk)
+    return uf
+
+
+# -- public API ----------------------------------------------------------------
+
+
+def import_statement(
+    user: Any,
+    file: Any,
+    *,
+    filename: str | None = None,
+    account: Any = None,
+    password: str | None = None,
+) -> UploadedFile:
+    """Import a statement file for ``user``.
+
+    :param file: ``bytes``, a Django ``File``/``UploadedFile`` (or any binary
+        file object), or a filesystem path.
+    :param filename: the name shown to the user (default: the file's own name).
+    :param account: an :class:`Account` of ``user`` (or its id), or ``None``.
+    :param password: tried first on an encrypted PDF; never stored. In the
+        enqueue mode it is used before enqueueing (unlock and extract text) or not at all.
+    :returns: the :class:`UploadedFile`, ``completed``, ``failed`` or (enqueue
+        mode) ``queued``, with ``created_transactions`` (list of new
+        :class:`Transaction`), ``skipped_duplicates`` (one dict per skipped row:
+        the row, ``matched_transaction_id``, ``reason``, ``score``) and
+        ``rows_found`` set. Its ``processing_logs`` tell every stage.
+    :raises ValueError: ``account`` belongs to another user.
+    :raises OSError: a path that cannot be read.
+    """
+    account = _own_account(user, account)
+    data, name, size = _read_input(file, filename)
+    uf = UploadedFile(
+        user=user,
+        account=account,
+        filename=name[:255],
+        size=size,
+        sha256=hashlib.sha256(data).hexdigest() if data is not None else "",
+        processing_version=settings.PROCESSING_VERSION,
+    )
+    with transaction.atomic():
+        uf.save()
+        if data is not None:
+            # upload_to gives an unguessable name; the user's name stays in ``filename``.
+            uf.file.save(name, ContentFile(data), save=True)
+    return _start(uf, data=data, password=password)
+
+
+def reprocess(uploaded_file: UploadedFile, *, password: str | None = None) -> UploadedFile:
+    """Run a ``failed`` or ``completed`` file through the pipeline again.
+
+    Rows already in the ledger (from an earlier run) are recognised by the
+    de-duplication stage, so nothing is created twice.
+
+    :returns: the file, as :func:`import_statement` returns it.
+    :raises InvalidTransition: the file is ``pending``, ``queued`` or ``processing``.
+    """
+    if uploaded_file.status not in (FileStatus.FAILED, FileStatus.COMPLETED):
+        raise InvalidTransition(
+            f"Only failed or completed files can be reprocessed; file #{uploaded_file.pk} is "
+            f"{uploaded_file.status!r}."
+        )
+    return _start(uploaded_file, data=None, password=password)
+
+
+def process_queued(uploaded_file_id: int) -> UploadedFile:
+    """Finish a file the enqueue mode handed over (the task's body).
+
+    Resumes after the last stage the request ran: after ``upload``, or after
+    ``text_extraction`` when the caller's password was used to unlock it.
+
+    :returns: the file, ``completed`` or ``failed``.
+    :raises UploadedFile.DoesNotExist: the file was deleted meanwhile.
+    :raises InvalidTransition: the file is not ``queued`` (another worker has it).
+    """
+    uf = UploadedFile.objects.select_related("user", "account").get(pk=uploaded_file_id)
+    transition(uf, FileStatus.PROCESSING)
+    ctx = ImportContext(uploaded_file=uf, provider_name=ai.active_provider_name(uf.user))
+    last = uf.processing_logs.order_by("-pk").values_list("processing_stage", "status").first()
+    start = ProcessingStage.UPLOAD
+    if last and last[1] != LogStatus.FAILED and last[0] in _STAGE_NAMES[:-1]:
+        start = _STAGE_NAMES[_STAGE_NAMES.index(last[0]) + 1]
+    try:
+        if start == ProcessingStage.PARSE_ATTEMPT:
+            ctx.data = _stored_bytes(uf)
+            ctx.format = _FORMAT_OF_TYPE.get(uf.content_type) or detect_format(ctx.data, uf.filename)
+            ctx.document = _document_from_raw_text(uf, ctx.data, ctx.format)
+        elif start != ProcessingStage.UPLOAD:
+            ctx.data = _stored_bytes(uf)
+            ctx.format = detect_format(ctx.data, uf.filename)
+    except StatementError as err:
+        _log(uf, start, StageResult(LogStatus.FAILED, {"error": type(err).__name__, "message": str(err)}), 0)
+        _fail(ctx, start, str(err), remaining=list(_STAGE_NAMES[_STAGE_NAMES.index(start) + 1:]))
+        return _finish(ctx)
+    _run(ctx, start=start)
+    return _finish(ctx)
+
+
+def _start(uf: UploadedFile, *, data: bytes | None, password: str | None) -> UploadedFile:
+    transition(
+        uf, FileStatus.PROCESSING, error_stage="", error_message="",
+        processing_version=settings.PROCESSING_VERSION,
+    )
+    ctx = ImportContext(uploaded_file=uf, password=password or None, data=data,
+                        provider_name=ai.active_provider_name(uf.user))
+    if settings.TASKS_MODE != "enqueue":
+        _run(ctx)
+        return _finish(ctx)
+    # Enqueue mode: the request runs what needs the caller's password (or just the
+    # cheap upload checks); the worker gets only the file's id.
+    stop = ProcessingStage.TEXT_EXTRACTION if ctx.password else ProcessingStage.UPLOAD
+    if not _run(ctx, stop_after=stop) or ctx.stop_reason:
+        if ctx.stop_reason:
+            _run(ctx, start=_STAGE_NAMES[_STAGE_NAMES.index(stop) + 1])
+        return _finish(ctx)
+    transition(uf, FileStatus.QUEUED)
+    from .tasks import enqueue_processing
+
+    enqueue_processing(uf)
+    uf.created_transactions, uf.skipped_duplicates, uf.rows_found = [], [], 0
+    return uf
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _save(uf: UploadedFile, **fields: Any) -> None:
+    """Save some fields of the file now, in their own short transaction."""
+    UploadedFile.objects.filter(pk=uf.pk).update(updated_at=timezone.now(), **fields)
+    for name, value in fields.items():
+        setattr(uf, name, value)
+
+
+def _stored_bytes(uf: UploadedFile) -> bytes:
+    if not uf.file:
+        raise CorruptStatement(
+            f"The bytes of {uf.filename!r} were not kept (it was refused at upload); upload the file again."
+        )
+    try:
+        with uf.file.open("rb") as handle:
+            return handle.read()
+    except (OSError, FileNotFoundError) as err:
+        raise CorruptStatement(
+            f"The stored copy of {uf.filename!r} cannot be read; upload the file again."
+        ) from err
+
+
+def _document_from_raw_text(uf: UploadedFile, data: bytes, fmt: str) -> StatementDocument:
+    text = uf.raw_text_extracted
+    if fmt == "pdf":
+        return StatementDocument(
+            data=data, filename=uf.filename, format="pdf", text=text, pages=tuple(text.split(PAGE_BREAK)),
+            encrypted=uf.is_password_protected, password_needed=uf.is_password_protected,
+        )
+    return StatementDocument(data=data, filename=uf.filename, format=fmt, text=text)
+
+
+def _user_message(err: BaseException, stage: str) -> str:
+    if isinstance(err, ExpenseAIError):
+        return str(err) or type(err).__name__
+    # Unexpected errors may carry anything in their text: name the type only.
+    logger.exception("Statement pipeline stage %s failed unexpectedly", stage)
+    return f"An unexpected error ({type(err).__name__}) stopped the {stage} stage; the server log has details."
+
+
+def _no_rows(parsed: ParsedStatement) -> StatementError:
+    why = f" ({'; '.join(parsed.warnings)})" if parsed.warnings else ""
+    return StatementError(
+        f"No transactions were found in this file by the {parsed.parser!r} parser{why}. Check that it is "
+        "a bank statement, try the bank's CSV or OFX export, or choose an AI provider."
+    )
+
+
+def _fallback_currency(ctx: ImportContext) -> str:
+    if ctx.account is not None and ctx.account.currency:
+        return ctx.account.currency
+    from ..swappable import preferences_for
+
+    return preferences_for(ctx.user).default_currency or settings.DEFAULT_CURRENCY
+
+
+def _parsed_json(ctx: ImportContext, currency: str | None) -> dict[str, Any]:
+    parsed = ctx.parsed
+    return jsonable(
+        {
+            "parser": ctx.parser_name,
+            "parser_type": str(ctx.parser_type),
+            "confidence": round(ctx.confidence, 4),
+            "currency": currency,
+            "period_start": parsed.period_start if parsed else None,
+            "period_end": parsed.period_end if parsed else None,
+            "opening_balance": parsed.opening_balance if parsed else None,
+            "closing_balance": parsed.closing_balance if parsed else None,
+            "account_hint": parsed.account_hint if parsed else "",
+            "rows": [
+                {
+                    "date": r.date,
+                    "description": r.description,
+                    "amount": r.amount,
+                    "currency": r.currency,
+                    "balance": r.balance,
+                    "bank_id": r.bank_id,
+                }
+                for r in ctx.rows
+            ],
+        }
+    )
+
+
+def _summary(ctx: ImportContext) -> dict[str, Any]:
+    uf = ctx.uploaded_file
+    return {
+        "found": ctx.found,
+        "created": len(ctx.created),
+        "duplicates": len(ctx.dedup.matches) if ctx.dedup else 0,
+        "parser": ctx.parser_name,
+        "parser_type": str(ctx.parser_type),
+        "confidence": round(ctx.confidence, 4),
+        "duplicate_of": uf.duplicate_of_id,
+        "note": ctx.stop_reason,
+    }
+
+
+def _own_account(user: Any, account: Any) -> Account | None:
+    if account is None or account == "":
+        return None
+    if not isinstance(account, Account):
+        account = Account.objects.filter(pk=account).first()
+        if account is None:
+            raise ValueError("No such account.")
+    if account.user_id != user.pk:
+        raise ValueError("The account belongs to another user; a statement can only go to the user's own account.")
+    return account
+
+
+def _read_input(file: Any, filename: str | None) -> tuple[bytes | None, str, int]:
+    """``(bytes or None when over the size limit, name, size)`` of any accepted input."""
+    limit = settings.MAX_UPLOAD_BYTES or 0
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        data = bytes(file)
+        return (data if not limit or len(data) <= limit else None), filename or "statement", len(data)
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        size = path.stat().st_size
+        name = filename or path.name
+        if limit and size > limit:
+            return None, name, size
+        return path.read_bytes(), name, size
+    if not hasattr(file, "read"):
+        raise TypeError(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
+    name = filename or os.path.basename(getattr(file, "name", "") or "") or "statement"
+    size = getattr(file, "size", None)
+    if limit and size is not None and size > limit:
+        return None, name, int(size)
+    if hasattr(file, "seek"):
+        try:
+            file.seek(0)
+        except (OSError, ValueError):
+            pass
+    data = file.read(limit + 1) if limit else file.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if limit and len(data) > limit:
+        return None, name, len(data)
+    return data, name, len(data)
+

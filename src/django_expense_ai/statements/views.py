@@ -1,0 +1,37 @@
+"""Download a stored statement file: its owner or a superuser only, 404 for everyone else."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.views.decorators.http import require_GET
+
+from ..models import UploadedFile
+
+
+@require_GET
+def download_statement(request, pk: int):
+    """Send the stored file as an attachment under the name the user gave it.
+
+    :returns: a ``FileResponse`` (``application/octet-stream``, attachment).
+    :raises Http404: not logged in, not the owner (nor a superuser), no such
+        file, or its bytes were never stored (404 rather than 403: a stranger
+        learns nothing about which ids exist).
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise Http404("No such statement.")
+    qs = UploadedFile.objects.all() if user.is_superuser else UploadedFile.objects.for_user(user)
+    uploaded_file = qs.filter(pk=pk).first()
+    if uploaded_file is None or not uploaded_file.file:
+        raise Http404("No such statement.")
+    try:
+        handle = uploaded_file.file.open("rb")
+    except (OSError, FileNotFoundError) as err:
+        raise Http404("The statement's stored file is missing.") from err
+    response = FileResponse(
+        handle, as_attachment=True, filename=uploaded_file.filename, content_type="application/octet-stream"
+    )
+    # Never let a browser sniff an uploaded file into HTML, nor cache it in shared caches.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
