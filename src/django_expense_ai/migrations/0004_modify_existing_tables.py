@@ -23,27 +23,6 @@ class Migration(migrations.Migration):
 
     operations = [
         SetLockTimeout('5s'),
-        # Transaction
-        migrations.AddField(
-            model_name='transaction',
-            name='expense_classification',
-            field=models.CharField(choices=[('regular_monthly', 'Regular Monthly Expense'), ('charity', 'Charity Donation'), ('family_support', 'Family Support'), ('reimbursable', 'Reimbursable Expense'), ('one_time', 'One-time Purchase'), ('irregular', 'Irregular Expense')], db_default='regular_monthly', default='regular_monthly', max_length=20),
-        ),
-        migrations.AddField(
-            model_name='transaction',
-            name='exclude_from_totals',
-            field=models.BooleanField(db_default=False, default=False, help_text='Auto-calculated based on classification; if True, excluded from regular expense totals'),
-        ),
-        migrations.AddField(
-            model_name='transaction',
-            name='exclusion_overridden',
-            field=models.BooleanField(db_default=False, default=False, help_text='True when a person set exclude_from_totals by hand; saves then keep it.'),
-        ),
-        migrations.AddField(
-            model_name='transaction',
-            name='chat_message',
-            field=models.ForeignKey(blank=True, help_text='Link to the chat message that created this transaction', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resulting_transactions', to='expense_ai.chatmessage'),
-        ),
         # TransactionSplit
         migrations.AddField(
             model_name='transactionsplit',
@@ -59,42 +38,6 @@ class Migration(migrations.Migration):
             model_name='transactionsplit',
             name='currency',
             field=models.ForeignKey(blank=True, help_text='Currency for this split (supports multi-currency groups)', null=True, on_delete=django.db.models.deletion.PROTECT, to=swapper.get_model_name('expense_ai', 'CurrencyInfo')),
-        ),
-        # UploadedFile
-        migrations.AddField(
-            model_name='uploadedfile',
-            name='is_password_protected',
-            field=models.BooleanField(db_default=False, default=False, help_text='Whether this file required a password to open'),
-        ),
-        migrations.AddField(
-            model_name='uploadedfile',
-            name='used_password',
-            field=models.ForeignKey(blank=True, help_text='Password that successfully unlocked this file', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='unlocked_files', to='expense_ai.statementpassword'),
-        ),
-        migrations.AddField(
-            model_name='uploadedfile',
-            name='raw_text_extracted',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Raw text extracted from file (for comparison view)'),
-        ),
-        migrations.AddField(
-            model_name='uploadedfile',
-            name='parsed_json',
-            field=models.JSONField(blank=True, help_text='Structured parsed data (for comparison view)', null=True),
-        ),
-        migrations.AddField(
-            model_name='uploadedfile',
-            name='duplicate_of',
-            field=models.ForeignKey(blank=True, help_text='Original file if this is a duplicate', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='duplicates', to='expense_ai.uploadedfile'),
-        ),
-        migrations.AddField(
-            model_name='uploadedfile',
-            name='duplicate_confidence',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Confidence score (0-100) for duplicate detection', max_digits=5, null=True),
-        ),
-        migrations.AddField(
-            model_name='uploadedfile',
-            name='processing_version',
-            field=models.CharField(db_default='1.0', default=django_expense_ai.models.statements.default_processing_version, help_text='Version of parser used (for debugging)', max_length=20),
         ),
         # Budget
         migrations.AddField(
@@ -163,5 +106,66 @@ class Migration(migrations.Migration):
             model_name='userpreferences',
             name='default_chat_parser',
             field=models.CharField(choices=[('system', 'System'), ('ai', 'AI')], default='ai', max_length=20),
+        ),
+        # Transaction near the end: from its first ALTER until COMMIT, writes to
+        # the biggest table wait, so the other tables are done before.
+        migrations.AddField(
+            model_name='transaction',
+            name='expense_classification',
+            field=models.CharField(choices=[('regular_monthly', 'Regular Monthly Expense'), ('charity', 'Charity Donation'), ('family_support', 'Family Support'), ('reimbursable', 'Reimbursable Expense'), ('one_time', 'One-time Purchase'), ('irregular', 'Irregular Expense')], db_default='regular_monthly', default='regular_monthly', max_length=20),
+        ),
+        migrations.AddField(
+            model_name='transaction',
+            name='exclude_from_totals',
+            field=models.BooleanField(db_default=False, default=False, help_text='Auto-calculated based on classification; if True, excluded from regular expense totals'),
+        ),
+        migrations.AddField(
+            model_name='transaction',
+            name='exclusion_overridden',
+            field=models.BooleanField(db_default=False, default=False, help_text='True when a person set exclude_from_totals by hand; saves then keep it.'),
+        ),
+        migrations.AddField(
+            model_name='transaction',
+            name='chat_message',
+            field=models.ForeignKey(blank=True, help_text='Link to the chat message that created this transaction', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resulting_transactions', to='expense_ai.chatmessage', db_index=False),
+        ),
+        # UploadedFile after Transaction: an INSERT into transactions takes a
+        # RowShareLock on every table its foreign keys reference (files among
+        # them); altering files first would let such an INSERT deadlock with
+        # this migration.
+        migrations.AddField(
+            model_name='uploadedfile',
+            name='is_password_protected',
+            field=models.BooleanField(db_default=False, default=False, help_text='Whether this file required a password to open'),
+        ),
+        migrations.AddField(
+            model_name='uploadedfile',
+            name='used_password',
+            field=models.ForeignKey(blank=True, help_text='Password that successfully unlocked this file', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='unlocked_files', to='expense_ai.statementpassword'),
+        ),
+        migrations.AddField(
+            model_name='uploadedfile',
+            name='raw_text_extracted',
+            field=models.TextField(blank=True, db_default='', default='', help_text='Raw text extracted from file (for comparison view)'),
+        ),
+        migrations.AddField(
+            model_name='uploadedfile',
+            name='parsed_json',
+            field=models.JSONField(blank=True, help_text='Structured parsed data (for comparison view)', null=True),
+        ),
+        migrations.AddField(
+            model_name='uploadedfile',
+            name='duplicate_of',
+            field=models.ForeignKey(blank=True, help_text='Original file if this is a duplicate', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='duplicates', to='expense_ai.uploadedfile'),
+        ),
+        migrations.AddField(
+            model_name='uploadedfile',
+            name='duplicate_confidence',
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='Confidence score (0-100) for duplicate detection', max_digits=5, null=True),
+        ),
+        migrations.AddField(
+            model_name='uploadedfile',
+            name='processing_version',
+            field=models.CharField(db_default='1.0', default=django_expense_ai.models.statements.default_processing_version, help_text='Version of parser used (for debugging)', max_length=20),
         ),
     ]

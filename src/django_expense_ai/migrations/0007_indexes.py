@@ -37,6 +37,10 @@ class Migration(migrations.Migration):
             model_name='transaction',
             index=models.Index(fields=['user', 'exclude_from_totals', 'date'], name='fin_tx_user_excl_date_idx'),
         ),
+        AddIndexConcurrently(
+            model_name='transaction',
+            index=models.Index(fields=['chat_message'], name='fin_tx_chat_message_idx'),
+        ),
         # UploadedFile (big table)
         AddIndexConcurrently(
             model_name='uploadedfile',

@@ -181,6 +181,9 @@ class Transaction(models.Model):
         blank=True,
         related_name="resulting_transactions",
         help_text=_("Link to the chat message that created this transaction"),
+        # Indexed by fin_tx_chat_message_idx, built concurrently in the last
+        # 2.0 step instead of inside the ALTER TABLE step (which locks writes).
+        db_index=False,
     )
 
     objects = TransactionQuerySet.as_manager()
@@ -193,6 +196,7 @@ class Transaction(models.Model):
             models.Index(fields=["user", "date", "expense_classification"], name="fin_tx_user_date_class_idx"),
             models.Index(fields=["user", "account", "date"], name="fin_tx_user_account_date_idx"),
             models.Index(fields=["user", "exclude_from_totals", "date"], name="fin_tx_user_excl_date_idx"),
+            models.Index(fields=["chat_message"], name="fin_tx_chat_message_idx"),
         ]
 
     def __str__(self) -> str:
