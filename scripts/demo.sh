@@ -8,6 +8,6 @@ $PY manage.py migrate --noinput
 $PY manage.py load_demo_data
 echo
 echo "  Demo ready: open http://127.0.0.1:${PORT:-8000}/admin/ and log in as  demo / demo"
-echo "  (other users: alice / demo, bob / demo). Stop with Ctrl-C."
+echo "  alice and bob (password demo) are ordinary users to mention and split with. Stop with Ctrl-C."
 echo
 exec $PY manage.py runserver "127.0.0.1:${PORT:-8000}"
