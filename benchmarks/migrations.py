@@ -165,7 +165,7 @@ def main() -> int:
               f"p99 {p99 * 1000:.1f} ms, longest {max(lat) * 1000:.1f} ms (target: no write blocked > 2000 ms); "
               f"errors: {len(writer.errors)}")
         for name, start, end in windows:
-            during = [lat for st, lat in zip(writer.starts, writer.latencies) if start <= st <= end]
+            during = [lat for st, lat in zip(writer.starts, writer.latencies, strict=True) if start <= st <= end]
             if during:
                 print(f"    during {name:<36} {len(during):5d} writes, longest {max(during) * 1000:7.1f} ms")
         for err in writer.errors[:3]:

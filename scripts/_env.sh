@@ -5,17 +5,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 find_python() {
+  # The test command covers Python 3.12 (with Django 6.1); tox covers the rest.
   if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
-  for cand in python3.12 python3.13 python3.11 python3.10; do
-    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys' >/dev/null 2>&1; then
-      command -v "$cand"; return
-    fi
-  done
-  # pyenv installs every version, but its shims answer only for the global one.
   local root
   root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
-  for cand in "$root"/versions/3.12*/bin/python3.12 "$root"/versions/3.13*/bin/python3.13; do
-    if [ -x "$cand" ]; then echo "$cand"; return; fi
+  for version in 3.12 3.13 3.11 3.10; do
+    if command -v "python$version" >/dev/null 2>&1 && "python$version" -c 'import sys' >/dev/null 2>&1; then
+      command -v "python$version"; return
+    fi
+    # pyenv installs every version, but its shims answer only for the global one.
+    for cand in "$root"/versions/"$version".*/bin/"python$version"; do
+      if [ -x "$cand" ]; then echo "$cand"; return; fi
+    done
   done
   echo "No Python 3.10-3.13 found; set PYTHON=/path/to/python3.12" >&2
   exit 1

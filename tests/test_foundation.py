@@ -198,7 +198,7 @@ def test_admin_amount_edit_rederives_splits(client, django_user_model, user, oth
         for i, sub in enumerate(fs.forms):
             data[f"{fs.prefix}-{i}-id"] = sub.instance.pk
             data[f"{fs.prefix}-{i}-transaction"] = tx.pk
-            for name, field in sub.fields.items():
+            for name in sub.fields:
                 value = sub.initial.get(name)
                 if value is not None and value is not False:
                     data[f"{fs.prefix}-{i}-{name}"] = getattr(value, "pk", value)
