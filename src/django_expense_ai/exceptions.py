@@ -202,3 +202,9 @@ class ArchiveError(ExpenseAIError, ValueError):
     """An archive run or restore that cannot go ahead: a bad age such as
     ``"6x"``, or an archive file that is not ours (bad gzip, bad JSON, a model
     that is never archived). The message names the file and line."""
+
+
+class MergeError(ExpenseAIError, ValueError):
+    """A statement merge that cannot be applied or undone as asked: manual choices
+    naming transactions outside the duplicate files, an undo after the stored
+    copies were purged, or a restored id that is taken again."""

@@ -15,11 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from ..exceptions import ExpenseAIError, InvalidTransition
 from ..models import Account, StatementMerge, StatementPassword, StatementProcessingLog, UploadedFile
-from ..models.choices import FileStatus
+from ..models.choices import FileStatus, MergeStatus, MergeStrategy
 from .base import OwnedAdmin
 
 
@@ -197,9 +197,130 @@ class StatementProcessingLogAdmin(admin.ModelAdmin):
 
 @admin.register(StatementMerge)
 class StatementMergeAdmin(OwnedAdmin):
+    """Suggested merges: the two statements side by side, and the moves of the merge's state machine.
+
+    Every change goes through :mod:`django_expense_ai.statements.merges`
+    (``transition_merge``, ``undo_merge``, ``purge_merge``); the review page
+    offers the moves the merge's status allows.
+    """
+
     owner_field = "merged_by"
-    list_display = ("primary_file", "status", "merge_strategy", "similarity_score", "merged_by", "created_at")
+    list_display = ("primary_file", "status", "merge_strategy", "similarity_score", "merged_by", "created_at",
+                    "review_link")
     list_filter = ("status", "merge_strategy")
     search_fields = ("primary_file__filename",)
     raw_id_fields = ("merged_by",)
     autocomplete_fields = ("primary_file", "duplicate_files")
+    readonly_fields = ("review_link", "status", "similarity_score", "merged_at", "details", "created_at",
+                       "updated_at")
+    actions = ["approve_merges", "reject_merges"]
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("<path:object_id>/review/", self.admin_site.admin_view(self.review_view),
+                 name="%s_%s_review" % info),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="review")
+    def review_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        return format_html('<a href="{}">Compare and decide</a>',
+                           reverse("admin:expense_ai_statementmerge_review", args=[obj.pk]))
+
+    def _move(self, request, merge, to_status, **kwargs):
+        from ..statements.merges import transition_merge
+
+        try:
+            transition_merge(merge, to_status, user=request.user, **kwargs)
+        except (ExpenseAIError, PermissionDenied) as err:
+            self.message_user(request, f"Merge #{merge.pk}: {err}", messages.ERROR)
+            return False
+        return True
+
+    @admin.action(description="Approve selected suggested merges")
+    def approve_merges(self, request, queryset):
+        done = sum(self._move(request, merge, MergeStatus.APPROVED) for merge in queryset)
+        self.message_user(request, f"{done} merge(s) approved.")
+
+    @admin.action(description="Reject selected suggested merges (they are not suggested again)")
+    def reject_merges(self, request, queryset):
+        done = sum(self._move(request, merge, MergeStatus.REJECTED) for merge in queryset)
+        self.message_user(request, f"{done} merge(s) rejected.")
+
+    def review_view(self, request, object_id):
+        from ..statements import merges
+
+        merge = self.get_object(request, object_id)
+        if merge is None or not self.has_view_or_change_permission(request, merge):
+            raise Http404("No such statement merge.")
+        here = reverse("admin:expense_ai_statementmerge_review", args=[merge.pk])
+        if request.method == "POST":
+            if not self.has_change_permission(request, merge):
+                raise PermissionDenied
+            self._review_post(request, merge)
+            return HttpResponseRedirect(here)
+        review = merges.merge_review(merge)
+        sections = []
+        for item in review["duplicates"]:
+            explained = item["comparison"]
+            sections.append({
+                "file": item["file"],
+                "score": explained["score"],
+                "parts": explained["parts"],
+                "matched": explained["matched"],
+                "only_primary": explained["only_in_primary"],
+                "only_duplicate": explained["only_in_duplicate"],
+                "transactions": item["transactions"],
+            })
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": merge,
+            "title": f"Compare statements: {merge.primary_file.filename}",
+            "primary": review["primary"],
+            "sections": sections,
+            "strategies": MergeStrategy.choices,
+            "can_approve": merge.status == MergeStatus.SUGGESTED,
+            "can_complete": merge.status == MergeStatus.APPROVED,
+            "can_undo": merge.status == MergeStatus.COMPLETED and "removed" in (merge.details or {}),
+            "outcome": {k: (merge.details or {}).get(k) for k in ("removed", "kept", "unmatched")},
+        }
+        return TemplateResponse(request, "admin/expense_ai/statementmerge/review.html", context)
+
+    def _review_post(self, request, merge):
+        from ..statements.merges import purge_merge, undo_merge
+
+        action = request.POST.get("action", "")
+        if action in ("approve", "reject"):
+            to = MergeStatus.APPROVED if action == "approve" else MergeStatus.REJECTED
+            if self._move(request, merge, to):
+                self.message_user(request, f"Merge #{merge.pk} {to}.")
+        elif action == "complete":
+            strategy = request.POST.get("strategy") or merge.merge_strategy
+            if strategy not in MergeStrategy.values:
+                self.message_user(request, f"Unknown strategy {strategy!r}.", messages.ERROR)
+                return
+            if merge.status == MergeStatus.APPROVED and strategy != merge.merge_strategy:
+                StatementMerge.objects.filter(pk=merge.pk, status=MergeStatus.APPROVED).update(
+                    merge_strategy=strategy)
+                merge.merge_strategy = strategy
+            remove = request.POST.getlist("remove") if strategy == MergeStrategy.MANUAL else None
+            if self._move(request, merge, MergeStatus.COMPLETED, remove=remove):
+                summary = merge.details.get("completed_summary", {})
+                self.message_user(request, f"Merge #{merge.pk} completed: {summary.get('removed', 0)} removed, "
+                                  f"{summary.get('kept', 0)} kept, {summary.get('unmatched', 0)} unmatched.")
+        elif action in ("undo", "purge"):
+            try:
+                if action == "undo":
+                    undo_merge(merge, user=request.user)
+                    self.message_user(request, f"Merge #{merge.pk} undone; it is approved again.")
+                else:
+                    dropped = purge_merge(merge, user=request.user)
+                    self.message_user(request, f"Merge #{merge.pk}: {dropped} stored copies purged.")
+            except (ExpenseAIError, PermissionDenied) as err:
+                self.message_user(request, f"Merge #{merge.pk}: {err}", messages.ERROR)
+        else:
+            self.message_user(request, f"Unknown action {action!r}.", messages.ERROR)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Mapping
@@ -29,8 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.db import transaction as db_transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .. import ai, plugins
@@ -167,8 +168,8 @@ def chat_context(
     """Look up the author's currency, date, default account and chat preferences.
 
     Reads only (no preferences row is created for a user who has none): one
-    query with a user (the account and preference columns as subqueries of
-    the user row, one round trip instead of two), none without.
+    query with a user (the default account and the preferences row joined to
+    a one-row base, see :func:`_context_sql`), none without.
 
     :param default_currency: overrides the user's currency when given.
     :param today: overrides ``django.utils.timezone.localdate()``.
@@ -179,28 +180,49 @@ def chat_context(
     if user is None:
         code = default_currency or settings.DEFAULT_CURRENCY
         return ChatContext(user=None, currency=normalize_currency(code), today=today)
-    account = Account.objects.filter(user=OuterRef("pk"), is_default=True).order_by("pk")
-    prefs = get_user_preferences_model().objects.filter(user=OuterRef("pk"))
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .values(
-            account_id=Subquery(account.values("pk")[:1]),
-            account_currency=Subquery(account.values("currency")[:1]),
-            preferred_currency=Subquery(prefs.values("default_currency")[:1]),
-            quick_add_mode=Subquery(prefs.values("quick_add_mode")[:1]),
-            default_chat_parser=Subquery(prefs.values("default_chat_parser")[:1]),
-        )
-        .first()
-    ) or {}
-    code = default_currency or row.get("account_currency") or row.get("preferred_currency")
+    alias = router.db_for_read(Account)
+    prefs_model = get_user_preferences_model()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_context_sql(alias, prefs_model), [user.pk, True, user.pk])
+        row = cursor.fetchone()
+    account_id, account_currency, preferred_currency, quick_add_mode, default_chat_parser = row or (None,) * 5
+    code = default_currency or account_currency or preferred_currency
     return ChatContext(
         user=user,
         currency=normalize_currency(code or settings.DEFAULT_CURRENCY),
         today=today,
-        quick_add_mode=row.get("quick_add_mode") or QuickAddMode.NORMAL,
-        default_chat_parser=row.get("default_chat_parser") or "ai",
-        account_id=row.get("account_id"),
+        quick_add_mode=quick_add_mode or QuickAddMode.NORMAL,
+        default_chat_parser=default_chat_parser or "ai",
+        account_id=account_id,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _context_sql(alias: str, prefs_model: Any) -> str:
+    """The SQL of :func:`chat_context`, built once per database and preferences model.
+
+    Written out rather than built by the ORM each call: the ORM spent ~4 ms of
+    CPU compiling the five correlated subqueries this replaces, a third of a
+    submit's Python time. Names come from the models' ``_meta`` (a swapped
+    preferences model works), and the SQL is plain enough for PostgreSQL,
+    MariaDB/MySQL and SQLite. Parameters: the user's pk, ``True``, the user's pk.
+    The ``LEFT JOIN`` to a one-row base returns one row even for a user
+    without a default account or preferences; ``ORDER BY`` picks the first
+    default account, as there may be several (preferences are one-to-one).
+    """
+    quote = connections[alias].ops.quote_name
+    acc, prefs = Account._meta, prefs_model._meta
+
+    def col(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"SELECT a.{quote(acc.pk.column)}, a.{col(acc, 'currency')}, p.{col(prefs, 'default_currency')}, "
+        f"p.{col(prefs, 'quick_add_mode')}, p.{col(prefs, 'default_chat_parser')} "
+        f"FROM (SELECT 1 AS one) base "
+        f"LEFT JOIN {quote(acc.db_table)} a ON a.{col(acc, 'user')} = %s AND a.{col(acc, 'is_default')} = %s "
+        f"LEFT JOIN {quote(prefs.db_table)} p ON p.{col(prefs, 'user')} = %s "
+        f"ORDER BY a.{quote(acc.pk.column)} LIMIT 1"
     )
 
 
@@ -761,7 +783,7 @@ def _create(
         tx.save()
         TransactionMention.objects.bulk_create(_mention_rows(parse, tx, author))
         if plan and plan["applied"]:
-            apply_split(tx, plan["participants"], SplitMethod.EQUAL)
+            apply_split(tx, plan["participants"], SplitMethod.EQUAL, new_transaction=True)
         metadata = _metadata(reading, transaction_id=tx.pk, **extra)
         if confirmed:
             metadata["edits"] = message.metadata.get("edits", [])

@@ -16,7 +16,8 @@ Safety rules this module keeps:
 * the file row and each log row are committed on their own, so a later
   failure never loses the record of what happened;
 * the transactions of a successful import are created together in one atomic
-  ``bulk_create``: a failure leaves none behind;
+  insert (``bulk_create``; ``COPY`` for large batches on PostgreSQL, see
+  :mod:`.bulk`): a failure leaves none behind;
 * no database transaction is open while an AI provider is called;
 * a password is never stored, logged or put in a message: the log names the
   stored password that worked by id and hint only.
@@ -27,6 +28,7 @@ Call :func:`import_statement` / :func:`reprocess` outside ``transaction.atomic``
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import os
@@ -72,7 +74,7 @@ from ..models.choices import (
     TransactionSource,
 )
 from ..money import jsonable, money_str
-from . import dedup, validation
+from . import bulk, dedup, validation
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
 from .passwords import candidate_passwords, record_password_success
@@ -482,29 +484,39 @@ def stage_deduplication(ctx: ImportContext) -> StageResult:
 
 
 def stage_transaction_creation(ctx: ImportContext) -> StageResult:
-    """Create the new rows' transactions together, in one atomic ``bulk_create``."""
+    """Create the new rows' transactions together, in one atomic insert.
+
+    On PostgreSQL a large batch is written with ``COPY`` (see :mod:`.bulk`),
+    elsewhere with ``bulk_create``; the rows are the same either way.
+    """
     assert ctx.dedup is not None
     uf = ctx.uploaded_file
     if not ctx.dedup.new_rows:
         return _skipped("Every row is already in the ledger.", created=0)
     hook = plugins.hook()
     classify = bool(hook.classify_transaction.get_hookimpls())  # skip the per-row call when nobody listens
+    build = bulk.instance_builder(
+        Transaction,
+        user_id=uf.user_id,
+        account_id=uf.account_id,
+        source=TransactionSource.STATEMENT,
+        uploaded_file_id=uf.pk,
+    )
+    # The insert skips save(), which derives the exclusion from the classification.
+    excluded = {value: is_excluded(value) for value in ExpenseClassification.values}
     objects: list[Transaction] = []
     by_class: dict[str, int] = {}
     plugin_errors = 0
+    fingerprints = ctx.dedup.fingerprints
     for index in ctx.dedup.new_rows:
         row = ctx.rows[index]
-        tx = Transaction(
-            user_id=uf.user_id,
-            account_id=uf.account_id,
+        tx = build(
             date=row.date,
             amount=row.amount,
             currency=row.currency or "",
             description=row.description[: dedup.DESCRIPTION_LENGTH],
-            source=TransactionSource.STATEMENT,
-            uploaded_file_id=uf.pk,
             bank_id=(row.bank_id or "")[:255],
-            import_fingerprint=ctx.dedup.fingerprints[index],
+            import_fingerprint=fingerprints[index],
         )
         chosen = None
         if classify:
@@ -513,15 +525,15 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
             except Exception:  # a broken plugin must not stop the import
                 logger.exception("classify_transaction failed for statement file #%s", uf.pk)
                 plugin_errors += 1
-        if chosen is not None and chosen in ExpenseClassification.values:
+        if chosen is not None and chosen in excluded:
             tx.expense_classification = chosen
-        # bulk_create skips save(), which derives the exclusion from the classification.
-        tx.exclude_from_totals = is_excluded(tx.expense_classification)
-        by_class[tx.expense_classification] = by_class.get(tx.expense_classification, 0) + 1
+        klass = tx.expense_classification
+        tx.exclude_from_totals = excluded[klass] if klass in excluded else is_excluded(klass)
+        by_class[klass] = by_class.get(klass, 0) + 1
         objects.append(tx)
     before = Transaction.objects.filter(uploaded_file_id=uf.pk).order_by("-pk").values_list("pk", flat=True).first()
     with transaction.atomic():
-        created = Transaction.objects.bulk_create(objects, batch_size=1000)
+        created = bulk.insert_all(objects)
     if any(tx.pk is None for tx in created):  # backends that cannot return ids from a bulk insert
         qs = Transaction.objects.filter(uploaded_file_id=uf.pk)
         if before is not None:
@@ -625,6 +637,13 @@ def _finish(ctx: ImportContext) -> UploadedFile:
     uf.created_transactions = ctx.created
     uf.skipped_duplicates = ctx.dedup.details(ctx.rows)["skipped"] if ctx.dedup else []
     uf.rows_found = ctx.found
+    if uf.status == FileStatus.COMPLETED:
+        try:  # a duplicate-statement check must never fail the import it follows
+            from .merges import detect_duplicate_statements
+
+            detect_duplicate_statements(uf)
+        except Exception:
+            logger.exception("Duplicate statement detection failed for file #%s", uf.pk)
     try:
         plugins.hook().statement_processed(
             uploaded_file=uf, created=list(ctx.created), duplicates=len(uf.skipped_duplicates)
@@ -818,7 +837,7 @@ def _fallback_currency(ctx: ImportContext) -> str:
 
 def _parsed_json(ctx: ImportContext, currency: str | None) -> dict[str, Any]:
     parsed = ctx.parsed
-    return jsonable(
+    data = jsonable(
         {
             "parser": ctx.parser_name,
             "parser_type": str(ctx.parser_type),
@@ -829,19 +848,23 @@ def _parsed_json(ctx: ImportContext, currency: str | None) -> dict[str, Any]:
             "opening_balance": parsed.opening_balance if parsed else None,
             "closing_balance": parsed.closing_balance if parsed else None,
             "account_hint": parsed.account_hint if parsed else "",
-            "rows": [
-                {
-                    "date": r.date,
-                    "description": r.description,
-                    "amount": r.amount,
-                    "currency": r.currency,
-                    "balance": r.balance,
-                    "bank_id": r.bank_id,
-                }
-                for r in ctx.rows
-            ],
         }
     )
+    data["rows"] = [_row_json(r) for r in ctx.rows]
+    return data
+
+
+def _row_json(row: StatementRow) -> dict[str, Any]:
+    """One row as :func:`jsonable` writes it; the common types inline (a statement has thousands)."""
+    date, amount, balance = row.date, row.amount, row.balance
+    return {
+        "date": date.isoformat() if isinstance(date, datetime.date) else jsonable(date),
+        "description": jsonable(row.description),
+        "amount": money_str(amount) if isinstance(amount, Decimal) else jsonable(amount),
+        "currency": jsonable(row.currency),
+        "balance": None if balance is None else jsonable(balance),
+        "bank_id": jsonable(row.bank_id),
+    }
 
 
 def _summary(ctx: ImportContext) -> dict[str, Any]:

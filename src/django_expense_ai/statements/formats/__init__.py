@@ -32,6 +32,11 @@ _NUMBER_CORE = re.compile(r"\d[\d.,'\u2019 \u00a0\u202f\u2009]*\d|\d")
 # What may stand around the number: signs, parentheses, a currency symbol or code.
 _AFFIX = re.compile(r"[\s+\-()]*(?:[A-Za-z]{1,3}\s?[$]|[$£€¥₹₩₽₺₪฿]|[A-Za-z]{3})?[\s+\-()]*")
 _SUFFIX_FLAG = re.compile(r"^(?P<body>.*?)[\s.]*(?P<flag>CR|DR|Cr|Dr|cr|dr)\.?$")
+# Compiled once: parse_amount runs for every cell of a statement.
+_DIGIT = re.compile(r"\d")
+_SEPARATOR = re.compile(r"[.,]")
+# "1,234.56", "-42.07": comma-grouped thousands (or none), a point and two decimals.
+_PLAIN_AMOUNT = re.compile(r"(?P<minus>-?)(?P<digits>(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2})")
 
 
 def parse_amount(text: str | None, *, decimal_separator: str | None = None) -> Decimal | None:
@@ -49,12 +54,16 @@ def parse_amount(text: str | None, *, decimal_separator: str | None = None) -> D
     """
     if text is None:
         return None
+    if type(text) is str and decimal_separator != "," and (plain := _PLAIN_AMOUNT.fullmatch(text)):
+        # Most amounts look like this; the general reading below gives the same value.
+        value = Decimal(plain.group("digits").replace(",", ""))
+        return -value if plain.group("minus") else value
     s = str(text).strip().replace("\u2212", "-").replace("\u2013", "-")
     if not s:
         return None
     flag = ""
     m = _SUFFIX_FLAG.match(s)
-    if m and re.search(r"\d", m.group("body")):
+    if m and _DIGIT.search(m.group("body")):
         s, flag = m.group("body").strip(), m.group("flag").upper()
     core = _NUMBER_CORE.search(s)
     if core is None:
@@ -76,7 +85,7 @@ def parse_amount(text: str | None, *, decimal_separator: str | None = None) -> D
 def _number(core: str, decimal_separator: str | None) -> Decimal | None:
     for ch in _GROUP_ONLY:
         core = core.replace(ch, "")
-    seps = re.findall(r"[.,]", core)
+    seps = _SEPARATOR.findall(core)
     if not seps:
         decimal = ""
     elif len(set(seps)) == 2:
@@ -90,9 +99,9 @@ def _number(core: str, decimal_separator: str | None) -> Decimal | None:
     else:
         decimal = seps[0]
     int_part, frac = core.rsplit(decimal, 1) if decimal else (core, "")
-    groups = re.split(r"[.,]", int_part)
+    groups = _SEPARATOR.split(int_part)
     if len(groups) > 1 and (
-        len(set(re.findall(r"[.,]", int_part))) > 1
+        len(set(_SEPARATOR.findall(int_part))) > 1
         or not 1 <= len(groups[0]) <= 3
         or any(len(g) != 3 for g in groups[1:])
     ):
@@ -142,6 +151,8 @@ _MONTH_WORD_DAY = re.compile(
     rf"^(?P<mon>{_MONTH_WORD})[\s\-/.]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:[\s,\-/.]+(?P<y>\d{{4}}|\d{{2}}))?$"
 )
 
+_TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?$")
+
 #: ``(year or None, month, day)`` as read from the text, before the year is resolved.
 DateParts = tuple[int | None, int, int]
 
@@ -173,7 +184,7 @@ def parse_date_parts(text: str, *, day_first: bool = True) -> DateParts | None:
     """
     s = text.strip()
     # Drop a trailing time of day ("13:12", "12:31:46", "06:50 PM", "T10:00:00Z").
-    s = re.sub(r"[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?$", "", s)
+    s = _TIME_OF_DAY.sub("", s)
     s = s.strip().strip(",")
     if not s or len(s) > 30:
         return None

@@ -254,6 +254,12 @@ _MONEY = re.compile(
     r"(?<!\S)(?P<m>\(?[-+\u2212]?(?:[A-Z]{1,3}\$|[$£€¥₹])?\s?[-+]?"
     r"\d{1,3}(?:[,.'\u2019 ]\d{3})*[.,]\d{2}\)?-?(?:\s?(?:CR|DR|Cr|Dr))?)(?=\s|$)"
 )
+_SPACES = re.compile(r"\s+")
+# Text between runs of two or more whitespace characters (a layout column, or a phrase).
+_TEXT_RUN = re.compile(r"\S+(?:\s\S+)*")
+_SIGN_MARK = re.compile(r"[-\u2212(]|CR|DR", re.I)
+_DEBIT_MARK = re.compile(r"DR", re.I)
+_CREDIT_MARK = re.compile(r"CR|[-\u2212(]", re.I)
 _HEADER_WORDS = {
     "date": re.compile(r"\bdate\b|\bdatum\b|\bfecha\b", re.I),
     "description": re.compile(
@@ -365,7 +371,16 @@ def _header_columns(line: str) -> _Columns | None:
 
 def _money_tokens(line: str, from_pos: int) -> list[re.Match[str]]:
     """The amounts that end the line, left to right (text between them ends the run)."""
-    tokens = [m for m in _MONEY.finditer(line, from_pos)]
+    # Layout text is mostly runs of spaces; scanning them with _MONEY costs more than
+    # the rest of the parse. A match never holds two whitespace characters in a row and
+    # starts on whitespace only when whitespace precedes it, so every match lies in one
+    # _TEXT_RUN or starts on the space just before it: scanning only there finds exactly
+    # the matches a scan of the whole line finds.
+    tokens: list[re.Match[str]] = []
+    scan_from = from_pos
+    for run in _TEXT_RUN.finditer(line, from_pos):
+        tokens.extend(_MONEY.finditer(line, max(scan_from, run.start() - 1), run.end()))
+        scan_from = run.end()
     trailing: list[re.Match[str]] = []
     cursor = len(line.rstrip())
     for m in reversed(tokens):
@@ -377,7 +392,36 @@ def _money_tokens(line: str, from_pos: int) -> list[re.Match[str]]:
 
 
 def _is_signed(token: str) -> bool:
-    return bool(re.search(r"[-\u2212(]|CR|DR", token, re.I))
+    return bool(_SIGN_MARK.search(token))
+
+
+class _DateReader:
+    """``parse_date_parts`` of a row's date text, remembered: many rows share a date."""
+
+    def __init__(self, day_first: bool) -> None:
+        self.day_first = day_first
+        self.seen: dict[str, tuple[int | None, int, int] | None] = {}
+
+    def __call__(self, text: str) -> tuple[int | None, int, int] | None:
+        try:
+            return self.seen[text]
+        except KeyError:
+            parts = self.seen[text] = parse_date_parts(_SPACES.sub(" ", text), day_first=self.day_first)
+            return parts
+
+
+class _AmountReader:
+    """``parse_amount`` of a money token (spaces dropped), remembered: amounts repeat."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Decimal | None] = {}
+
+    def __call__(self, token: str) -> Decimal | None:
+        try:
+            return self.seen[token]
+        except KeyError:
+            value = self.seen[token] = parse_amount(token.replace(" ", ""))
+            return value
 
 
 def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> ParsedStatement:
@@ -399,11 +443,15 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     warnings: list[str] = []
     card = bool(_CARD.search(text))
     currency = _find_currency(text)
-    day_first = guess_day_first(
-        (m.group("date") for line in text.splitlines() if (m := _DATE_START.match(line))), currency=currency
-    )
+    # Each line is split and date-matched once (the same lines text.splitlines() gives,
+    # less empty ones between pages, which never match).
+    page_lines = [page.splitlines() for page in pages]
+    date_matches = [_DATE_START.match(line) for lines in page_lines for line in lines]
+    day_first = guess_day_first((m.group("date") for m in date_matches if m), currency=currency)
     period_start, period_end, references = _reference_dates(text, day_first)
-    any_header = any(_header_columns(line) for line in text.splitlines())
+    any_header = any(_header_columns(line) for lines in page_lines for line in lines)
+    read_date = _DateReader(day_first)
+    read_amount = _AmountReader()
 
     drafts: list[_Draft] = []
     opening: Decimal | None = None
@@ -411,10 +459,11 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     pending_opening: tuple[str, Decimal] | None = None
     columns: _Columns | None = None
     line_no = 0
-    for page in pages:
+    for lines in page_lines:
         previous: _Draft | None = None
         in_table = columns is not None
-        for line in page.splitlines():
+        for line in lines:
+            m = date_matches[line_no]
             line_no += 1
             if not line.strip():
                 previous = None
@@ -425,10 +474,9 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
                 continue
             if any_header and not in_table:
                 continue
-            m = _DATE_START.match(line)
-            parts = parse_date_parts(re.sub(r"\s+", " ", m.group("date")), day_first=day_first) if m else None
+            parts = read_date(m.group("date")) if m else None
             if m and parts:
-                draft = _row_from_line(line, m.end(), parts, columns, card, line_no)
+                draft = _row_from_line(line, m.end(), parts, columns, card, line_no, read_amount)
                 if draft is not None:
                     if pending_opening is not None:
                         label, value = pending_opening
@@ -444,7 +492,7 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             tokens = _money_tokens(line, 0)
             if tokens:
                 label = " ".join(line[: tokens[0].start()].split())
-                value = parse_amount(tokens[-1].group("m").replace(" ", ""))
+                value = read_amount(tokens[-1].group("m"))
                 if value is not None and _OPENING.search(label):
                     opening = -value if card else value
                     if card and not drafts:
@@ -500,11 +548,12 @@ def _row_from_line(
     columns: _Columns | None,
     card: bool,
     line_no: int,
+    read_amount: _AmountReader,
 ) -> _Draft | None:
     # A second date right after the first is the posting/value date: skip it.
     rest_start = date_end
     if m2 := _DATE_START.match(line[date_end:]):
-        if parse_date_parts(re.sub(r"\s+", " ", m2.group("date"))):
+        if parse_date_parts(_SPACES.sub(" ", m2.group("date"))):
             rest_start = date_end + m2.end()
     tokens = _money_tokens(line, rest_start)
     if not tokens:
@@ -518,7 +567,7 @@ def _row_from_line(
     amount_token = ""
     if columns is not None and len(columns.spans) > 1:
         for token in tokens:
-            value = parse_amount(token.group("m").replace(" ", ""))
+            value = read_amount(token.group("m"))
             if value is None:
                 continue
             where = columns.nearest(token.start("m"), token.end("m"))
@@ -532,7 +581,7 @@ def _row_from_line(
                 amount, amount_token = value, token.group("m")
                 signed = _is_signed(amount_token)
     else:
-        values = [parse_amount(t.group("m").replace(" ", "")) for t in tokens]
+        values = [read_amount(t.group("m")) for t in tokens]
         if len(values) >= 2:
             amount, balance = values[-2], values[-1]
             amount_token = tokens[-2].group("m")
@@ -548,9 +597,9 @@ def _row_from_line(
 
 def _card_amount(value: Decimal, token: str) -> Decimal:
     """Card statements print charges bare and mark credits; money out must be negative."""
-    if re.search(r"DR", token, re.I):
+    if _DEBIT_MARK.search(token):
         return -abs(value)
-    if re.search(r"CR|[-\u2212(]", token, re.I):
+    if _CREDIT_MARK.search(token):
         return abs(value)  # a payment or refund: money in
     return -abs(value)
 
@@ -619,7 +668,7 @@ def _reference_dates(text: str, day_first: bool) -> tuple[dt.date | None, dt.dat
     """Statement period and the dates a missing year is resolved against."""
 
     def full(s: str) -> dt.date | None:
-        parts = parse_date_parts(re.sub(r"\s+", " ", s), day_first=day_first)
+        parts = parse_date_parts(_SPACES.sub(" ", s), day_first=day_first)
         return resolve_year(parts, ()) if parts and parts[0] is not None else None
 
     start = end = None

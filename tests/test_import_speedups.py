@@ -1,0 +1,202 @@
+"""The import pipeline's fast paths give exactly what the plain paths give.
+
+* ``statements.bulk``: PostgreSQL ``COPY`` writes the same rows as ``bulk_create``
+  and is all-or-nothing; ``instance_builder`` builds what keyword construction builds;
+* ``validation.validate_rows`` carries every field of a row over;
+* the PDF table reader's money-token scan and ``parse_amount``'s plain-amount
+  shortcut agree with the straightforward readings (property tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import DataError, connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from django_expense_ai.models import Account, Transaction, UploadedFile
+from django_expense_ai.statements import bulk, import_statement, validation
+from django_expense_ai.statements.formats import parse_amount, pdf
+from django_expense_ai.statements.types import StatementRow
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the COPY fast path exists on PostgreSQL only"
+)
+#: Columns that differ between two inserts of the same data by nature.
+VOLATILE = {"id", "created_at", "updated_at", "uploaded_file"}
+
+
+def _transactions(user, account, uploaded_file, count):
+    build = bulk.instance_builder(Transaction, user_id=user.pk, uploaded_file_id=uploaded_file.pk, source="statement")
+    out = []
+    for i in range(count):
+        tx = build(
+            date=dt.date(2024, 1, 1) + dt.timedelta(days=i % 40),
+            # Varied exponents and signs: "1.5", "-12.3400", "0", "1E+2".
+            amount=[Decimal("1.5"), Decimal("-12.3400"), Decimal(0), Decimal("1E+2"), Decimal(-i) / 100][i % 5],
+            currency=["USD", "EUR", "JPY"][i % 3],
+            description=f"Café «{i}» ‘quoted’ \\ back\tslash, comma" if i % 4 else "",
+            account_id=account.pk if account is not None and i % 2 else None,
+            bank_id=f"FIT{i}" if i % 3 else "",
+            import_fingerprint=f"{i:064x}",
+        )
+        if i % 6 == 0:
+            tx.expense_classification = "one_time"
+        tx.exclude_from_totals = i % 6 == 0
+        tx.is_recurring = i % 7 == 0
+        out.append(tx)
+    return out
+
+
+def _rows(uploaded_file):
+    fields = [f.name for f in Transaction._meta.concrete_fields if f.name not in VOLATILE]
+    return list(Transaction.objects.filter(uploaded_file=uploaded_file).order_by("pk").values(*fields))
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_copy_writes_the_rows_bulk_create_writes(user):
+    account = Account.objects.create(user=user, name="Checking")
+    via_copy, via_orm = (UploadedFile.objects.create(user=user, filename=f"{n}.csv") for n in ("copy", "orm"))
+    count = bulk.COPY_MIN_ROWS + 20
+    before = Transaction.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    copied = bulk.insert_all(_transactions(user, account, via_copy, count))
+    Transaction.objects.bulk_create(_transactions(user, account, via_orm, count))
+
+    assert _rows(via_copy) == _rows(via_orm)
+    assert len(_rows(via_copy)) == count
+    # The instances are saved ones, with the ids and timestamps the rows have.
+    stored = {t.pk: t for t in Transaction.objects.filter(uploaded_file=via_copy)}
+    assert [t.pk for t in copied] == sorted(stored) and min(stored) > before
+    for tx in copied[:5]:
+        assert not tx._state.adding and tx._state.db == "default"
+        assert (tx.created_at, tx.updated_at, tx.amount) == (
+            stored[tx.pk].created_at, stored[tx.pk].updated_at, stored[tx.pk].amount)
+    assert all(t.created_at is not None for t in stored.values())
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_row_the_database_refuses_leaves_none_of_the_copy_behind(user):
+    uploaded = UploadedFile.objects.create(user=user, filename="x.csv")
+    objs = _transactions(user, None, uploaded, bulk.COPY_MIN_ROWS + 5)
+    objs[-1].amount = Decimal(10) ** 12  # numeric(15, 4) overflows: the last row fails
+    with pytest.raises(DataError):
+        bulk.insert_all(objs)
+    assert not Transaction.objects.filter(uploaded_file=uploaded).exists()
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_pipeline_rows_are_the_same_through_copy_and_through_the_orm(user, django_user_model, monkeypatch):
+    lines = ["Date,Description,Amount"] + [
+        f"2024-02-{1 + i % 28:02d},SHOP {i} PURCHASE,{Decimal(-(i * 37 % 500)) / 4}" for i in range(150)
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    fast = import_statement(user, data, filename="a.csv")
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 10**9)  # force bulk_create
+    other = django_user_model.objects.create_user(username="orm", password="pw")
+    slow = import_statement(other, data, filename="a.csv")
+    assert fast.status == slow.status == "completed"
+    assert len(fast.created_transactions) == len(slow.created_transactions) == 150
+
+    def rows(uf):
+        return [{k: v for k, v in r.items() if k != "user"} for r in _rows(uf)]
+
+    assert rows(fast) == rows(slow)
+    assert [t.pk for t in fast.created_transactions] == sorted(
+        Transaction.objects.filter(uploaded_file=fast).values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_insert_all_small_batches_and_other_databases_use_bulk_create(user):
+    uploaded = UploadedFile.objects.create(user=user, filename="x.csv")
+    created = bulk.insert_all(_transactions(user, None, uploaded, 3))
+    assert Transaction.objects.filter(uploaded_file=uploaded).count() == 3
+    assert all(t.pk is None or not t._state.adding for t in created)
+    assert bulk.insert_all([]) == []
+    with pytest.raises(ValueError):
+        bulk.insert_all([Transaction.objects.first()])  # already saved
+
+
+def test_instance_builder_builds_what_keyword_construction_builds():
+    common = {"user_id": 7, "source": "statement"}
+    values = {"date": dt.date(2024, 5, 1), "amount": Decimal("-3.10"), "description": "X", "bank_id": "B"}
+    built = bulk.instance_builder(Transaction, **common)(**values)
+    plain = Transaction(**common, **values)
+    for f in Transaction._meta.concrete_fields:
+        assert getattr(built, f.attname) == getattr(plain, f.attname), f.attname
+    assert built._state.adding
+    with pytest.raises(TypeError):
+        bulk.instance_builder(Transaction, user=7)  # attribute names only (user_id)
+    with pytest.raises(TypeError):
+        bulk.instance_builder(Transaction)(no_such_field=1)
+
+
+# -- validation --------------------------------------------------------------------
+
+
+def test_validated_rows_keep_every_other_field():
+    # Every field set to a non-default value, so a field the rebuild forgot shows up.
+    row = StatementRow(date=dt.date(2024, 3, 1), description="Rent", amount=Decimal("-1200.5"),
+                       currency=None, balance=Decimal("10.00"), bank_id="FIT-1")
+    assert {f.name for f in dataclasses.fields(StatementRow)} == {
+        "date", "description", "amount", "currency", "balance", "bank_id"}
+    report = validation.validate_rows([row], currency=None, fallback_currency="usd", today=dt.date(2024, 4, 1))
+    assert report.rows == (dataclasses.replace(row, currency="USD", amount=Decimal("-1200.50")),)
+    assert str(report.rows[0].amount) == "-1200.50"
+    complete = StatementRow(date=dt.date(2024, 3, 1), description="Rent", amount=Decimal("-1.00"), currency="USD")
+    again = validation.validate_rows([complete], currency=None, fallback_currency="EUR", today=dt.date(2024, 4, 1))
+    assert again.rows[0] is complete  # nothing to change: the row is kept
+
+
+# -- PDF table reader: the fast scans agree with the straightforward ones ------------------
+
+
+def _money_tokens_reference(line: str, from_pos: int) -> list[tuple[int, int]]:
+    """The trailing amounts found by scanning the whole line (what _money_tokens must equal)."""
+    tokens = list(pdf._MONEY.finditer(line, from_pos))
+    trailing: list[re.Match[str]] = []
+    cursor = len(line.rstrip())
+    for m in reversed(tokens):
+        if line[m.end():cursor].strip():
+            break
+        trailing.insert(0, m)
+        cursor = m.start()
+    return [m.span("m") for m in trailing]
+
+
+_PIECES = st.sampled_from([
+    " ", "  ", "     ", "\t", "\u00a0", "1,234.56", "(12.00)", "12.00-", "12.00 CR", " DR", "$1.00", "US$ 3.00",
+    "1 234,56", "42.07", "-7.5", "0.99Dr", "SHOP", "12'345.00", "\u2212 3.10", "+4.00", "999", ".00", ",",
+    "1.000,00", "02/01/2024", "x", "(", ")", "-", "5",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join), st.integers(min_value=0, max_value=60))
+def test_money_tokens_match_a_whole_line_scan(line, from_pos):
+    from_pos = min(from_pos, len(line))
+    assert [m.span("m") for m in pdf._money_tokens(line, from_pos)] == _money_tokens_reference(line, from_pos)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(["-", "0", "1", "2", "9", "12", "345", ",", ",000", ".", ".5", ".50", "\u2212", " "]),
+             min_size=1, max_size=8).map("".join),
+    st.sampled_from([None, ".", ","]),
+)
+def test_parse_amount_shortcut_reads_what_the_general_reader_reads(text, decimal_separator):
+    # Turning the shortcut off (a non-str input takes the general path) must change nothing.
+    class Text(str):
+        pass
+
+    fast = parse_amount(text, decimal_separator=decimal_separator)
+    general = parse_amount(Text(text), decimal_separator=decimal_separator)
+    assert repr(fast) == repr(general)
