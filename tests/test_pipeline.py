@@ -530,3 +530,16 @@ def test_ofx_file_holding_the_same_transaction_twice_creates_it_once(user):
     assert uf.rows_found == 3
     assert sorted(t.bank_id for t in uf.created_transactions) == ["ABC1", "ABC2"]
     assert [d["reason"] for d in uf.skipped_duplicates] == ["same_upload"]
+
+
+@pytest.mark.django_db
+def test_an_import_invalidates_cached_monthly_totals(user, account):
+    from django_expense_ai.reports import monthly_totals
+
+    import_statement(user, csv_bytes(SIMPLE), filename="march.csv", account=account)
+    first = monthly_totals(user, 2024, 3)
+    assert first[0].count == 3
+    more = SIMPLE + [("2024-03-20", "Bookshop", "-12.00"), ("2024-03-21", "Cinema", "-9.00")]
+    import_statement(user, csv_bytes(more), filename="march-full.csv", account=account)
+    # Served from the cache unless the bulk insert invalidated that month.
+    assert monthly_totals(user, 2024, 3)[0].count == 5

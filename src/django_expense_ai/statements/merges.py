@@ -492,6 +492,10 @@ def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
     try:
         with transaction.atomic():
             model.objects.bulk_create(objects)
+            if model is Transaction:  # a bulk insert sends no post_save
+                from ..cache import invalidate_transactions
+
+                invalidate_transactions(objects)
     except IntegrityError as err:
         raise MergeError(
             f"A {model._meta.verbose_name} cannot be put back: its id or a unique value is taken again "

@@ -540,6 +540,10 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
             qs = qs.filter(pk__gt=before)
         created = list(qs.order_by("pk"))
     ctx.created = list(created)
+    # A bulk insert sends no post_save: tell the report cache itself.
+    from ..cache import invalidate_transactions
+
+    invalidate_transactions(ctx.created)
     total = sum((tx.amount for tx in ctx.created), Decimal(0))
     details = {"created": len(ctx.created), "total": money_str(total), "by_classification": by_class}
     if plugin_errors:
