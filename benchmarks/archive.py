@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -116,6 +117,46 @@ def load(messages: int, logs: int) -> None:
         cursor.execute("ANALYZE")
 
 
+def report_cache_figures(runs: int = 200) -> None:
+    """Median ``monthly_totals`` time: computed, a LocMemCache hit, a Redis hit (if reachable)."""
+    from django.core.cache import caches
+    from django.test.utils import override_settings
+
+    from django_expense_ai.reports import _monthly_totals, monthly_totals
+
+    user_id = Transaction.objects.values_list("user_id", flat=True).first()
+
+    def median_ms(fn) -> float:
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+
+    print()
+    print(f"monthly_totals of one user-month ({Transaction.objects.filter(user_id=user_id).count()} "
+          f"transactions), median of {runs}:")
+    computed = median_ms(lambda: _monthly_totals(user_id, 2023, 6))
+    print(f"  computed (no cache)     {computed:7.3f} ms")
+    backends = {
+        "LocMemCache hit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bench"},
+        "RedisCache hit": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                           "LOCATION": "redis://127.0.0.1:6379/14"},
+    }
+    for label, config in backends.items():
+        with override_settings(CACHES={"default": config}):
+            try:
+                caches["default"].clear()
+                monthly_totals(user_id, 2023, 6)
+            except Exception as err:  # noqa: BLE001 - e.g. no Redis server here
+                print(f"  {label:<22}  skipped ({err.__class__.__name__})")
+                continue
+            hit = median_ms(lambda: monthly_totals(user_id, 2023, 6))
+            print(f"  {label:<22}  {hit:7.3f} ms   ({computed / hit:.0f}x faster)")
+            caches["default"].clear()
+
+
 def rate(rows: int, seconds: float) -> str:
     return f"{rows:>9,} rows in {seconds:7.2f} s = {rows / seconds:>9,.0f} rows/s"
 
@@ -141,6 +182,7 @@ def main() -> int:
               f"in {time.perf_counter() - started:.1f} s")
         linked = Transaction.objects.filter(chat_message__isnull=False).count()
         total = args.messages + args.logs
+        report_cache_figures()
         print()
         print(f"{'batch':>6}  {'step':<22} rate (target archive >= 20,000 rows/s)")
         for batch_size in args.batch_size:

@@ -3,7 +3,7 @@
 Run from the repository root::
 
     EXPENSE_AI_TEST_DB=postgres EXPENSE_AI_TEST_DBNAME=bench_ea_<you> PYTHONPATH=src:. \\
-        DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python benchmarks/imports.py [--runs 5]
+        DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python benchmarks/imports.py [--runs 5] [--only pdf]
 
 It creates its own database (``EXPENSE_AI_BENCH_DBNAME``, else an
 ``EXPENSE_AI_TEST_DBNAME`` starting with ``bench_``, else ``bench_ea_imports``)
@@ -230,16 +230,22 @@ def load_average() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", action="append", choices=("csv", "pdf", "dedup"),
+                        help="run only this benchmark (repeatable; default: all)")
     args = parser.parse_args()
+    chosen = set(args.only or ("csv", "pdf", "dedup"))
     if connection.vendor != "postgresql":
         print(f"Note: running on {connection.vendor}; the targets are for PostgreSQL.")
     old_config = setup_databases(verbosity=1, interactive=False)
     try:
         print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}; "
               f"{os.cpu_count()} CPUs, load average {load_average()}")
-        bench_csv(args.runs)
-        bench_pdf(args.runs)
-        bench_dedup(args.runs)
+        if "csv" in chosen:
+            bench_csv(args.runs)
+        if "pdf" in chosen:
+            bench_pdf(args.runs)
+        if "dedup" in chosen:
+            bench_dedup(args.runs)
         print(f"Load average at the end: {load_average()}")
     finally:
         teardown_databases(old_config, verbosity=1)

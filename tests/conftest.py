@@ -62,3 +62,13 @@ def _fresh_plugins(settings):
     plugins.reset()
     yield
     plugins.reset()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached reports must not leak from one test into the next."""
+    from django.core.cache import caches
+
+    for alias in caches:
+        caches[alias].clear()
+    yield

@@ -312,7 +312,7 @@ def test_crash_between_write_and_delete_never_duplicates(data, archive_storage):
         calls.append(batch)
         if len(calls) == 2:
             raise RuntimeError("killed")
-        real_delete(model, batch, using)
+        return real_delete(model, batch, using)
 
     with mock.patch.object(archive_mod, "_delete", crash_on_second), pytest.raises(RuntimeError):
         archive(now=NOW, logs_older_than=None)
@@ -409,3 +409,43 @@ def test_restore_command_reports_missing_archive(archive_storage):
         call_command("expense_ai_restore", "nowhere", stdout=io.StringIO())
     with pytest.raises(CommandError, match="No archive file 'nowhere/x.jsonl.gz'"):
         call_command("expense_ai_restore", "nowhere/x.jsonl.gz", stdout=io.StringIO())
+
+
+def test_delete_receivers_still_hear_about_archived_rows(data, archive_storage):
+    from django.db.models.signals import post_delete
+
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance.pk)
+
+    post_delete.connect(listener, sender=ChatMessage, dispatch_uid="test-archive-listener")
+    try:
+        report = archive_model(ChatMessage, older_than=NOW)
+    finally:
+        post_delete.disconnect(sender=ChatMessage, dispatch_uid="test-archive-listener")
+    assert report.rows == 5 and sorted(heard) == [m.pk for m in data["messages"]]
+    data["tx"].refresh_from_db()
+    assert data["tx"].chat_message_id is None
+
+
+def test_a_row_slipping_into_a_batch_range_stops_the_delete(user, archive_storage):
+    created = ChatMessage.objects.bulk_create(
+        [ChatMessage(user=user, conversation_id="c", content=str(i)) for i in range(3)]
+    )
+    pks = sorted(m.pk for m in created)
+    ChatMessage.objects.filter(pk=pks[1]).delete()  # a gap inside the first batch's range
+    _age(ChatMessage, pks, OLD)
+    real_write = archive_mod._write
+
+    def write_then_restore_into_the_gap(storage, name, data):
+        saved = real_write(storage, name, data)
+        # What a concurrent restore could do between the read and the delete.
+        ChatMessage.objects.create(pk=pks[1], user=user, conversation_id="c", content="restored")
+        ChatMessage.objects.filter(pk=pks[1]).update(created_at=OLD)
+        return saved
+
+    with mock.patch.object(archive_mod, "_write", write_then_restore_into_the_gap), \
+            pytest.raises(ArchiveError, match="nothing of this batch was deleted"):
+        archive_model(ChatMessage, older_than=NOW, batch_size=10)
+    assert ChatMessage.objects.filter(pk__in=[pks[0], pks[2]]).count() == 2

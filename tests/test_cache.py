@@ -1,16 +1,22 @@
 """Report caching: same results cached or not, invalidation on every change, any cache backend.
 
-Runs against the real Redis server at 127.0.0.1:6379 (database 15, cleared
-per test; skipped when it is not reachable), LocMemCache (the test settings'
-default) and DummyCache (nothing cached: everything still works).
+Runs against the real Redis server at 127.0.0.1:6379 (database 15; skipped
+when it is not reachable), LocMemCache (the test settings' default) and
+DummyCache (nothing cached: everything still works).
+
+Each test session uses its own key prefix in Redis and clears only its own
+keys: several test runs may share the server at once, and a FLUSHDB from one
+would empty another's cache in the middle of a test.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import pickle
 import socket
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -33,8 +39,10 @@ from django_expense_ai.reports import _account_totals, _monthly_totals, account_
 pytestmark = pytest.mark.django_db
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_PREFIX = f"ea-tests-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 BACKENDS = {
-    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+              "KEY_PREFIX": REDIS_PREFIX},
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "expense-ai-tests"},
     "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
@@ -54,9 +62,20 @@ def backend(request):
     if request.param == "redis" and not _redis_reachable():
         pytest.skip("no Redis server on 127.0.0.1:6379 (start one to run the Redis cache tests)")
     with override_settings(CACHES={"default": BACKENDS[request.param]}):
-        caches["default"].clear()
+        _clear(request.param)
         yield request.param
-        caches["default"].clear()
+        _clear(request.param)
+
+
+def _clear(backend: str) -> None:
+    cache = caches["default"]
+    if backend != "redis":
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{REDIS_PREFIX}:*", count=500))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

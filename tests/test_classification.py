@@ -141,3 +141,15 @@ def test_regular_queryset_uses_the_flag(user):
     pinned = make(user, "charity")
     set_exclusion(pinned, False)
     assert Transaction.objects.for_user(user).regular().count() == 2
+
+
+def test_bulk_classification_invalidates_cached_monthly_totals(user):
+    from django_expense_ai.reports import monthly_totals
+
+    tx = make(user, "regular_monthly")
+    month = tx.date
+    before = monthly_totals(user, month.year, month.month)[0]
+    assert before.excluded == {}
+    classify_many(Transaction.objects.filter(pk=tx.pk), "charity")
+    after = monthly_totals(user, month.year, month.month)[0]
+    assert after.excluded == {"USD": tx.amount}

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction as db_transaction
 
+from .cache import invalidate_transactions
 from .classification import excluded_classifications
 from .exceptions import ExpenseAIError
 from .models import ExpenseClassification, Transaction
@@ -88,11 +89,14 @@ def classify_many(transactions: Any, classification: str) -> int:
     classification = _check_classification(classification)
     excluded = classification in excluded_classifications()
     # Materialise the ids: MariaDB cannot UPDATE a table it selects from.
-    pks = list(transactions.values_list("pk", flat=True))
+    touched = list(transactions.values_list("pk", "user_id", "date"))
+    pks = [pk for pk, _user, _date in touched]
     with db_transaction.atomic():
         rows = Transaction.objects.filter(pk__in=pks)
         count = rows.update(expense_classification=classification)
         rows.filter(exclusion_overridden=False).update(exclude_from_totals=excluded)
+        # update() sends no post_save: tell the report cache itself.
+        invalidate_transactions([(user, date) for _pk, user, date in touched])
     return count
 
 
@@ -108,11 +112,11 @@ def refresh_exclusions(transactions: Any = None) -> int:
     if transactions is not None:
         # Materialise the ids: MariaDB cannot UPDATE a table it selects from.
         auto = auto.filter(pk__in=list(transactions.values_list("pk", flat=True)))
+    to_set = auto.filter(expense_classification__in=excluded, exclude_from_totals=False)
+    to_clear = auto.exclude(expense_classification__in=excluded).filter(exclude_from_totals=True)
     with db_transaction.atomic():
-        changed = auto.filter(expense_classification__in=excluded, exclude_from_totals=False).update(
-            exclude_from_totals=True
-        )
-        changed += auto.exclude(expense_classification__in=excluded).filter(exclude_from_totals=True).update(
-            exclude_from_totals=False
-        )
+        touched = list(to_set.values_list("user_id", "date")) + list(to_clear.values_list("user_id", "date"))
+        changed = to_set.update(exclude_from_totals=True)
+        changed += to_clear.update(exclude_from_totals=False)
+        invalidate_transactions(touched)  # update() sends no post_save
     return changed
