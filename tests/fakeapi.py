@@ -30,11 +30,11 @@ OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
 
 
-def gemini_path(model: str, api_version: str = "v1") -> str:
+def gemini_path(model: str, api_version: str = "v1beta") -> str:
     """Path google-genai posts to for ``generate_content`` with ``model``.
 
-    google-genai 3.x defaults to API version ``v1`` (earlier releases used
-    ``v1beta``; ``GOOGLE_GENAI_API_VERSION`` overrides it).
+    The provider pins the API version (``GeminiProvider.api_version``), since
+    google-genai's default moved from ``v1beta`` (2.x) to ``v1`` (3.x).
     """
     return f"/{api_version}/models/{model}:generateContent"
 

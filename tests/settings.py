@@ -95,4 +95,12 @@ EXPENSE_AI: dict = {}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Django 6.0+ ships django.tasks; on 5.2 the django-tasks backport provides it.
+try:
+    import django.tasks  # noqa: F401
+
+    TASKS_MODULE = "django.tasks"
+except ImportError:
+    TASKS_MODULE = "django_tasks"
+    INSTALLED_APPS.append("django_tasks")
+TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"}}

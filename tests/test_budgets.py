@@ -413,7 +413,7 @@ def test_undecryptable_key_falls_back_with_the_reason(user, history, settings) -
     ai_settings = ai_settings_for(user)
     ai_settings.active_parser_provider = "openai"
     ai_settings.openai_api_key = b"gAAAAA-not-a-fernet-token"
-    ai_settings.ai_opt_in_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    ai_settings.ai_opt_in_at = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
     ai_settings.save()
     ctx = suggest_budget(user, monthly_income="2000", currency="USD", today=TODAY).ai_generation_context
     assert (ctx["method"], ctx["fallback_reason"]) == ("heuristic", "provider_failed")

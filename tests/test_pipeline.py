@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from django_expense_ai.statements.types import StatementRow
 from django_expense_ai.swappable import ai_settings_for
 
 from .pdf_factory import ELF_BYTES, build_statement, encrypt_pdf, garbage_pdf, make_rows, truncated_pdf
+from .settings import TASKS_MODULE
 
 pytestmark = pytest.mark.django_db
 
@@ -432,10 +434,10 @@ def test_hooks_are_called_for_every_stage_and_at_the_end(user, register_plugin):
 
 @override_settings(
     EXPENSE_AI={"TASKS_MODE": "enqueue"},
-    TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}},
+    TASKS={"default": {"BACKEND": f"{TASKS_MODULE}.backends.dummy.DummyBackend"}},
 )
 def test_enqueue_mode_queues_only_the_id(user, django_capture_on_commit_callbacks):
-    from django.tasks import default_task_backend
+    default_task_backend = importlib.import_module(TASKS_MODULE).default_task_backend
 
     default_task_backend.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -454,10 +456,10 @@ def test_enqueue_mode_queues_only_the_id(user, django_capture_on_commit_callback
 
 @override_settings(
     EXPENSE_AI={"TASKS_MODE": "enqueue"},
-    TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}},
+    TASKS={"default": {"BACKEND": f"{TASKS_MODULE}.backends.dummy.DummyBackend"}},
 )
 def test_enqueue_mode_uses_the_password_before_queueing(user, django_capture_on_commit_callbacks):
-    from django.tasks import default_task_backend
+    default_task_backend = importlib.import_module(TASKS_MODULE).default_task_backend
 
     default_task_backend.clear()
     data = encrypt_pdf(build_statement(make_rows(8)), "q-secret")

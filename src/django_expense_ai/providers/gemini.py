@@ -41,6 +41,9 @@ class GeminiProvider(Provider):
             raise self.not_installed(err) from err
         http_options = types.HttpOptions(
             base_url=self.base_url,
+            # Pinned: the SDK's default moved from v1beta to v1 between releases;
+            # v1beta carries the JSON response mode on every supported version.
+            api_version=self.api_version,
             timeout=max(1, int(self.timeout * 1000)),
             retry_options=types.HttpRetryOptions(
                 attempts=self.max_retries + 1,
@@ -50,6 +53,9 @@ class GeminiProvider(Provider):
         )
         # vertexai=False: never let GOOGLE_GENAI_USE_VERTEXAI send user data elsewhere.
         return genai.Client(api_key=api_key, vertexai=False, http_options=http_options)
+
+    #: Gemini API version the client talks to (the same whatever SDK release is installed).
+    api_version = "v1beta"
 
     def send(
         self, messages: Messages, *, api_key: str, model: str, json_schema: dict[str, Any] | None = None
