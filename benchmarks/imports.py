@@ -16,14 +16,18 @@ and drops it at the end, also after an error. Printed, with the targets:
   Both sides use pypdf's ``extraction_mode="layout"`` (the table reader needs
   the columns); the benchmark counts the pipeline's ``extract_text`` calls to
   show it extracts each page once, in that mode. The two are timed in
-  alternation, so a busy machine slows both alike;
+  alternation, so a busy machine slows both alike, each after a
+  ``gc.collect()`` (neither pays for garbage the other left; the collections
+  its own allocations trigger are timed, and printed). The stage timings are
+  medians over the runs;
 * de-duplication of 1,000 rows against 100,000 existing transactions
   (target < 0.5 s), and the number of queries for 100 and for 1,000 rows
   (``CaptureQueriesContext``: it must not grow);
 * peak memory of the PDF import (target < 200 MB): ``tracemalloc`` peak of
   Python allocations during the import, and the process's ``ru_maxrss``.
 
-Each timing is the median of ``--runs`` runs; every import run uses a fresh
+``--only csv|pdf|dedup`` (repeatable) runs only those parts. Each timing is
+the median of ``--runs`` runs; every import run uses a fresh
 user, so neither file nor row de-duplication short-circuits it. The load
 average is printed before and after: on a shared machine, compare runs made
 under similar load.
@@ -32,7 +36,9 @@ under similar load.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import gc
 import io
 import os
 import resource
@@ -135,6 +141,25 @@ def extraction_calls(fn) -> dict[str, int]:
     return calls
 
 
+@contextlib.contextmanager
+def gc_time():
+    """Seconds spent in the cyclic garbage collector inside the block (``spent[0]``, set on exit)."""
+    spent = [0.0]
+    started = [0.0]
+
+    def callback(phase, info):
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(callback)
+    try:
+        yield spent
+    finally:
+        gc.callbacks.remove(callback)
+
+
 def bench_pdf(runs: int) -> None:
     from pypdf import PdfReader
 
@@ -154,12 +179,21 @@ def bench_pdf(runs: int) -> None:
     calls = extraction_calls(pipeline)
     print(f"PDF extraction mode: pypdf alone uses layout on each of {pages} pages; the pipeline called "
           f"extract_text {', '.join(f'{n}x in {mode} mode' for mode, n in calls.items())}")
-    base_times, full_times, uf = [], [], None
+    base_times, full_times, base_gc, full_gc, stages = [], [], [], [], []
     for _ in range(runs):  # alternate, so load changes hit both sides alike
-        seconds, _ = median_time(pypdf_alone, 1)
+        # Each side starts from a collected heap, so neither pays for the garbage the
+        # other left; collections its own allocations trigger are timed (and shown).
+        gc.collect()
+        with gc_time() as spent:
+            seconds, _ = median_time(pypdf_alone, 1)
         base_times.append(seconds)
-        seconds, uf = median_time(pipeline, 1)
+        base_gc.append(spent[0])
+        gc.collect()
+        with gc_time() as spent:
+            seconds, uf = median_time(pipeline, 1)
         full_times.append(seconds)
+        full_gc.append(spent[0])
+        stages.append(dict(uf.processing_logs.order_by("pk").values_list("processing_stage", "execution_time_ms")))
     base, full = statistics.median(base_times), statistics.median(full_times)
     ratio = full / base
     ratios = sorted(f / b for f, b in zip(full_times, base_times, strict=True))
@@ -167,7 +201,11 @@ def bench_pdf(runs: int) -> None:
           f"pipeline end to end {full * 1000:.0f} ms = {ratio:.2f}x "
           f"(target <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'}); "
           f"per-pair ratios {', '.join(f'{r:.2f}' for r in ratios)}")
-    print(f"  stages (ms, last run): {stage_times(uf)}")
+    print(f"  of which cyclic garbage collection (median): pypdf alone {statistics.median(base_gc) * 1000:.0f} ms, "
+          f"pipeline {statistics.median(full_gc) * 1000:.0f} ms")
+    names = [name for name in stages[-1] if any(run.get(name) for run in stages)]
+    print("  stages (ms, median of the runs): "
+          + ", ".join(f"{name} {statistics.median(run.get(name, 0) for run in stages):.0f}" for name in names))
 
     tracemalloc.start()
     pipeline()

@@ -25,8 +25,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, router, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, signals
+from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 
 __all__ = ["COPY_MIN_ROWS", "ORM_BATCH_SIZE", "insert_all", "instance_builder"]
 
@@ -55,6 +58,11 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
     values), which costs a third of keyword construction. Fields left out get
     their default, as with keyword construction.
 
+    When ``Model.__init__`` would only store the values (every field attribute is a
+    plain Django descriptor, no ``pre_init``/``post_init`` receiver for ``model`` when
+    the builder is made), the values are put into the instance directly, which
+    halves the cost again; otherwise ``model(*values)`` is called.
+
     :returns: the builder.
     :raises TypeError: a name in ``common`` (or, when building, in ``values``)
         is not a concrete field's attribute name.
@@ -75,6 +83,9 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
     if unknown:
         raise TypeError(f"{model.__name__} has no field attribute(s) {', '.join(sorted(unknown))}.")
 
+    attnames = [f.attname for f in fields]
+    direct = _init_only_stores(model)
+
     def build(**values: Any) -> M:
         row = template.copy()
         for i, f in callable_defaults:
@@ -85,9 +96,33 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
                 row[position[name]] = value
         except KeyError as err:
             raise TypeError(f"{model.__name__} has no field attribute {err.args[0]!r}.") from None
-        return model(*row)
+        if not direct:
+            return model(*row)
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        obj.__dict__.update(zip(attnames, row, strict=True))
+        return obj
 
     return build
+
+
+def _init_only_stores(model: type[Model]) -> bool:
+    """True when ``model(*values)`` does nothing but store the values (and a fresh ``_state``).
+
+    That holds when no ``pre_init``/``post_init`` receiver listens to ``model``, the
+    model keeps ``Model.__init__`` and plain attribute setting, and every field's
+    class attribute is Django's ``DeferredAttribute`` (no ``__set__``) or
+    ``ForeignKeyDeferredAttribute`` (whose ``__set__`` only drops a cached related
+    object, which a new instance does not have).
+    """
+    if model._meta.abstract or model.__init__ is not Model.__init__ or model.__setattr__ is not object.__setattr__:
+        return False
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return False
+    for f in model._meta.concrete_fields:
+        if type(getattr(model, f.attname, None)) not in (DeferredAttribute, ForeignKeyDeferredAttribute):
+            return False
+    return True
 
 
 def insert_all(objs: Sequence[M], *, using: str | None = None) -> list[M]:
@@ -181,12 +216,19 @@ def _prepared_column(f: Field, objs: list[Model], connection: Any) -> list[Any] 
         stamp = f.pre_save(objs[0], add=True)  # read the clock once; every row gets it
         for obj in objs:
             setattr(obj, attname, stamp)
+    if plain_pre_save or stamped:
+        raws = [getattr(obj, attname) for obj in objs]
+    else:
+        raws = [f.pre_save(obj, add=True) for obj in objs]
+    if raws and len(set(map(id, raws))) == 1:
+        # One object in every row (a shared constant, the stamp): most columns of an import.
+        value = f.get_db_prep_save(raws[0], connection)
+        return None if hasattr(value, "as_sql") else [value] * len(raws)
     out: list[Any] = []
     reusable: dict[tuple[type, Any], Any] = {}
     last_raw: Any = _MISSING
     last: Any = None
-    for obj in objs:
-        raw = getattr(obj, attname) if plain_pre_save or stamped else f.pre_save(obj, add=True)
+    for raw in raws:
         if raw is last_raw:  # the same object as the row before (shared constants, the stamp)
             out.append(last)
             continue
@@ -208,8 +250,11 @@ def _prepared_column(f: Field, objs: list[Model], connection: Any) -> list[Any] 
 def _draw_ids(cursor: Any, quoted_table: str, column: str, count: int) -> list[int] | None:
     """``count`` new values of the table's id sequence, ascending; None without a sequence."""
     # The ORM's INSERT takes its ids from the same sequence (serial or identity column).
+    # The sequence is looked up once (a materialised CTE): called per row, the catalog
+    # lookup cost several times the nextval calls themselves.
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+        "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
         [quoted_table, column, count],
     )
     ids = [value for (value,) in cursor.fetchall()]

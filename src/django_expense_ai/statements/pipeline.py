@@ -543,7 +543,8 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
     # A bulk insert sends no post_save: tell the report cache itself.
     from ..cache import invalidate_transactions
 
-    invalidate_transactions(ctx.created)
+    # One (user, month) pair per month touched, not one item per row: the same bumps.
+    invalidate_transactions({(tx.user_id, tx.date.replace(day=1)) for tx in ctx.created})
     total = sum((tx.amount for tx in ctx.created), Decimal(0))
     details = {"created": len(ctx.created), "total": money_str(total), "by_classification": by_class}
     if plugin_errors:
@@ -861,14 +862,22 @@ def _parsed_json(ctx: ImportContext, currency: str | None) -> dict[str, Any]:
 def _row_json(row: StatementRow) -> dict[str, Any]:
     """One row as :func:`jsonable` writes it; the common types inline (a statement has thousands)."""
     date, amount, balance = row.date, row.amount, row.balance
+    description, currency, bank_id = row.description, row.currency, row.bank_id
     return {
         "date": date.isoformat() if isinstance(date, datetime.date) else jsonable(date),
-        "description": jsonable(row.description),
-        "amount": money_str(amount) if isinstance(amount, Decimal) else jsonable(amount),
-        "currency": jsonable(row.currency),
-        "balance": None if balance is None else jsonable(balance),
-        "bank_id": jsonable(row.bank_id),
+        "description": description if type(description) is str else jsonable(description),
+        "amount": _money_json(amount),
+        "currency": currency if currency is None or type(currency) is str else jsonable(currency),
+        "balance": None if balance is None else _money_json(balance),
+        "bank_id": bank_id if bank_id is None or type(bank_id) is str else jsonable(bank_id),
     }
+
+
+def _money_json(value: Any) -> Any:
+    """``jsonable(value)`` for an amount; a finite Decimal is formatted here, without money_str's checks."""
+    if type(value) is Decimal and value.is_finite():
+        return format(value, "f")
+    return money_str(value) if isinstance(value, Decimal) else jsonable(value)
 
 
 def _summary(ctx: ImportContext) -> dict[str, Any]:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..exceptions import MoneyError
-from ..money import is_known_currency, minor_units, money_str, quantize
+from ..money import is_known_currency, minor_units, money_str, quantize, quantum
 from .types import StatementRow
 
 __all__ = [
@@ -135,15 +135,20 @@ def validate_rows(
     latest = today + dt.timedelta(days=366)
     accepted: list[StatementRow] = []
     problems: list[RowProblem] = []
-    known: dict[str, bool] = {}  # is_known_currency per code: a statement has one or two
+    # Per currency code (a statement has one or two): whether ISO knows it, and its step.
+    known: dict[str, bool] = {}
+    steps: dict[str, Decimal] = {}
     for index, row in enumerate(rows):
         code = (row.currency or currency or fallback_currency or "").upper()
         if code not in known:
             known[code] = is_known_currency(code)
-        checked = _check_row(index, row, code, latest, known[code])
+            if known[code]:
+                steps[code] = quantum(code)
+        checked = _check_row(index, row, code, latest, known[code], steps.get(code))
         if isinstance(checked, RowProblem):
             problems.append(checked)
-        elif row.currency == code and checked.as_tuple() == row.amount.as_tuple():
+        elif row.currency == code and checked.same_quantum(row.amount):
+            # Equal in value (else it was refused) and exponent: the same digits and sign.
             accepted.append(row)  # already complete: keep the parser's row
         else:
             accepted.append(_completed(row, code, checked))
@@ -185,8 +190,10 @@ def _completed(row: StatementRow, code: str, amount: Decimal) -> StatementRow:
     )
 
 
-def _check_row(index: int, row: StatementRow, code: str, latest: dt.date, known: bool) -> RowProblem | Decimal:
-    """The row's problem, or its amount quantised to ``code``'s minor units."""
+def _check_row(
+    index: int, row: StatementRow, code: str, latest: dt.date, known: bool, step: Decimal | None = None
+) -> RowProblem | Decimal:
+    """The row's problem, or its amount quantised to ``code``'s minor units (``step``: its quantum)."""
     if not isinstance(row.date, dt.date):
         return RowProblem(index, "date", f"{row.date!r} is not a date.")
     if not EARLIEST_DATE <= row.date <= latest:
@@ -203,12 +210,22 @@ def _check_row(index: int, row: StatementRow, code: str, latest: dt.date, known:
         return RowProblem(index, "amount", f"{amount!r} is not a decimal amount.")
     if abs(amount) >= MAX_ABS_AMOUNT:
         return RowProblem(index, "amount", f"{money_str(amount)} is too large (at most 11 integer digits).")
+    if step is not None:
+        # money.quantize(strict=True) without looking the currency up again for every row.
+        result = amount.quantize(step, rounding=ROUND_HALF_EVEN)
+        if result == amount:
+            return result
+        return _too_precise(index, amount, code)
     try:
         return quantize(amount, code, strict=True)
     except MoneyError:
-        return RowProblem(
-            index,
-            "amount",
-            f"{money_str(amount)} has more decimals than {code} allows ({minor_units(code)}); "
-            "refused rather than rounded.",
-        )
+        return _too_precise(index, amount, code)
+
+
+def _too_precise(index: int, amount: Decimal, code: str) -> RowProblem:
+    return RowProblem(
+        index,
+        "amount",
+        f"{money_str(amount)} has more decimals than {code} allows ({minor_units(code)}); "
+        "refused rather than rounded.",
+    )

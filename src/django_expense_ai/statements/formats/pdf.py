@@ -19,9 +19,9 @@ import datetime as dt
 import io
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ...conf import settings
@@ -33,7 +33,7 @@ from ...exceptions import (
     StatementTooLarge,
     WrongPassword,
 )
-from ...money import is_known_currency, quantize
+from ...money import is_known_currency, quantize, quantum
 from ..types import ParsedStatement, StatementRow
 from . import guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
 
@@ -318,6 +318,35 @@ _CURRENCY_HINTS = (
     (re.compile(r"₹\s?\d"), "INR"),
     (re.compile(r"(?<![A-Z])\$\s?\d"), "USD"),
 )
+
+
+def _folded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A case-sensitive twin of a ``re.I`` pattern, for lower-cased ASCII text.
+
+    ``re.I`` turns off the regex engine's literal-prefix search, so a scan of a whole
+    statement costs several times more with it. On ASCII text ``text.lower()`` keeps
+    every offset, and a pattern written in lower case (``a-z`` classes) then matches
+    exactly where the ``re.I`` one matches in the original (see :func:`_fold`).
+    """
+    source = pattern.pattern.replace("A-Za-z", "a-z")
+    literals = re.sub(r"\\[A-Za-z]|\(\?P[<=]", "", source)  # escapes like \S and group syntax are not letters
+    if literals != literals.lower():  # an upper-case letter would never match folded text
+        raise ValueError(f"Write the pattern in lower case to fold it: {source!r}")
+    return re.compile(source, pattern.flags & ~re.I)
+
+
+def _fold(text: str) -> str | None:
+    """``text`` lower-cased when that keeps every offset (ASCII), else None."""
+    return text.lower() if text.isascii() else None
+
+
+_CARD_FOLDED = _folded(_CARD)
+# The labels without their leading ``\b``: then the engine can jump from one possible
+# first letter to the next; :func:`_labelled_dates` checks the word boundary itself.
+_LABEL_START = r"\b(?:"
+_LABELLED_DATES_FOLDED = re.compile("(?:" + _folded(_LABELLED_DATES).pattern.removeprefix(_LABEL_START))
+_WORD_CHAR = re.compile(r"\w")
+
 _ACCOUNT = re.compile(
     r"(?:account|acct|card)\s*(?:number|no\.?|#)?\s*:?\s*(?P<n>\d[\d\s\-*Xx]{6,}\d)"
     r"|(?P<card>\b\d{4}[\s-]\d{4}[\s-]\d{4}[\s-]\d{1,4}\b)",
@@ -331,8 +360,17 @@ class _Columns:
 
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
     description_start: int = 0
+    # Rows put their amounts at the same few offsets: remember each answer.
+    _seen: dict[tuple[int, int], str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def nearest(self, start: int, end: int) -> str | None:
+        key = (start, end)
+        if key in self._seen:
+            return self._seen[key]
+        name = self._seen[key] = self._nearest(start, end)
+        return name
+
+    def _nearest(self, start: int, end: int) -> str | None:
         best: tuple[int, str] | None = None
         for name, (a, b) in self.spans.items():
             gap = 0 if end >= a and start <= b else min(abs(start - b), abs(end - a))
@@ -356,6 +394,12 @@ class _Draft:
 
 
 def _header_columns(line: str) -> _Columns | None:
+    if line.isascii():
+        # Most lines are rows: a substring test rules them out far quicker than the
+        # re.I search (every match of the date word contains "dat" or "fecha").
+        folded = line.lower()
+        if "dat" not in folded and "fecha" not in folded:
+            return None
     if not (_HEADER_WORDS["date"].search(line) and _HEADER_WORDS["description"].search(line)):
         return None
     columns = _Columns()
@@ -440,15 +484,16 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     :raises: nothing for odd text; it returns fewer rows and lower confidence.
     """
     text = "\n".join(pages)
+    folded = _fold(text)
     warnings: list[str] = []
-    card = bool(_CARD.search(text))
+    card = bool(_CARD_FOLDED.search(folded) if folded is not None else _CARD.search(text))
     currency = _find_currency(text)
     # Each line is split and date-matched once (the same lines text.splitlines() gives,
     # less empty ones between pages, which never match).
     page_lines = [page.splitlines() for page in pages]
     date_matches = [_DATE_START.match(line) for lines in page_lines for line in lines]
     day_first = guess_day_first((m.group("date") for m in date_matches if m), currency=currency)
-    period_start, period_end, references = _reference_dates(text, day_first)
+    period_start, period_end, references = _reference_dates(text, day_first, folded)
     any_header = any(_header_columns(line) for lines in page_lines for line in lines)
     read_date = _DateReader(day_first)
     read_amount = _AmountReader()
@@ -636,18 +681,24 @@ def _finish_rows(
         references = [d for d in full if d]
     rows: list[StatementRow] = []
     undated = 0
+    # money.quantize per amount looks the currency up each time; the step is the same for all.
+    step = quantum(currency) if currency and drafts else None
     for draft in drafts:
         date = resolve_year(draft.parts, references)
         if date is None or draft.amount is None:
             undated += 1
             continue
+        amount, balance = draft.amount, draft.balance
+        if step is not None:
+            amount = amount.quantize(step, rounding=ROUND_HALF_EVEN)
+            balance = None if balance is None else balance.quantize(step, rounding=ROUND_HALF_EVEN)
         rows.append(
             StatementRow(
                 date=date,
                 description=draft.description,
-                amount=_q(draft.amount, currency) or Decimal(0),
+                amount=amount or Decimal(0),
                 currency=currency,
-                balance=_q(draft.balance, currency),
+                balance=balance,
             )
         )
     if undated:
@@ -664,8 +715,13 @@ def _q(value: Decimal | None, currency: str | None) -> Decimal | None:
     return quantize(value, currency) if currency else value
 
 
-def _reference_dates(text: str, day_first: bool) -> tuple[dt.date | None, dt.date | None, list[dt.date]]:
-    """Statement period and the dates a missing year is resolved against."""
+def _reference_dates(
+    text: str, day_first: bool, folded: str | None = None
+) -> tuple[dt.date | None, dt.date | None, list[dt.date]]:
+    """Statement period and the dates a missing year is resolved against.
+
+    ``folded`` is :func:`_fold` of ``text`` (``None``: not ASCII; the ``re.I`` scan is used).
+    """
 
     def full(s: str) -> dt.date | None:
         parts = parse_date_parts(_SPACES.sub(" ", s), day_first=day_first)
@@ -676,11 +732,33 @@ def _reference_dates(text: str, day_first: bool) -> tuple[dt.date | None, dt.dat
         a, b = full(m.group("a")), full(m.group("b"))
         if a and b and a <= b and (b - a).days <= 400:
             start, end = a, b
-    labelled = [d for m in _LABELLED_DATES.finditer(text) if (d := full(m.group("date")))]
+    labelled = [d for found in _labelled_dates(text, folded) if (d := full(found))]
     refs = [d for d in (start, end) if d] + labelled
     if not refs:
         refs = [d for m in _ANY_FULL_DATE.finditer(text) if (d := full(m.group()))]
     return start, end, refs
+
+
+def _labelled_dates(text: str, folded: str | None) -> Iterator[str]:
+    """The date texts ``_LABELLED_DATES.finditer(text)`` finds, in order.
+
+    With ``folded`` (:func:`_fold` of ``text``) the case-sensitive twin scans it; a
+    match counts only where ``\\b`` would hold before the label (at the start, or
+    after a non-word character), else the search goes on one character later, as
+    ``finditer`` would.
+    """
+    if folded is None:
+        for m in _LABELLED_DATES.finditer(text):
+            yield m.group("date")
+        return
+    pos = 0
+    while m := _LABELLED_DATES_FOLDED.search(folded, pos):
+        start = m.start()
+        if start and _WORD_CHAR.match(folded, start - 1):
+            pos = start + 1
+            continue
+        yield text[m.start("date") : m.end("date")]
+        pos = m.end()
 
 
 def _find_currency(text: str) -> str | None:
