@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import BinaryField, DurationField, FloatField, JSONField, Value
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,10 +35,10 @@ from django_expense_ai.models import (
     UploadedFile,
 )
 
-NOW = dt.datetime(2025, 8, 31, 12, 0, tzinfo=dt.UTC)
-OLD = dt.datetime(2024, 1, 15, 9, 30, 12, 345678, tzinfo=dt.UTC)  # microseconds must survive
+NOW = dt.datetime(2025, 8, 31, 12, 0, tzinfo=dt.timezone.utc)
+OLD = dt.datetime(2024, 1, 15, 9, 30, 12, 345678, tzinfo=dt.timezone.utc)  # microseconds must survive
 # Recent for any "now" a test uses: the fixed NOW and the real clock (the command uses it).
-RECENT = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+RECENT = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3)
 PREFIX = "arch"
 
 
@@ -47,14 +48,14 @@ PREFIX = "arch"
 @pytest.mark.parametrize(
     ("age", "expected"),
     [
-        ("6m", dt.datetime(2025, 2, 28, 12, 0, tzinfo=dt.UTC)),  # 31 Aug - 6 months: end of February
-        ("12m", dt.datetime(2024, 8, 31, 12, 0, tzinfo=dt.UTC)),
-        ("1y", dt.datetime(2024, 8, 31, 12, 0, tzinfo=dt.UTC)),
-        ("18m", dt.datetime(2024, 2, 29, 12, 0, tzinfo=dt.UTC)),  # leap year
-        ("8m", dt.datetime(2024, 12, 31, 12, 0, tzinfo=dt.UTC)),  # across the year end
-        ("30d", dt.datetime(2025, 8, 1, 12, 0, tzinfo=dt.UTC)),
-        ("2w", dt.datetime(2025, 8, 17, 12, 0, tzinfo=dt.UTC)),
-        (" 6M ", dt.datetime(2025, 2, 28, 12, 0, tzinfo=dt.UTC)),
+        ("6m", dt.datetime(2025, 2, 28, 12, 0, tzinfo=dt.timezone.utc)),  # 31 Aug - 6 months: end of February
+        ("12m", dt.datetime(2024, 8, 31, 12, 0, tzinfo=dt.timezone.utc)),
+        ("1y", dt.datetime(2024, 8, 31, 12, 0, tzinfo=dt.timezone.utc)),
+        ("18m", dt.datetime(2024, 2, 29, 12, 0, tzinfo=dt.timezone.utc)),  # leap year
+        ("8m", dt.datetime(2024, 12, 31, 12, 0, tzinfo=dt.timezone.utc)),  # across the year end
+        ("30d", dt.datetime(2025, 8, 1, 12, 0, tzinfo=dt.timezone.utc)),
+        ("2w", dt.datetime(2025, 8, 17, 12, 0, tzinfo=dt.timezone.utc)),
+        (" 6M ", dt.datetime(2025, 2, 28, 12, 0, tzinfo=dt.timezone.utc)),
     ],
 )
 def test_cutoff_for(age, expected):
@@ -378,7 +379,7 @@ def test_restored_ids_do_not_collide_with_new_rows(user, archive_storage):
     archive_storage.save(f"{PREFIX}/by-hand{archive_mod.SUFFIX}", ContentFile(gzip.compress(line.encode())))
     assert restore(PREFIX).restored == {"expense_ai.chatmessage": 1}
     restored = ChatMessage.objects.get(pk=high)
-    assert restored.created_at == dt.datetime(2023, 5, 1, 10, tzinfo=dt.UTC)
+    assert restored.created_at == dt.datetime(2023, 5, 1, 10, tzinfo=dt.timezone.utc)
     # PostgreSQL: only true because restore resets the sequence.
     assert ChatMessage.objects.create(user=user, conversation_id="c", content="next").pk > high
 
@@ -449,3 +450,145 @@ def test_a_row_slipping_into_a_batch_range_stops_the_delete(user, archive_storag
             pytest.raises(ArchiveError, match="nothing of this batch was deleted"):
         archive_model(ChatMessage, older_than=NOW, batch_size=10)
     assert ChatMessage.objects.filter(pk__in=[pks[0], pks[2]]).count() == 2
+
+
+# -- the PostgreSQL fast path --------------------------------------------------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _records_by_pk(storage, names):
+    return {record["pk"]: record for name in names for record in _read(storage, name)}
+
+
+def _same_moments(record, model):
+    """The record with its datetimes parsed: PostgreSQL writes ``.3``, Python ``.300000``."""
+    from django.utils.dateparse import parse_datetime
+
+    fields = dict(record["fields"])
+    for f in model._meta.concrete_fields:
+        if f.get_internal_type() == "DateTimeField" and fields.get(f.name) is not None:
+            fields[f.name] = parse_datetime(fields[f.name])
+    return {**record, "fields": fields}
+
+
+def test_fast_path_is_postgres_only():
+    from django.db import connection
+
+    line_sql = archive_mod._pg_line_sql(ChatMessage, archive_mod._stored_fields(ChatMessage), connection)
+    assert (line_sql is not None) == (connection.vendor == "postgresql")
+
+
+@pytest.mark.parametrize(
+    ("field", "fast"),
+    [
+        (Transaction._meta.get_field("amount"), True),  # decimal: written as text
+        (ChatMessage._meta.get_field("metadata"), True),
+        (ChatMessage._meta.get_field("user"), True),
+        (ChatMessage._meta.get_field("created_at"), True),
+        (FloatField(), False),  # NaN is not JSON
+        (BinaryField(), False),  # base64, not \\x hex
+        (DurationField(), False),
+    ],
+)
+def test_fast_path_only_for_fields_postgres_writes_as_python_does(field, fast):
+    assert (archive_mod._pg_column_json(field, '"col"') is not None) is fast
+
+
+def test_a_field_that_converts_what_it_reads_keeps_the_generic_path():
+    from django.db import models
+
+    class Sealed(models.TextField):
+        def from_db_value(self, value, expression, connection):
+            return value  # e.g. decryption: only Python knows the value
+
+    assert archive_mod._pg_column_json(Sealed(), '"col"') is None
+
+
+def test_fast_path_writes_what_the_generic_path_writes(data, archive_storage, user):
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    # Values whose JSON text differs between PostgreSQL and Python, or is easy to get wrong.
+    tricky = [
+        ChatMessage.objects.create(
+            user=user, conversation_id='quo"te\\back', content='line\nbreak\ttab "quoted" é 漢字 😀 \x01',
+            metadata={"z": None, "a": [1.5, 0.93, -2, 10**20, "12.50"], "nested": {"empty": {}, "list": []},
+                      "text": "ünï\ncode"},
+            related_transaction=data["tx"],
+        ),
+        ChatMessage.objects.create(user=user, conversation_id="c", content="", metadata=[]),
+        ChatMessage.objects.create(user=user, conversation_id="c", content="json null", metadata=Value(None, JSONField())),
+        ChatMessage.objects.create(user=user, conversation_id="c", content="string", metadata="just text"),
+    ]
+    _age(ChatMessage, [m.pk for m in tricky], OLD.replace(microsecond=300000))
+    ChatMessage.objects.filter(pk=tricky[1].pk).update(created_at=OLD.replace(microsecond=0))
+    # A second transaction pointing at the first message: links are a sorted list.
+    second_tx = Transaction.objects.create(
+        user=user, date=dt.date(2024, 1, 16), amount=Decimal("-1.00"), chat_message=data["messages"][0]
+    )
+    message_pks = sorted(ChatMessage.objects.filter(created_at__lt=NOW).values_list("pk", flat=True))
+    log_pks = [g.pk for g in data["logs"]]
+    before = (_snapshot(ChatMessage, message_pks), _snapshot(StatementProcessingLog, log_pks))
+
+    with pytest.raises(_Rollback), transaction.atomic():
+        fast = [archive_model(m, older_than=NOW, batch_size=3, prefix="fast")
+                for m in (ChatMessage, StatementProcessingLog)]
+        raise _Rollback  # the rows come back; the files stay in the storage
+    with mock.patch.object(archive_mod, "_pg_line_sql", return_value=None):
+        generic = [archive_model(m, older_than=NOW, batch_size=3, prefix="generic")
+                   for m in (ChatMessage, StatementProcessingLog)]
+
+    for model, fast_report, generic_report in zip((ChatMessage, StatementProcessingLog), fast, generic, strict=True):
+        assert [n.removeprefix("fast/") for n in fast_report.files] == [
+            n.removeprefix("generic/") for n in generic_report.files
+        ]
+        fast_rows = _records_by_pk(archive_storage, fast_report.files)
+        generic_rows = _records_by_pk(archive_storage, generic_report.files)
+        assert list(fast_rows) == list(generic_rows) and fast_rows
+        for pk, record in generic_rows.items():
+            assert _same_moments(fast_rows[pk], model) == _same_moments(record, model), pk
+    first = _records_by_pk(archive_storage, fast[0].files)[data["messages"][0].pk]
+    assert first["links"] == {"expense_ai.transaction.chat_message": sorted([data["tx"].pk, second_tx.pk])}
+    assert _records_by_pk(archive_storage, fast[0].files)[tricky[0].pk]["fields"]["content"] == tricky[0].content
+    # The generic run deleted the rows; the fast path's files bring them back as they were.
+    report = restore("fast")
+    assert report.total_restored == len(message_pks) + len(log_pks) == 12
+    assert (_snapshot(ChatMessage, message_pks), _snapshot(StatementProcessingLog, log_pks)) == before
+    assert sorted(Transaction.objects.filter(chat_message=data["messages"][0]).values_list("pk", flat=True)) == sorted(
+        [data["tx"].pk, second_tx.pk]
+    )
+
+
+def test_fast_path_writes_decimals_as_python_does(user):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    tx = Transaction.objects.create(user=user, date=dt.date(2024, 1, 15), amount=Decimal("-12.50"))
+    amount = Transaction._meta.get_field("amount")
+    expression = archive_mod._pg_column_json(amount, connection.ops.quote_name(amount.column))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT json_build_object('amount', {expression})::text FROM {Transaction._meta.db_table} WHERE id = %s",
+            [tx.pk],
+        )
+        written = json.loads(cursor.fetchone()[0])["amount"]
+    python = json.loads(archive_mod._dumps({"amount": Transaction.objects.get(pk=tx.pk).amount}))["amount"]
+    assert isinstance(written, str) and written == python and Decimal(written) == Decimal("-12.50")
+
+
+def test_json_null_comes_back_as_json_null(user, archive_storage):
+    fields = {"user": user.pk, "related_transaction": None, "related_file": None, "conversation_id": "c",
+              "message_type": "user", "content": "json null", "metadata": None, "status": "draft",
+              "created_at": "2023-05-01T10:00:00+00:00", "updated_at": "2023-05-01T10:00:00.5+00:00"}
+    line = json.dumps({"model": "expense_ai.chatmessage", "pk": 4242, "fields": fields})
+    archive_storage.save(f"{PREFIX}/by-hand{archive_mod.SUFFIX}", ContentFile(gzip.compress(line.encode())))
+    # metadata cannot be SQL NULL: restoring None as NULL would fail the whole file.
+    assert restore(PREFIX).restored == {"expense_ai.chatmessage": 1}
+    restored = ChatMessage.objects.get(pk=4242)
+    assert restored.metadata is None
+    assert restored.updated_at == dt.datetime(2023, 5, 1, 10, 0, 0, 500000, tzinfo=dt.timezone.utc)
