@@ -247,6 +247,16 @@ def validate_budget(
     return result, _confidence(data, default_confidence)
 
 
+def vendor_error_text(err: Any) -> str:
+    """The vendor's own text from a JSON error body (``{"error": {"message": ...}}``), else the exception's."""
+    body = getattr(err, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+    return str(getattr(err, "message", "") or err)
+
+
 def normalize_usage(**counts: Any) -> Usage:
     """Keep the integer token counts among ``counts`` (vendors leave some ``None``).
 
@@ -576,6 +586,20 @@ class Provider:
             f"{self.label or self.name} call failed: {type(err).__name__}: {err}",
             provider=self.name,
         )
+
+    def translate_sdk_error(self, err: Exception, sdk: Any, *, model: str) -> ProviderError:
+        """Map the exceptions of the OpenAI-style SDKs (``openai``, ``anthropic``).
+
+        Both generate the same classes: ``APITimeoutError``, ``APIConnectionError``
+        and ``APIStatusError`` carrying the HTTP status and the JSON error body.
+        """
+        if isinstance(err, sdk.APITimeoutError):
+            return self.timeout_error()
+        if isinstance(err, sdk.APIConnectionError):
+            return self.connection_error(err)
+        if isinstance(err, sdk.APIStatusError):
+            return self.status_error(err.status_code, vendor_error_text(err), model=model)
+        return Provider.translate_error(self, err, model=model)
 
     # -- error builders shared by the vendor modules ---------------------------
 

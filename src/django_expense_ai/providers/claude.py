@@ -69,20 +69,4 @@ class ClaudeProvider(Provider):
             import anthropic
         except ImportError:  # pragma: no cover - send() would have failed first
             return super().translate_error(err, model=model)
-        if isinstance(err, anthropic.APITimeoutError):
-            return self.timeout_error()
-        if isinstance(err, anthropic.APIConnectionError):
-            return self.connection_error(err)
-        if isinstance(err, anthropic.APIStatusError):
-            return self.status_error(err.status_code, _message(err), model=model)
-        return super().translate_error(err, model=model)
-
-
-def _message(err: Any) -> str:
-    """The vendor's text from ``{"type": "error", "error": {"message": ...}}``."""
-    body = getattr(err, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return inner["message"]
-    return str(getattr(err, "message", "") or err)
+        return self.translate_sdk_error(err, anthropic, model=model)

@@ -66,20 +66,4 @@ class OpenAIProvider(Provider):
             import openai
         except ImportError:  # pragma: no cover - send() would have failed first
             return super().translate_error(err, model=model)
-        if isinstance(err, openai.APITimeoutError):
-            return self.timeout_error()
-        if isinstance(err, openai.APIConnectionError):
-            return self.connection_error(err)
-        if isinstance(err, openai.APIStatusError):
-            return self.status_error(err.status_code, _message(err), model=model)
-        return super().translate_error(err, model=model)
-
-
-def _message(err: Any) -> str:
-    """The vendor's own error text (``{"error": {"message": ...}}``), else the exception's."""
-    body = getattr(err, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return inner["message"]
-    return str(getattr(err, "message", "") or err)
+        return self.translate_sdk_error(err, openai, model=model)
