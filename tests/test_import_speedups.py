@@ -200,3 +200,37 @@ def test_parse_amount_shortcut_reads_what_the_general_reader_reads(text, decimal
     fast = parse_amount(text, decimal_separator=decimal_separator)
     general = parse_amount(Text(text), decimal_separator=decimal_separator)
     assert repr(fast) == repr(general)
+
+
+@postgres_only
+def test_values_copy_writes_as_they_are_are_what_the_fields_prepare():
+    # The pass-through table in bulk.py claims these values come out of
+    # get_db_prep_save unchanged (as COPY writes them): check it on this Django.
+    samples = {
+        str: ["", "x", "Café «1»"],
+        dt.date: [dt.date(2024, 2, 29)],
+        Decimal: [Decimal("1.5"), Decimal("-12.3400"), Decimal("0"), Decimal("1E+2")],
+        bool: [True, False],
+        int: [0, -5, 2**31 - 1],
+    }
+    checked = 0
+    for field in Transaction._meta.concrete_fields:
+        for kind in bulk._passthrough_types(field):
+            for value in samples[kind]:
+                prepared = field.get_db_prep_save(value, connection)
+                assert str(prepared) == str(value) and prepared == value, (field.name, value, prepared)
+                checked += 1
+    assert checked > 20
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_non_finite_amount_is_refused_as_bulk_create_refuses_it(user):
+    from django.core.exceptions import ValidationError
+
+    uploaded = UploadedFile.objects.create(user=user, filename="nan.csv")
+    objs = _transactions(user, None, uploaded, bulk.COPY_MIN_ROWS + 5)
+    objs[3].amount = Decimal("NaN")
+    with pytest.raises(ValidationError):
+        bulk.insert_all(objs)
+    assert not Transaction.objects.filter(uploaded_file=uploaded).exists()

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Field, Model, signals
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
@@ -47,6 +48,29 @@ ORM_BATCH_SIZE = 5000
 # (equal across time zones) are prepared each time.
 _REUSABLE_TYPES = frozenset({str, int, bool, type(None), dt.date})
 _MISSING = object()
+
+# Django's own field classes, and the value types whose COPY text is the same
+# before and after the field's get_db_prep_save: text stays text, a date a
+# date, a finite Decimal the same Decimal, an int the same number (the
+# PostgreSQL backend wraps it in psycopg's Int4/Int8, which COPY writes
+# alike). Values of exactly these types skip the per-value preparation, two
+# thirds of this module's Python time on a large import; anything else (a
+# subclass, another type, a non-finite Decimal) is prepared as bulk_create does.
+_PASSTHROUGH: dict[type[Field], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.DateField: (dt.date,),
+    models.BooleanField: (bool,),
+    models.DecimalField: (Decimal,),
+    models.IntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveBigIntegerField: (int,),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+}
 
 
 def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
@@ -224,6 +248,13 @@ def _prepared_column(f: Field, objs: list[Model], connection: Any) -> list[Any] 
         # One object in every row (a shared constant, the stamp): most columns of an import.
         value = f.get_db_prep_save(raws[0], connection)
         return None if hasattr(value, "as_sql") else [value] * len(raws)
+    passthrough = _passthrough_types(f)
+    if passthrough:
+        kinds = set(map(type, raws))
+        if kinds <= {*passthrough, type(None)} and (
+            Decimal not in kinds or all(raw is None or raw.is_finite() for raw in raws)
+        ):
+            return raws
     out: list[Any] = []
     reusable: dict[tuple[type, Any], Any] = {}
     last_raw: Any = _MISSING
@@ -245,6 +276,16 @@ def _prepared_column(f: Field, objs: list[Model], connection: Any) -> list[Any] 
         out.append(value)
         last_raw, last = raw, value
     return out
+
+
+def _passthrough_types(f: Field) -> tuple[type, ...]:
+    """The value types ``f`` writes unchanged (see ``_PASSTHROUGH``); ``()`` for other fields."""
+    if f.is_relation:
+        target = f.target_field  # a foreign key writes what its target field writes
+        if type(f) is not models.ForeignKey or target.is_relation:
+            return ()
+        f = target
+    return _PASSTHROUGH.get(type(f), ())
 
 
 def _draw_ids(cursor: Any, quoted_table: str, column: str, count: int) -> list[int] | None:

@@ -121,16 +121,20 @@ def detect_duplicate_statements(uploaded_file: UploadedFile) -> list[StatementMe
     uf = uploaded_file
     if uf.status != FileStatus.COMPLETED or uf.pk is None:
         return []
-    me = statement_of(uf)
-    period = me.period()
     window = dt.timedelta(days=int(settings.DEDUP_DATE_WINDOW_DAYS))
     base = UploadedFile.objects.filter(user_id=uf.user_id, status=FileStatus.COMPLETED).exclude(pk=uf.pk)
     if uf.account_id is not None:
         base = base.filter(account_id=uf.account_id)
     same_bytes = Q(sha256=uf.sha256) if uf.sha256 else Q(pk__in=[])
-    heads = base.filter(Q(parsed_json__isnull=False) | same_bytes).values_list(
-        "pk", "sha256", KT("parsed_json__period_start"), KT("parsed_json__period_end")
+    heads = list(
+        base.filter(Q(parsed_json__isnull=False) | same_bytes).values_list(
+            "pk", "sha256", KT("parsed_json__period_start"), KT("parsed_json__period_end")
+        )
     )
+    if not heads:  # a user's first statement (of this account): nothing to compare, nothing to build
+        return []
+    me = statement_of(uf)
+    period = me.period()
     wanted: list[Any] = []
     for pk, sha, start, end in heads:
         if uf.sha256 and sha == uf.sha256:

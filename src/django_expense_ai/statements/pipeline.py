@@ -39,8 +39,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from .. import ai, plugins
@@ -164,6 +166,7 @@ class ImportContext:
     ai_provider: str = ""
     found: int = 0
     dedup: dedup.DedupResult | None = None
+    ledger_mark: tuple[int, Any] | None = None  # what de-duplication saw (see _ledger_mark)
     created: list[Transaction] = field(default_factory=list)
     stop_reason: str = ""  # set when the remaining stages do not apply (a duplicate file)
 
@@ -477,22 +480,88 @@ def stage_validation(ctx: ImportContext) -> StageResult:
 
 def stage_deduplication(ctx: ImportContext) -> StageResult:
     """Skip rows already in the ledger (bank id, fingerprint, fuzzy; count-aware)."""
+    # The mark is read before the rows: a commit between the two makes the
+    # creation stage check again, never miss a change.
+    ctx.ledger_mark = _ledger_mark(ctx)
+    ctx.dedup = _find_duplicates(ctx)
+    return StageResult(details=ctx.dedup.details(ctx.rows))
+
+
+def _find_duplicates(ctx: ImportContext) -> dedup.DedupResult:
     # OFX promises one FITID per transaction; a CSV "reference" may repeat.
     unique_ids = ctx.format == "ofx" and ctx.parser_type == ParserType.SYSTEM
-    ctx.dedup = dedup.find_duplicates(ctx.user, ctx.account, ctx.rows, unique_bank_ids=unique_ids)
-    return StageResult(details=ctx.dedup.details(ctx.rows))
+    return dedup.find_duplicates(ctx.user, ctx.account, ctx.rows, unique_bank_ids=unique_ids)
+
+
+def _ledger_scope(ctx: ImportContext) -> Any:
+    """The transactions de-duplication compares the rows with: its candidates' user, account and dates."""
+    window = datetime.timedelta(days=int(settings.DEDUP_DATE_WINDOW_DAYS))
+    dates = [row.date for row in ctx.rows]
+    qs = Transaction.objects.filter(user_id=ctx.uploaded_file.user_id, date__range=(min(dates) - window, max(dates) + window))
+    account_id = ctx.uploaded_file.account_id
+    return qs.filter(account_id=account_id) if account_id is not None else qs.filter(account__isnull=True)
+
+
+def _ledger_mark(ctx: ImportContext) -> tuple[int, Any] | None:
+    """``(count, highest pk)`` of the transactions de-duplication compares with; ``None`` without rows."""
+    if not ctx.rows:
+        return None
+    mark = _ledger_scope(ctx).aggregate(n=Count("pk"), top=Max("pk"))
+    return (mark["n"], mark["top"])
+
+
+def _lock_ledger(ctx: ImportContext) -> None:
+    """Serialise imports into one account (or one user's transactions without account).
+
+    Held until the creation commits: a second import of an overlapping
+    statement waits here, then sees the first one's rows (READ COMMITTED on
+    PostgreSQL, and on MariaDB/MySQL as Django configures it); SQLite
+    allows one writer at a time anyway.
+    """
+    uf = ctx.uploaded_file
+    if uf.account_id is not None:
+        list(Account.objects.select_for_update().filter(pk=uf.account_id).values_list("pk"))
+    else:
+        list(get_user_model().objects.select_for_update().filter(pk=uf.user_id).values_list("pk"))
 
 
 def stage_transaction_creation(ctx: ImportContext) -> StageResult:
     """Create the new rows' transactions together, in one atomic insert.
 
-    On PostgreSQL a large batch is written with ``COPY`` (see :mod:`.bulk`),
-    elsewhere with ``bulk_create``; the rows are the same either way.
+    The account (without one, the user) is locked first, so two imports of
+    overlapping statements cannot both create the rows they share: when the
+    ledger changed since de-duplication (its ``(count, highest pk)`` in the
+    compared dates differs), the rows are matched again under the lock and
+    the log's ``rechecked`` says so. On PostgreSQL a large batch is written
+    with ``COPY`` (see :mod:`.bulk`), elsewhere with ``bulk_create``; the rows
+    are the same either way.
     """
     assert ctx.dedup is not None
+    with transaction.atomic():
+        rechecked = _recheck_duplicates(ctx)
+        if not ctx.dedup.new_rows:
+            return _skipped("Every row is already in the ledger.", created=0, **rechecked)
+        details = _create_transactions(ctx)
+    return StageResult(details={**details, **rechecked})
+
+
+def _recheck_duplicates(ctx: ImportContext) -> dict[str, Any]:
+    """Lock the ledger; match the rows again if another import changed it since de-duplication."""
+    _lock_ledger(ctx)
+    if ctx.ledger_mark is None or _ledger_mark(ctx) == ctx.ledger_mark:
+        return {}
+    before = len(ctx.dedup.matches) if ctx.dedup else 0
+    ctx.dedup = _find_duplicates(ctx)
+    # The log says what changed; the de-duplication log row keeps the first answer.
+    return {"rechecked": {"reason": "the ledger changed during the import (another import, probably)",
+                          "duplicates_before": before, "duplicates_now": len(ctx.dedup.matches),
+                          "skipped": ctx.dedup.details(ctx.rows)["skipped"]}}
+
+
+def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
+    """Build and insert the new rows' transactions (the caller holds the atomic block)."""
+    assert ctx.dedup is not None
     uf = ctx.uploaded_file
-    if not ctx.dedup.new_rows:
-        return _skipped("Every row is already in the ledger.", created=0)
     hook = plugins.hook()
     classify = bool(hook.classify_transaction.get_hookimpls())  # skip the per-row call when nobody listens
     build = bulk.instance_builder(
@@ -532,8 +601,7 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
         by_class[klass] = by_class.get(klass, 0) + 1
         objects.append(tx)
     before = Transaction.objects.filter(uploaded_file_id=uf.pk).order_by("-pk").values_list("pk", flat=True).first()
-    with transaction.atomic():
-        created = bulk.insert_all(objects)
+    created = bulk.insert_all(objects)
     if any(tx.pk is None for tx in created):  # backends that cannot return ids from a bulk insert
         qs = Transaction.objects.filter(uploaded_file_id=uf.pk)
         if before is not None:
@@ -549,7 +617,7 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
     details = {"created": len(ctx.created), "total": money_str(total), "by_classification": by_class}
     if plugin_errors:
         details["classification_plugin_errors"] = plugin_errors
-    return StageResult(details=details)
+    return details
 
 
 def stage_completion(ctx: ImportContext) -> StageResult:
