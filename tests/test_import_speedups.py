@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DataError, connection
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from django_expense_ai.models import Account, Transaction, UploadedFile
@@ -234,3 +234,94 @@ def test_a_non_finite_amount_is_refused_as_bulk_create_refuses_it(user):
     with pytest.raises(ValidationError):
         bulk.insert_all(objs)
     assert not Transaction.objects.filter(uploaded_file=uploaded).exists()
+
+
+# -- PDF parse, validation and de-dup shortcuts (issue 5, second round) ------------------
+
+_PRINTABLE_PIECES = st.sampled_from([
+    " ", "  ", "     ", "1,234.56", "(12.00)", "12.00-", "12.00 CR", " DR", "$1.00", "US$ 3.00", "1 234,56",
+    "42.07", "-7.5", "0.99Dr", "SHOP", "12'345.00", "+4.00", "999", ".00", ",", "1.000,00", "02/01/2024",
+    "x", "(", ")", "-", "5", "R", "€ 2,00",
+])
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_PRINTABLE_PIECES, max_size=14).map("".join), st.integers(min_value=0, max_value=60))
+def test_money_tokens_of_printable_lines_match_a_whole_line_scan(line, from_pos):
+    # Printable lines take the str-method path, the others the regex runs: both must agree.
+    from_pos = min(from_pos, len(line))
+    assert line.isprintable()
+    assert [m.span("m") for m in pdf._money_tokens(line, from_pos)] == _money_tokens_reference(line, from_pos)
+    assert [m.group("m") for m in pdf._money_tokens(line, from_pos)] == [
+        m.group("m") for m in pdf._trailing_amounts(
+            line, from_pos, reversed([r.span() for r in pdf._TEXT_RUN.finditer(line, from_pos)]))
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09 _-.é\u00a0\t")), max_size=12))
+@example("x  y")
+@example(" a")
+@example("a ")
+@example("a_b")
+def test_description_shortcut_normalises_as_the_general_reading(text):
+    from django_expense_ai.statements import dedup
+
+    general = " ".join(dedup._NON_WORDS.split(
+        text.lower() if text.isascii() else __import__("unicodedata").normalize("NFKC", text).casefold()
+    )).strip()
+    assert dedup.normalise_description(text) == general
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.decimals(allow_nan=True, allow_infinity=False, places=None, min_value=-10**12, max_value=10**12)
+       | st.decimals(places=2, min_value=-10**12, max_value=10**12))
+def test_amount_key_shortcut_prints_what_money_str_prints(amount):
+    from django_expense_ai.money import money_str
+    from django_expense_ai.statements import dedup
+
+    if amount.is_nan():
+        return
+    assert dedup._amount_key(amount) == money_str(amount.quantize(Decimal("0.0001")))
+
+
+def test_batch_fingerprints_are_the_single_ones():
+    from django_expense_ai.statements import dedup
+
+    rows = [
+        StatementRow(date=dt.date(2024, 1, 1 + i % 3), description=d, amount=Decimal(a))
+        for i, (d, a) in enumerate([("Shop 1", "-1.00"), ("Café  X", "2.5"), ("", "0"), ("A_B", "-0.00"),
+                                    ("Shop 1", "-1.00"), ("x" * 600, "1E+2")])
+    ]
+    for account_id in (None, 7, "abc"):
+        assert dedup._fingerprints(account_id, rows) == tuple(
+            dedup.fingerprint(account_id, r.date, r.amount, r.description) for r in rows
+        )
+
+
+@pytest.mark.parametrize("row", [
+    StatementRow(date=dt.date(2024, 3, 1), description="ok", amount=Decimal("-1.00"), currency="EUR"),
+    StatementRow(date=dt.date(2024, 3, 1), description="no currency", amount=Decimal("-1.00")),
+    StatementRow(date=dt.date(2024, 3, 1), description="lower", amount=Decimal("-1.00"), currency="eur"),
+    StatementRow(date=dt.date(2024, 3, 1), description="short", amount=Decimal("-1.5"), currency="EUR"),
+    StatementRow(date=dt.date(2024, 3, 1), description="long", amount=Decimal("-1.500"), currency="EUR"),
+    StatementRow(date=dt.date(2024, 3, 1), description="yen", amount=Decimal("-1.00"), currency="JPY"),
+    StatementRow(date=dt.date(1969, 3, 1), description="old", amount=Decimal("1.00")),
+    StatementRow(date=dt.date(2024, 3, 1), description="huge", amount=Decimal("100000000000.00")),
+    StatementRow(date=dt.date(2024, 3, 1), description="inf", amount=Decimal("Infinity")),
+    StatementRow(date=dt.date(2024, 3, 1), description="bool", amount=True),  # type: ignore[arg-type]
+    StatementRow(date=dt.date(2024, 3, 1), description="bad code", amount=Decimal("1.00"), currency="XYZ"),
+])
+def test_validation_fast_path_decides_as_check_row(row):
+    today = dt.date(2024, 4, 1)
+    report = validation.validate_rows([row], currency=None, fallback_currency="EUR", today=today)
+    code = (row.currency or "EUR").upper()
+    from django_expense_ai.money import is_known_currency
+
+    checked = validation._check_row(0, row, code, today + dt.timedelta(days=366), is_known_currency(code))
+    if isinstance(checked, validation.RowProblem):
+        assert report.problems == (checked,) and not report.rows
+    else:
+        (got,) = report.rows
+        assert got == dataclasses.replace(row, currency=code, amount=checked)
+        assert got.amount.as_tuple() == checked.as_tuple()

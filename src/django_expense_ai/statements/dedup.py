@@ -62,6 +62,7 @@ DESCRIPTION_LENGTH = 500
 #: (an IN list that long costs more than it saves, and SQLite caps parameters).
 MAX_AMOUNTS_IN_QUERY = 2000
 _AMOUNT_PLACES = Decimal("0.0001")  # Transaction.amount's scale
+_CENTS = Decimal("0.01")
 _NON_WORDS = re.compile(r"[\W_]+")
 
 
@@ -72,14 +73,24 @@ def normalise_description(text: str) -> str:
     """
     text = (text or "")[:DESCRIPTION_LENGTH]
     # ASCII is already NFKC, and its casefold is its lower case (the common case, cheaper).
-    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        folded = text.lower()
+        # Words of letters and digits split by single spaces (most descriptions) are already
+        # normalised: the split and join below would give them back unchanged.
+        if folded.replace(" ", "").isalnum() and "  " not in folded and folded[0] != " " != folded[-1]:
+            return folded
+    else:
+        folded = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_NON_WORDS.split(folded)).strip()
 
 
 def _amount_key(amount: Decimal) -> str:
     # 12.5 and 12.5000 are the same money: compare at the column's scale.
-    if type(amount) is Decimal and amount.is_finite():
-        return format(amount.quantize(_AMOUNT_PLACES), "f")  # what money_str gives, without its checks
+    if type(amount) is Decimal:
+        if amount.same_quantum(_CENTS):
+            return f"{amount}00"  # two decimals print plainly: the same text, without the quantize
+        if amount.is_finite():
+            return format(amount.quantize(_AMOUNT_PLACES), "f")  # what money_str gives, without its checks
     return money_str(Decimal(amount).quantize(_AMOUNT_PLACES))
 
 
@@ -92,6 +103,23 @@ def fingerprint(account_id: Any, date: dt.date, amount: Decimal, description: st
         (str(account_id or ""), date.isoformat(), _amount_key(amount), normalise_description(description))
     )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _fingerprints(account_id: Any, rows: Sequence[StatementRow]) -> tuple[str, ...]:
+    """:func:`fingerprint` of every row, with what rows share (account, dates) worked out once."""
+    account = str(account_id or "")
+    days: dict[dt.date, str] = {}
+    sha256 = hashlib.sha256
+    prints = []
+    for row in rows:
+        date = row.date
+        day = days.get(date)
+        if day is None:
+            day = days[date] = date.isoformat()
+        amount = row.amount
+        key = "\x1f".join((account, day, _amount_key(amount), normalise_description(row.description)))
+        prints.append(sha256(key.encode("utf-8")).hexdigest())
+    return tuple(prints)
 
 
 def description_similarity(a: str, b: str) -> float:
@@ -183,7 +211,7 @@ def match_rows(
     :returns: a :class:`DedupResult`.
     :raises: nothing.
     """
-    prints = tuple(fingerprint(account_id, r.date, r.amount, r.description) for r in rows)
+    prints = _fingerprints(account_id, rows)
     matched: dict[int, Match] = {}
     used: set[Any] = set()
 

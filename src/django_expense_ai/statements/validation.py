@@ -138,13 +138,32 @@ def validate_rows(
     # Per currency code (a statement has one or two): whether ISO knows it, and its step.
     known: dict[str, bool] = {}
     steps: dict[str, Decimal] = {}
+    codes: dict[Any, str] = {}  # the code for each row currency (rows mostly share one)
     for index, row in enumerate(rows):
-        code = (row.currency or currency or fallback_currency or "").upper()
+        row_currency = row.currency
+        code = codes.get(row_currency)
+        if code is None:
+            code = codes[row_currency] = (row_currency or currency or fallback_currency or "").upper()
         if code not in known:
             known[code] = is_known_currency(code)
             if known[code]:
                 steps[code] = quantum(code)
-        checked = _check_row(index, row, code, latest, known[code], steps.get(code))
+        step = steps.get(code)
+        amount, date = row.amount, row.date
+        # Fast path for the usual row, decided as _check_row would: a date in range and a
+        # finite amount that already has the currency's decimals (so quantising changes nothing).
+        if (
+            step is not None
+            and type(date) is dt.date
+            and EARLIEST_DATE <= date <= latest
+            and type(amount) is Decimal
+            and amount.is_finite()
+            and amount.same_quantum(step)
+            and abs(amount) < MAX_ABS_AMOUNT
+        ):
+            accepted.append(row if row_currency == code else _completed(row, code, amount))
+            continue
+        checked = _check_row(index, row, code, latest, known[code], step)
         if isinstance(checked, RowProblem):
             problems.append(checked)
         elif row.currency == code and checked.same_quantum(row.amount):

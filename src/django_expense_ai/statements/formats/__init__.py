@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -276,13 +277,14 @@ def guess_day_first(samples: Iterable[str], *, currency: str | None = None) -> b
     :raises: nothing.
     """
     day_first_votes = month_first_votes = 0
-    for sample in samples:
+    # A statement prints the same date on several rows: read each distinct text once.
+    for sample, count in Counter(samples).items():
         for m in _DAY_MONTH_PAIR.finditer(sample or ""):
             a, b = int(m.group(1)), int(m.group(2))
             if a > 12 and b <= 12:
-                day_first_votes += 1
+                day_first_votes += count
             elif b > 12 and a <= 12:
-                month_first_votes += 1
+                month_first_votes += count
     if day_first_votes != month_first_votes:
         return day_first_votes > month_first_votes
     return currency != "USD"

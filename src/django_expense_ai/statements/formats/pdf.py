@@ -19,7 +19,7 @@ import datetime as dt
 import io
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -249,11 +249,15 @@ _DATE_START = re.compile(
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:,?\s+\d{4})?"  # Mar 01, 2024
     r")(?=\s|$)"
 )
+# _DATE_START for a match at a position (``^`` matches only where the string starts).
+_DATE_AT = re.compile(_DATE_START.pattern.removeprefix("^"))
 # A money amount: two decimals, optional sign, currency, parentheses and CR/DR.
 _MONEY = re.compile(
     r"(?<!\S)(?P<m>\(?[-+\u2212]?(?:[A-Z]{1,3}\$|[$£€¥₹])?\s?[-+]?"
     r"\d{1,3}(?:[,.'\u2019 ]\d{3})*[.,]\d{2}\)?-?(?:\s?(?:CR|DR|Cr|Dr))?)(?=\s|$)"
 )
+# The characters an amount can end with, besides a digit (``12.00)``, ``12.00-``, ``12.00 CR``).
+_MONEY_LAST_CHARS = ")-Rr"
 _SPACES = re.compile(r"\s+")
 # Text between runs of two or more whitespace characters (a layout column, or a phrase).
 _TEXT_RUN = re.compile(r"\S+(?:\s\S+)*")
@@ -341,6 +345,7 @@ def _fold(text: str) -> str | None:
 
 
 _CARD_FOLDED = _folded(_CARD)
+_CARD_WORDS = ("card", "limit", "minimum", "due")  # one is in every _CARD match
 # The labels without their leading ``\b``: then the engine can jump from one possible
 # first letter to the next; :func:`_labelled_dates` checks the word boundary itself.
 _LABEL_START = r"\b(?:"
@@ -363,12 +368,13 @@ class _Columns:
     # Rows put their amounts at the same few offsets: remember each answer.
     _seen: dict[tuple[int, int], str | None] = field(default_factory=dict, repr=False, compare=False)
 
-    def nearest(self, start: int, end: int) -> str | None:
-        key = (start, end)
-        if key in self._seen:
-            return self._seen[key]
-        name = self._seen[key] = self._nearest(start, end)
-        return name
+    def nearest(self, span: tuple[int, int]) -> str | None:
+        """The column whose header is nearest to ``span`` (``(start, end)`` of an amount)."""
+        try:
+            return self._seen[span]
+        except KeyError:
+            name = self._seen[span] = self._nearest(*span)
+            return name
 
     def _nearest(self, start: int, end: int) -> str | None:
         best: tuple[int, str] | None = None
@@ -379,7 +385,7 @@ class _Columns:
         return best[1] if best else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     """A row being read; continuation lines may still extend its description."""
 
@@ -419,24 +425,69 @@ def _money_tokens(line: str, from_pos: int) -> list[re.Match[str]]:
     # the rest of the parse. A match never holds two whitespace characters in a row and
     # starts on whitespace only when whitespace precedes it, so every match lies in one
     # _TEXT_RUN or starts on the space just before it: scanning only there finds exactly
-    # the matches a scan of the whole line finds.
-    tokens: list[re.Match[str]] = []
-    scan_from = from_pos
-    for run in _TEXT_RUN.finditer(line, from_pos):
-        tokens.extend(_MONEY.finditer(line, max(scan_from, run.start() - 1), run.end()))
-        scan_from = run.end()
+    # the matches a scan of the whole line finds. Only the amounts at the end count, so
+    # the runs are read right to left, and the first one that cannot end in an amount
+    # (a description) stops the search without being scanned.
+    if not line.isprintable():
+        return _trailing_amounts(line, from_pos, reversed([r.span() for r in _TEXT_RUN.finditer(line, from_pos)]))
+    # Printable text has no whitespace but " " (tabs, no-break spaces and line breaks are
+    # not printable), so runs are split by "  ", which str methods find far quicker; this
+    # loop is _trailing_amounts with the runs found as it goes.
+    trailing: list[re.Match[str]] = []
+    cursor = end = len(line.rstrip(" "))
+    while end > from_pos:
+        last = line[end - 1]
+        if not (last.isdecimal() or last in _MONEY_LAST_CHARS):
+            break
+        gap = line.rfind("  ", from_pos, end)
+        # The run starts after the gap (or is the first from from_pos): scan from the space before it.
+        scan = gap + 1 if gap >= 0 else from_pos
+        # Usually the run is one amount: one anchored match says so, and is what a scan finds first.
+        m = _MONEY.match(line, scan, end)
+        matches = (m,) if m is not None and m.end() == end else tuple(_MONEY.finditer(line, scan, end))
+        if not matches:
+            break
+        for m in reversed(matches):
+            if line[m.end() : cursor].strip():
+                trailing.reverse()
+                return trailing
+            trailing.append(m)
+            cursor = m.start()
+        if gap < 0:
+            break
+        end = len(line[:gap].rstrip(" "))
+    trailing.reverse()
+    return trailing
+
+
+def _trailing_amounts(line: str, from_pos: int, runs: Iterable[tuple[int, int]]) -> list[re.Match[str]]:
+    """The amounts that end the line, given its ``_TEXT_RUN`` spans from ``from_pos``, last first."""
     trailing: list[re.Match[str]] = []
     cursor = len(line.rstrip())
-    for m in reversed(tokens):
-        if line[m.end() : cursor].strip():
+    for start, end in runs:
+        last = line[end - 1]
+        # Every amount ends in a digit, ")", "-" or the R of CR/DR; a run ending otherwise
+        # has text after its last amount, which ends the trailing amounts.
+        if not (last.isdecimal() or last in _MONEY_LAST_CHARS):
             break
-        trailing.insert(0, m)
-        cursor = m.start()
+        matches = list(_MONEY.finditer(line, max(from_pos, start - 1), end))
+        if not matches:
+            break
+        for m in reversed(matches):
+            if line[m.end() : cursor].strip():
+                trailing.reverse()
+                return trailing
+            trailing.append(m)
+            cursor = m.start()
+    trailing.reverse()
     return trailing
 
 
 def _is_signed(token: str) -> bool:
     return bool(_SIGN_MARK.search(token))
+
+
+_UNSEEN: Any = object()  # a cache miss (None is a remembered answer)
 
 
 class _DateReader:
@@ -447,11 +498,10 @@ class _DateReader:
         self.seen: dict[str, tuple[int | None, int, int] | None] = {}
 
     def __call__(self, text: str) -> tuple[int | None, int, int] | None:
-        try:
-            return self.seen[text]
-        except KeyError:
+        parts = self.seen.get(text, _UNSEEN)
+        if parts is _UNSEEN:
             parts = self.seen[text] = parse_date_parts(_SPACES.sub(" ", text), day_first=self.day_first)
-            return parts
+        return parts  # type: ignore[return-value]
 
 
 class _AmountReader:
@@ -461,11 +511,11 @@ class _AmountReader:
         self.seen: dict[str, Decimal | None] = {}
 
     def __call__(self, token: str) -> Decimal | None:
-        try:
-            return self.seen[token]
-        except KeyError:
+        # get(), not try/except: most balances are new, and a raised KeyError costs more than the parse.
+        value = self.seen.get(token, _UNSEEN)
+        if value is _UNSEEN:
             value = self.seen[token] = parse_amount(token.replace(" ", ""))
-            return value
+        return value  # type: ignore[return-value]
 
 
 def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> ParsedStatement:
@@ -486,15 +536,16 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     text = "\n".join(pages)
     folded = _fold(text)
     warnings: list[str] = []
-    card = bool(_CARD_FOLDED.search(folded) if folded is not None else _CARD.search(text))
+    card = _is_card_statement(text, folded)
     currency = _find_currency(text)
-    # Each line is split and date-matched once (the same lines text.splitlines() gives,
-    # less empty ones between pages, which never match).
+    # Each line is split, date-matched and header-checked once (the same lines
+    # text.splitlines() gives, less empty ones between pages, which never match).
     page_lines = [page.splitlines() for page in pages]
     date_matches = [_DATE_START.match(line) for lines in page_lines for line in lines]
+    headers = [header for page, lines in zip(pages, page_lines, strict=True) for header in _page_headers(page, lines)]
     day_first = guess_day_first((m.group("date") for m in date_matches if m), currency=currency)
     period_start, period_end, references = _reference_dates(text, day_first, folded)
-    any_header = any(_header_columns(line) for lines in page_lines for line in lines)
+    any_header = any(header is not None for header in headers)
     read_date = _DateReader(day_first)
     read_amount = _AmountReader()
 
@@ -503,25 +554,30 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     closing: Decimal | None = None
     pending_opening: tuple[str, Decimal] | None = None
     columns: _Columns | None = None
+    # What the current header decides for every row under it (see _row_from_line).
+    table: _Columns | None = None
+    card_signs = card
     line_no = 0
     for lines in page_lines:
         previous: _Draft | None = None
         in_table = columns is not None
         for line in lines:
             m = date_matches[line_no]
+            header = headers[line_no]
             line_no += 1
             if not line.strip():
                 previous = None
                 continue
-            header = _header_columns(line)
             if header is not None:
                 columns, in_table, previous = header, True, None
+                table = columns if len(columns.spans) > 1 else None
+                card_signs = card and not ({"debit", "credit"} & columns.spans.keys())
                 continue
             if any_header and not in_table:
                 continue
             parts = read_date(m.group("date")) if m else None
-            if m and parts:
-                draft = _row_from_line(line, m.end(), parts, columns, card, line_no, read_amount)
+            if parts:
+                draft = _row_from_line(line, m.end(), parts, table, card_signs, line_no, read_amount)  # type: ignore[union-attr]
                 if draft is not None:
                     if pending_opening is not None:
                         label, value = pending_opening
@@ -586,20 +642,46 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     )
 
 
+def _is_card_statement(text: str, folded: str | None) -> bool:
+    if folded is None:
+        return bool(_CARD.search(text))
+    # Every _CARD match holds one of these words; most statements have none of them,
+    # and a substring test over the whole text is far quicker than the regex scan.
+    return any(word in folded for word in _CARD_WORDS) and bool(_CARD_FOLDED.search(folded))
+
+
+def _page_headers(page: str, lines: list[str]) -> list[_Columns | None]:
+    """:func:`_header_columns` of each of ``lines`` (``page.splitlines()``)."""
+    if not page.isascii():
+        return [_header_columns(line) for line in lines]
+    # Lower-casing ASCII keeps the line breaks, so the lower-cased lines pair up with
+    # ``lines``; the substring test is _header_columns' own prefilter, without a call per row.
+    return [
+        _header_columns(line) if "dat" in low or "fecha" in low else None
+        for line, low in zip(lines, page.lower().splitlines(), strict=True)
+    ]
+
+
 def _row_from_line(
     line: str,
     date_end: int,
     parts: tuple[int | None, int, int],
-    columns: _Columns | None,
-    card: bool,
+    table: _Columns | None,
+    card_signs: bool,
     line_no: int,
     read_amount: _AmountReader,
 ) -> _Draft | None:
+    """The row on ``line``, or None when it has no description or amount.
+
+    ``table``: the header's columns when it names more than one (amounts go to
+    the column they sit under); ``card_signs``: a card statement whose header has
+    no debit/credit column (a bare amount is a charge).
+    """
     # A second date right after the first is the posting/value date: skip it.
     rest_start = date_end
-    if m2 := _DATE_START.match(line[date_end:]):
+    if m2 := _DATE_AT.match(line, date_end):
         if parse_date_parts(_SPACES.sub(" ", m2.group("date"))):
-            rest_start = date_end + m2.end()
+            rest_start = m2.end()
     tokens = _money_tokens(line, rest_start)
     if not tokens:
         return None
@@ -610,12 +692,12 @@ def _row_from_line(
     balance: Decimal | None = None
     signed = False
     amount_token = ""
-    if columns is not None and len(columns.spans) > 1:
+    if table is not None:
         for token in tokens:
             value = read_amount(token.group("m"))
             if value is None:
                 continue
-            where = columns.nearest(token.start("m"), token.end("m"))
+            where = table.nearest(token.span("m"))
             if where == "balance":
                 balance = value
             elif where == "debit":
@@ -635,7 +717,7 @@ def _row_from_line(
         signed = _is_signed(amount_token)
     if amount is None:
         return None
-    if card and not (columns and ({"debit", "credit"} & set(columns.spans))):
+    if card_signs:
         amount, signed = _card_amount(amount, amount_token), True
     return _Draft(parts, description, amount, balance, signed, line_no)
 
@@ -661,17 +743,24 @@ def _finish_rows(
     # Unsigned amounts with a running balance: the balance's movement gives the sign.
     balance_checked = False
     previous_balance = opening
+    unsigned = 0
+    any_signed = False
     for draft in drafts:
-        if draft.balance is not None and draft.amount is not None and previous_balance is not None:
-            delta = draft.balance - previous_balance
-            if not draft.signed and abs(delta) == abs(draft.amount):
-                draft.amount = delta
-                draft.signed = True
-            balance_checked = balance_checked or delta == draft.amount
-        if draft.balance is not None:
-            previous_balance = draft.balance
-    unsigned = sum(1 for d in drafts if not d.signed and not d.is_opening)
-    if unsigned and not card and not any(d.signed for d in drafts):
+        balance = draft.balance
+        if balance is not None:
+            if draft.amount is not None and previous_balance is not None:
+                delta = balance - previous_balance
+                if not draft.signed and abs(delta) == abs(draft.amount):
+                    draft.amount = delta
+                    draft.signed = True
+                balance_checked = balance_checked or delta == draft.amount
+            previous_balance = balance
+        # Counted once the draft's sign is final (later drafts never change it).
+        if draft.signed:
+            any_signed = True
+        elif not draft.is_opening:
+            unsigned += 1
+    if unsigned and not card and not any_signed:
         warnings.append(
             f"{unsigned} amount(s) carry no sign and there is no running balance to tell money in "
             "from money out; they were kept as printed (positive)."
@@ -683,22 +772,25 @@ def _finish_rows(
     undated = 0
     # money.quantize per amount looks the currency up each time; the step is the same for all.
     step = quantum(currency) if currency and drafts else None
+    # Rows share dates, and a date depends only on its parts (the references are fixed).
+    dates: dict[tuple[int | None, int, int], dt.date | None] = {}
     for draft in drafts:
-        date = resolve_year(draft.parts, references)
-        if date is None or draft.amount is None:
+        parts = draft.parts
+        date = dates.get(parts, _UNSEEN)
+        if date is _UNSEEN:
+            date = dates[parts] = resolve_year(parts, references)
+        amount = draft.amount
+        if date is None or amount is None:
             undated += 1
             continue
-        amount, balance = draft.amount, draft.balance
+        balance = draft.balance
         if step is not None:
             amount = amount.quantize(step, rounding=ROUND_HALF_EVEN)
-            balance = None if balance is None else balance.quantize(step, rounding=ROUND_HALF_EVEN)
+            if balance is not None:
+                balance = balance.quantize(step, rounding=ROUND_HALF_EVEN)
         rows.append(
             StatementRow(
-                date=date,
-                description=draft.description,
-                amount=amount or Decimal(0),
-                currency=currency,
-                balance=balance,
+                date=date, description=draft.description, amount=amount or Decimal(0), currency=currency, balance=balance
             )
         )
     if undated:
