@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connections, models, router, transaction
-from django.db.models import Field, Model, signals
+from django.db.models import NOT_PROVIDED, Field, Model, signals
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
@@ -202,14 +202,20 @@ def _copy_insert(model: type[Model], objs: list[Model], connection: Any, alias: 
 
     table = connection.ops.quote_name(opts.db_table)
     columns: list[list[Any]] = []
+    written: list[Field] = []
     for f in fields:
         if f is pk and missing_pk:
             columns.append([])  # filled below, once every other value is known to be writable
+            written.append(f)
             continue
         values = _prepared_column(f, objs, connection)
         if values is None:
             return False
+        if f.null and f.db_default is NOT_PROVIDED and values[0] is None and values.count(None) == len(values):
+            continue  # all NULL, and NULL is what the column gets when left out: less to send and parse
         columns.append(values)
+        written.append(f)
+    fields = written
 
     with connection.cursor() as cursor:
         if missing_pk:

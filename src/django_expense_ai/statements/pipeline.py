@@ -41,7 +41,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -564,44 +564,50 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
     uf = ctx.uploaded_file
     hook = plugins.hook()
     classify = bool(hook.classify_transaction.get_hookimpls())  # skip the per-row call when nobody listens
+    # The insert skips save(), which derives the exclusion from the classification.
+    excluded = {value: is_excluded(value) for value in ExpenseClassification.values}
+    default_class = Transaction._meta.get_field("expense_classification").get_default()
     build = bulk.instance_builder(
         Transaction,
         user_id=uf.user_id,
         account_id=uf.account_id,
         source=TransactionSource.STATEMENT,
         uploaded_file_id=uf.pk,
+        expense_classification=default_class,
+        exclude_from_totals=excluded[default_class],
     )
-    # The insert skips save(), which derives the exclusion from the classification.
-    excluded = {value: is_excluded(value) for value in ExpenseClassification.values}
-    objects: list[Transaction] = []
-    by_class: dict[str, int] = {}
-    plugin_errors = 0
-    fingerprints = ctx.dedup.fingerprints
-    for index in ctx.dedup.new_rows:
-        row = ctx.rows[index]
-        tx = build(
-            date=row.date,
-            amount=row.amount,
-            currency=row.currency or "",
-            description=row.description[: dedup.DESCRIPTION_LENGTH],
-            bank_id=(row.bank_id or "")[:255],
+    rows, fingerprints = ctx.rows, ctx.dedup.fingerprints
+    objects = [
+        build(
+            date=rows[index].date,
+            amount=rows[index].amount,
+            currency=rows[index].currency or "",
+            description=rows[index].description[: dedup.DESCRIPTION_LENGTH],
+            bank_id=(rows[index].bank_id or "")[:255],
             import_fingerprint=fingerprints[index],
         )
-        chosen = None
-        if classify:
+        for index in ctx.dedup.new_rows
+    ]
+    by_class = {default_class: len(objects)}
+    plugin_errors = 0
+    if classify:
+        by_class = {}
+        for tx in objects:
+            chosen = None
             try:
                 chosen = hook.classify_transaction(transaction=tx)
             except Exception:  # a broken plugin must not stop the import
                 logger.exception("classify_transaction failed for statement file #%s", uf.pk)
                 plugin_errors += 1
-        if chosen is not None and chosen in excluded:
-            tx.expense_classification = chosen
-        klass = tx.expense_classification
-        tx.exclude_from_totals = excluded[klass] if klass in excluded else is_excluded(klass)
-        by_class[klass] = by_class.get(klass, 0) + 1
-        objects.append(tx)
-    before = Transaction.objects.filter(uploaded_file_id=uf.pk).order_by("-pk").values_list("pk", flat=True).first()
-    created = bulk.insert_all(objects)
+            if chosen is not None and chosen in excluded:
+                tx.expense_classification = chosen
+                tx.exclude_from_totals = excluded[chosen]
+            by_class[tx.expense_classification] = by_class.get(tx.expense_classification, 0) + 1
+    alias = router.db_for_write(Transaction)
+    before = None
+    if not connections[alias].features.can_return_rows_from_bulk_insert:  # see the read-back below
+        before = Transaction.objects.filter(uploaded_file_id=uf.pk).order_by("-pk").values_list("pk", flat=True).first()
+    created = bulk.insert_all(objects, using=alias)
     if any(tx.pk is None for tx in created):  # backends that cannot return ids from a bulk insert
         qs = Transaction.objects.filter(uploaded_file_id=uf.pk)
         if before is not None:
