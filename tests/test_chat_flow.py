@@ -639,3 +639,97 @@ def test_queries_per_submit_do_not_grow_with_mentions(user, people):
     # applied (unknown people), which saves its queries.
     assert len(worst) <= len(one) + 3
     assert len(one) <= 25
+
+
+# -- the written-out INSERTs keep save()'s contract ----------------------------------
+
+
+def test_rows_written_by_submit_send_the_signals_save_sends(user, people):
+    from django.db.models.signals import post_save, pre_save
+
+    seen = []
+
+    def before(sender, instance, raw, using, update_fields, **kwargs):
+        seen.append(("pre", sender.__name__, instance.pk, raw, using, update_fields))
+        if sender is Transaction:
+            # Transaction.save()'s rule is applied before the signal, as save() does.
+            seen.append(("excluded", instance.exclude_from_totals, instance.expense_classification))
+
+    def after(sender, instance, created, raw, using, update_fields, **kwargs):
+        seen.append(("post", sender.__name__, instance.pk is not None, created, raw, using, update_fields))
+
+    for model in (Transaction, ChatMessage, TransactionMention, TransactionSplit):
+        pre_save.connect(before, sender=model, weak=False)
+        post_save.connect(after, sender=model, weak=False)
+    try:
+        result = submit_message(user, "@john $50 lunch #food")
+    finally:
+        for model in (Transaction, ChatMessage, TransactionMention, TransactionSplit):
+            pre_save.disconnect(before, sender=model)
+            post_save.disconnect(after, sender=model)
+    assert seen == [
+        ("pre", "ChatMessage", None, False, "default", None),  # the user's message
+        ("post", "ChatMessage", True, True, False, "default", None),
+        ("pre", "Transaction", None, False, "default", None),
+        ("excluded", False, "regular_monthly"),
+        ("post", "Transaction", True, True, False, "default", None),
+        # Mentions and splits are bulk inserts: no signals, as before.
+        ("pre", "ChatMessage", None, False, "default", None),  # the reply
+        ("post", "ChatMessage", True, True, False, "default", None),
+    ]
+    tx = Transaction.objects.get()
+    assert result.transaction.pk == tx.pk and result.reply.pk is not None and result.message.pk is not None
+    assert not result.transaction._state.adding and result.transaction._state.db == "default"
+    assert result.message.related_transaction_id == tx.pk
+
+
+def test_rows_written_by_submit_read_back_as_they_were_built(user, people):
+    result = submit_message(user, "@john @mary $60 groceries #food")
+    tx, reply, message = result.transaction, result.reply, result.message
+    stored = Transaction.objects.get(pk=tx.pk)
+    for field in Transaction._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(tx, field.attname), field.name
+    assert (stored.amount, stored.currency, stored.category_id) == (Decimal("-60.00"), "USD", people["food"].pk)
+    for saved in (reply, message):
+        fresh = ChatMessage.objects.get(pk=saved.pk)
+        for field in ChatMessage._meta.concrete_fields:
+            assert getattr(fresh, field.attname) == getattr(saved, field.attname), field.name
+    assert fresh.metadata["transaction_id"] == tx.pk  # JSON stored as JSON
+    mentions = TransactionMention.objects.filter(transaction=tx).order_by("pk")
+    assert [(m.mention_type, m.mentioned_user_id, m.mentioned_text, m.created_by_id) for m in mentions] == [
+        ("user", people["john"].pk, "@john", user.pk),
+        ("user", people["mary"].pk, "@mary", user.pk),
+        ("category", None, "#food", user.pk),
+    ]
+    assert all(m.created_at is not None for m in mentions)
+    splits = TransactionSplit.objects.filter(transaction=tx).order_by("pk")
+    assert [(s.participant_id, s.amount, s.currency.code) for s in splits] == [
+        (user.pk, Decimal("20.00"), "USD"),
+        (people["john"].pk, Decimal("20.00"), "USD"),
+        (people["mary"].pk, Decimal("20.00"), "USD"),
+    ]
+
+
+def test_many_mentions_are_inserted_in_batches(user, people):
+    # 160 rows of 7 values: more than SQLite's 999 parameters, so two INSERTs there.
+    names = " ".join(f"#t{i}" for i in range(160))
+    fields = [f for f in TransactionMention._meta.concrete_fields if not f.primary_key]
+    batch = connection.ops.bulk_batch_size(fields, [None] * 160)
+    table = TransactionMention._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        result = submit_message(user, f"$5 tea {names}")
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT") and table in q["sql"]]
+    assert len(inserts) == -(-160 // batch)
+    assert TransactionMention.objects.filter(transaction=result.transaction).count() == 160
+
+
+def test_rows_get_their_keys_without_returning(user, people, monkeypatch):
+    # MySQL cannot RETURNING: the key comes from the cursor's last insert id.
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL always returns the key (Django has no last-insert-id path for it)")
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    result = submit_message(user, "@john $50 lunch #food")
+    assert result.transaction.pk == Transaction.objects.get().pk
+    assert result.message.pk == ChatMessage.objects.get(message_type="user").pk
+    assert result.reply.pk == ChatMessage.objects.get(message_type="system").pk
+    assert result.message.related_transaction_id == result.transaction.pk

@@ -95,3 +95,23 @@ def test_the_fast_path_refuses_a_transaction_that_already_has_splits(user, flatm
     with pytest.raises(IntegrityError), transaction.atomic():
         apply_split(tx, [user, flatmates["john"]], SplitMethod.EQUAL, new_transaction=True)
     assert TransactionSplit.objects.filter(transaction=tx).count() == 2
+
+
+def test_a_split_in_the_users_currency_reads_no_currency_row(user, flatmates):
+    # chat_context reads the currency row with the user's settings, so the split needs no query of its own.
+    from django_expense_ai.swappable import get_currency_model
+
+    submit_message(user, "$1 warm-up")  # the USD row exists from here on
+    table = get_currency_model()._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        result = submit_message(user, "@flatmates $60 groceries")
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and table in q["sql"]]
+    assert len(reads) == 1 and "JOIN" in reads[0]  # only the context query touches it
+    shares = TransactionSplit.objects.filter(transaction=result.transaction)
+    assert {(s.currency.code, s.currency.minor_units) for s in shares} == {("USD", 2)}
+
+
+def test_a_split_in_another_currency_looks_its_row_up(user, flatmates):
+    result = submit_message(user, "@flatmates ¥900 sushi")
+    shares = TransactionSplit.objects.filter(transaction=result.transaction).order_by("pk")
+    assert [(s.amount, s.currency.code) for s in shares] == [(Decimal("300"), "JPY")] * 3

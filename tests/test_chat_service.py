@@ -168,9 +168,81 @@ def test_resolution_is_a_bounded_number_of_queries(world):
         parse_message(one, user=world.alice, today=TODAY)
     with CaptureQueriesContext(connection) as many_ctx:
         parse = parse_message(many, user=world.alice, today=TODAY)
-    assert len(few_ctx) == 3  # context, usernames, categories
-    assert len(many_ctx) == 5  # + contacts' first names and groups, for the names no username matched
+    assert len(few_ctx) == 3  # context, people (usernames and contacts' first names), categories
+    assert len(many_ctx) == 4  # + groups, for the names no person matched
     assert sum(m.resolved for m in parse.mentions) == 7  # 5 @ and 2 categories; tags have no target
+
+
+def test_a_user_model_without_first_name_or_is_active(world, monkeypatch):
+    # A host's user model may have neither field: usernames only, and nobody
+    # is left out as inactive. Pretend the fields are missing (the SQL is
+    # cached per model, so the cache is cleared around the test).
+    from django_expense_ai.chat import mentions
+
+    names = ["John", "mary", "gone"]
+    assert resolve_mentions(world.alice, at_names=names).people == {"john": world.john, "mary": world.mary}
+    real = mentions._has_field
+    monkeypatch.setattr(
+        mentions, "_has_field", lambda model, name: name not in ("first_name", "is_active") and real(model, name)
+    )
+    mentions._people_sql.cache_clear()
+    try:
+        targets = resolve_mentions(world.alice, at_names=names)
+    finally:
+        monkeypatch.undo()
+        mentions._people_sql.cache_clear()
+    assert targets.people == {"john": world.john, "gone": world.gone}  # "mary" was a first name
+
+
+def test_the_written_out_people_query_matches_the_orm_definition(world, django_user_model):
+    # The SQL of _people_sql restates contact_ids(); both must find the same people.
+    from django_expense_ai.chat import mentions
+
+    zoe = django_user_model.objects.create_user(username="zz", first_name="Zoe", password="pw")
+    mine = Transaction.objects.create(user=world.alice, date=TODAY, amount=Decimal("-8.00"), currency="USD")
+    TransactionSplit.objects.create(transaction=mine, participant=zoe, amount=Decimal("4.00"))  # alice split with zoe
+    names = ["john", "mary", "peter", "sam", "chris", "gone", "zoe", "bob", "alice", "mjones", "s.smith", "nobody"]
+    sql_way = mentions._resolve_people(world.alice, names)
+    orm_way = mentions._decide(names, *mentions._people_with_orm(world.alice, django_user_model, names))
+    assert sql_way == orm_way
+    assert sql_way == (
+        {
+            "john": world.john,
+            "mary": world.mary,  # a group's member, by first name
+            "peter": world.peter,  # split with alice
+            "zoe": zoe,  # alice split with her
+            "bob": world.bob,  # created a group alice is in
+            "mjones": world.mary,
+            "s.smith": world.sam,  # any active user by username
+        },
+        {"chris"},
+    )
+
+
+def test_a_user_manager_that_hides_rows_is_respected(world, django_user_model, monkeypatch):
+    # The written-out SQL reads the whole table; a host's default manager that
+    # filters (say, hiding deleted users) keeps the ORM, and its filter.
+    from django.db.models import QuerySet
+
+    from django_expense_ai.chat import mentions
+
+    manager = type(django_user_model.objects)
+    monkeypatch.setattr(manager, "get_queryset", lambda self: QuerySet(self.model, using=self._db).exclude(pk=world.john.pk))
+    mentions._plain_table.cache_clear()
+    try:
+        targets = resolve_mentions(world.alice, at_names=["john", "mary"])
+    finally:
+        monkeypatch.undo()
+        mentions._plain_table.cache_clear()
+    assert targets.people == {"mary": world.mary}
+
+
+def test_resolved_people_are_whole_user_rows(world, django_user_model):
+    john = resolve_mentions(world.alice, at_names=["john"]).people["john"]
+    stored = django_user_model.objects.get(pk=world.john.pk)
+    assert not john.get_deferred_fields() and john._state.db == "default" and not john._state.adding
+    for field in django_user_model._meta.concrete_fields:
+        assert getattr(john, field.attname) == getattr(stored, field.attname), field.name
 
 
 def test_resolution_caps_the_names_looked_up(world):
@@ -186,6 +258,16 @@ def test_ambiguous_names_are_reported(world):
 
 
 # -- currency and date ------------------------------------------------------------
+
+
+def test_the_context_brings_the_currency_row_of_the_users_currency(user):
+    get_user_preferences_model().objects.create(user=user, default_currency="JPY")
+    ctx = chat_context(user)
+    assert (ctx.currency, ctx.currency_row.code, ctx.currency_row.minor_units) == ("JPY", "JPY", 0)
+    Account.objects.create(user=user, name="Main", currency="eur", is_default=True)
+    ctx = chat_context(user)
+    assert (ctx.currency, ctx.currency_row.code) == ("EUR", "EUR")
+    assert chat_context(user, default_currency="GBP").currency_row is None  # not the code the SQL read
 
 
 def test_currency_defaults_to_the_site_setting(user, settings):

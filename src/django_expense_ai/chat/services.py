@@ -32,9 +32,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db import transaction as db_transaction
+from django.db.models import AutoField
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from .. import ai, plugins
+from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import ChatError, ConfigurationError, InvalidTransition, MoneyError, ProviderError
 from ..ledger import ClassificationError
@@ -55,7 +59,7 @@ from ..models import (
 )
 from ..money import normalize_currency, quantize, to_decimal
 from ..splits.services import apply_split
-from ..swappable import get_user_preferences_model
+from ..swappable import get_currency_model, get_user_preferences_model
 from . import grammar
 from .grammar import DEFAULT_MAX_AMOUNT, ChatParse, ParsedMention
 from .mentions import MentionTargets, group_member_ids, resolve_mentions
@@ -129,9 +133,7 @@ def transition(
         updates["metadata"] = metadata
     if related_transaction is not None:
         updates["related_transaction"] = related_transaction
-    if message.pk is not None and not ChatMessage.objects.filter(pk=message.pk, status=current).update(
-        **updates
-    ):
+    if message.pk is not None and not _update_status(message.pk, current, updates):
         latest = ChatMessage.objects.filter(pk=message.pk).values_list("status", flat=True).first()
         raise InvalidTransition(
             f"Chat message {message.pk} is no longer {current!r} (now {latest!r}): another request changed it."
@@ -139,6 +141,159 @@ def transition(
     for name, value in updates.items():
         setattr(message, name, value)
     return message
+
+
+def _update_status(pk: Any, current: str, updates: dict[str, Any]) -> int:
+    """``ChatMessage.objects.filter(pk=pk, status=current).update(**updates)``, the rows changed.
+
+    Written out (see :func:`_update_sql`): through the ORM this one-row
+    UPDATE, run for every message, cost ~0.7 ms of CPU; written out ~0.3 ms.
+    """
+    alias = router.db_for_write(ChatMessage)
+    connection = connections[alias]
+    sql, fields = _update_sql(alias, tuple(updates))
+    params = []
+    for field, value in zip(fields, updates.values(), strict=True):
+        if field.remote_field is not None and isinstance(value, field.related_model):
+            value = value.pk  # what QuerySet.update() stores for a model instance
+        params.append(field.get_db_prep_save(value, connection=connection))
+    meta = ChatMessage._meta
+    params += [
+        meta.pk.get_db_prep_value(pk, connection),
+        meta.get_field("status").get_db_prep_save(current, connection),
+    ]
+    with db_transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@functools.lru_cache(maxsize=16)
+def _update_sql(alias: str, names: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """The compare-and-set UPDATE of :func:`transition` setting ``names``, and their fields."""
+    quote = connections[alias].ops.quote_name
+    meta = ChatMessage._meta
+    fields = [meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "
+        f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s"
+    )
+    return sql, fields
+
+
+# -- writing rows ------------------------------------------------------------------
+
+
+def _insert(objs: list[Any], *, signals: bool = True) -> None:
+    """INSERT new rows of one model as ``save()`` (``signals``) or ``bulk_create()`` would.
+
+    The ORM compiles an INSERT afresh for every call: ~0.55 ms of CPU for a
+    chat message and ~0.8 ms for a transaction, against ~0.4 and ~0.55 ms
+    here (round trip included), and a submit writes three to five of them.
+    The SQL here is built once per model and row count (:func:`_insert_sql`).
+    Kept to what these models are: no parent models, an auto-increment
+    primary key not set yet, no ``db_default`` left to the database;
+    anything else goes through the ORM unchanged. With ``signals`` (one row
+    per statement, as ``save()``), ``pre_save``/``post_save`` are sent with
+    the arguments ``Model.save_base`` sends and the primary key is set;
+    without (the ``bulk_create`` contract) neither happens, and the keys
+    stay unset.
+    """
+    model = type(objs[0])
+    meta = model._meta
+    if (
+        meta.parents
+        or meta.proxy
+        or not isinstance(meta.pk, AutoField)
+        or any(o.pk is not None for o in objs)
+        or any(
+            isinstance(getattr(o, f.attname), DatabaseDefault)
+            for o in objs
+            for f in _db_default_fields(model)
+        )
+    ):
+        _insert_with_orm(objs, signals=signals)
+        return
+    alias = router.db_for_write(model, instance=objs[0])
+    connection = connections[alias]
+    if signals:
+        for obj in objs:
+            _insert_rows([obj], alias, connection, signals=True)
+        return
+    fields = _insert_sql(alias, model, 1, False)[1]
+    size = max(1, connection.ops.bulk_batch_size(fields, objs))
+    for first in range(0, len(objs), size):
+        _insert_rows(objs[first : first + size], alias, connection, signals=False)
+
+
+def _insert_rows(objs: list[Any], alias: str, connection: Any, *, signals: bool) -> None:
+    model = type(objs[0])
+    meta = model._meta
+    for obj in objs:
+        # What save() and bulk_create() check first: no unsaved related object.
+        obj._prepare_related_fields_for_save(operation_name="save" if signals else "bulk_create")
+        if signals:
+            pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    returning = signals and connection.features.can_return_columns_from_insert
+    sql, fields = _insert_sql(alias, model, len(objs), returning)
+    # field.pre_save() stamps auto_now(_add) fields, as the ORM's INSERT does.
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, add=True), connection=connection)
+        for obj in objs
+        for field in fields
+    ]
+    with db_transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            pk = cursor.fetchone()[0]
+        elif signals:
+            pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    for obj in objs:
+        obj._state.db = alias
+        obj._state.adding = False
+    if signals:
+        obj = objs[0]
+        setattr(obj, meta.pk.attname, meta.pk.to_python(pk))
+        post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
+
+
+def _save_new_transaction(tx: Transaction) -> None:
+    """Insert a new chat transaction: ``Transaction.save()``'s rule, then :func:`_insert` (signals sent)."""
+    # The rule Transaction.save() applies on every save, which _insert bypasses.
+    if not tx.exclusion_overridden:
+        tx.exclude_from_totals = is_excluded(tx.expense_classification)
+    _insert([tx])
+
+
+@functools.cache
+def _db_default_fields(model: Any) -> list[Any]:
+    # Only these can hold the DatabaseDefault expression the ORM renders as DEFAULT.
+    return [f for f in model._meta.concrete_fields if f.has_db_default()]
+
+
+def _insert_with_orm(objs: list[Any], *, signals: bool) -> None:
+    if signals:
+        for obj in objs:
+            obj.save(force_insert=True)
+    else:
+        type(objs[0])._default_manager.bulk_create(objs)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(alias: str, model: Any, rows: int, returning: bool) -> tuple[str, list[Any]]:
+    """``INSERT`` of ``rows`` rows of ``model`` (every concrete field but the auto key), and those fields."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * rows)}"
+    )
+    if returning:
+        sql += " " + connection.ops.returning_columns([meta.pk])[0]
+    return sql, fields
 
 
 # -- context ---------------------------------------------------------------------
@@ -151,7 +306,10 @@ class ChatContext:
     ``currency`` is the user's currency: their default account's, else
     ``UserPreferences.default_currency``, else ``EXPENSE_AI["DEFAULT_CURRENCY"]``.
     ``today`` is the current local date. ``account_id`` is the default
-    account's pk (new transactions go there) or ``None``.
+    account's pk (new transactions go there) or ``None``. ``currency_row``
+    is the currency model's row for ``currency`` (only its key, ``code`` and
+    ``minor_units`` loaded), read in the same query for the splits; ``None``
+    when there is no such row yet.
     """
 
     user: Any
@@ -160,6 +318,7 @@ class ChatContext:
     quick_add_mode: str = QuickAddMode.NORMAL
     default_chat_parser: str = "ai"
     account_id: Any = None
+    currency_row: Any = None
 
 
 def chat_context(
@@ -181,49 +340,76 @@ def chat_context(
         code = default_currency or settings.DEFAULT_CURRENCY
         return ChatContext(user=None, currency=normalize_currency(code), today=today)
     alias = router.db_for_read(Account)
-    prefs_model = get_user_preferences_model()
+    prefs_model, currency_model = get_user_preferences_model(), get_currency_model()
+    sql, currency_fields = _context_sql(alias, prefs_model, currency_model)
     with connections[alias].cursor() as cursor:
-        cursor.execute(_context_sql(alias, prefs_model), [user.pk, True, user.pk])
-        row = cursor.fetchone()
-    account_id, account_currency, preferred_currency, quick_add_mode, default_chat_parser = row or (None,) * 5
-    code = default_currency or account_currency or preferred_currency
+        cursor.execute(
+            sql, [user.pk, True, user.pk, *([settings.DEFAULT_CURRENCY] if currency_fields else [])]
+        )
+        row = cursor.fetchone() or (None,) * (5 + len(currency_fields))
+    account_id, account_currency, preferred_currency, quick_add_mode, default_chat_parser = row[:5]
+    currency = normalize_currency(
+        default_currency or account_currency or preferred_currency or settings.DEFAULT_CURRENCY
+    )
+    currency_row = None
+    if currency_fields and row[5] is not None:
+        currency_row = currency_model.from_db(alias, currency_fields, row[5:])
+        if currency_row.code.upper() != currency:  # the SQL guessed another code: let the splits look it up
+            currency_row = None
     return ChatContext(
         user=user,
-        currency=normalize_currency(code or settings.DEFAULT_CURRENCY),
+        currency=currency,
         today=today,
         quick_add_mode=quick_add_mode or QuickAddMode.NORMAL,
         default_chat_parser=default_chat_parser or "ai",
         account_id=account_id,
+        currency_row=currency_row,
     )
 
 
 @functools.lru_cache(maxsize=16)
-def _context_sql(alias: str, prefs_model: Any) -> str:
-    """The SQL of :func:`chat_context`, built once per database and preferences model.
+def _context_sql(alias: str, prefs_model: Any, currency_model: Any) -> tuple[str, list[str]]:
+    """The SQL of :func:`chat_context`, built once per database and preferences and currency model.
 
     Written out rather than built by the ORM each call: the ORM spent ~4 ms of
     CPU compiling the five correlated subqueries this replaces, a third of a
     submit's Python time. Names come from the models' ``_meta`` (a swapped
     preferences model works), and the SQL is plain enough for PostgreSQL,
-    MariaDB/MySQL and SQLite. Parameters: the user's pk, ``True``, the user's pk.
+    MariaDB/MySQL and SQLite. Parameters: the user's pk, ``True``, the user's
+    pk, and ``EXPENSE_AI["DEFAULT_CURRENCY"]`` when the currency is joined.
     The ``LEFT JOIN`` to a one-row base returns one row even for a user
     without a default account or preferences; ``ORDER BY`` picks the first
     default account, as there may be several (preferences are one-to-one).
+    The currency row of the code the user's currency most likely is comes
+    along, so that a split needs no query of its own for it (the caller
+    checks the code); not for a multi-table currency model.
+
+    :returns: the SQL, and the currency fields (attribute names, for
+        ``from_db``) its last columns hold (none when not joined).
     """
     quote = connections[alias].ops.quote_name
-    acc, prefs = Account._meta, prefs_model._meta
+    acc, prefs, cur = Account._meta, prefs_model._meta, currency_model._meta
 
     def col(meta: Any, name: str) -> str:
         return quote(meta.get_field(name).column)
 
-    return (
+    fields = [f for f in cur.concrete_fields if f.primary_key or f.name in ("code", "minor_units")]
+    if cur.parents:
+        fields = []
+    # Python's "a or b or default" in SQL: '' counts as missing, as None does.
+    guess = f"UPPER(COALESCE(NULLIF(a.{col(acc, 'currency')}, ''), NULLIF(p.{col(prefs, 'default_currency')}, ''), %s))"
+    currency_columns = "".join(f", c.{quote(f.column)}" for f in fields)
+    currency_join = f"LEFT JOIN {quote(cur.db_table)} c ON c.{col(cur, 'code')} = {guess} " if fields else ""
+    sql = (
         f"SELECT a.{quote(acc.pk.column)}, a.{col(acc, 'currency')}, p.{col(prefs, 'default_currency')}, "
-        f"p.{col(prefs, 'quick_add_mode')}, p.{col(prefs, 'default_chat_parser')} "
+        f"p.{col(prefs, 'quick_add_mode')}, p.{col(prefs, 'default_chat_parser')}{currency_columns} "
         f"FROM (SELECT 1 AS one) base "
         f"LEFT JOIN {quote(acc.db_table)} a ON a.{col(acc, 'user')} = %s AND a.{col(acc, 'is_default')} = %s "
         f"LEFT JOIN {quote(prefs.db_table)} p ON p.{col(prefs, 'user')} = %s "
+        f"{currency_join}"
         f"ORDER BY a.{quote(acc.pk.column)} LIMIT 1"
     )
+    return sql, [f.attname for f in fields]
 
 
 # -- parsing -----------------------------------------------------------------------
@@ -557,7 +743,7 @@ def submit_message(user: Any, text: str, *, conversation_id: str = "main") -> Ch
     transition(message, MessageStatus.PROCESSING)
     # One INSERT: in autocommit it is its own transaction, committed before
     # anything else runs (inside a caller's atomic block it is theirs to commit).
-    message.save(force_insert=True)
+    _insert([message])
     try:
         if too_long:
             today = timezone.localdate()
@@ -617,7 +803,7 @@ def _reply(
     transaction: Transaction | None = None,
     **metadata: Any,
 ) -> ChatMessage:
-    return ChatMessage.objects.create(
+    reply = ChatMessage(
         user=message.user,
         conversation_id=message.conversation_id,
         message_type=kind,
@@ -626,6 +812,8 @@ def _reply(
         status=status,
         related_transaction=transaction,
     )
+    _insert([reply])
+    return reply
 
 
 def _with_note(note: str, text: str) -> str:
@@ -780,10 +968,14 @@ def _create(
     text = render_reply(parse, today=ctx.today)
     text = " ".join(part for part in (reading.note, text, _split_note(plan)) if part)
     with db_transaction.atomic():
-        tx.save()
-        TransactionMention.objects.bulk_create(_mention_rows(parse, tx, author))
+        _save_new_transaction(tx)
+        mentions = _mention_rows(parse, tx, author)
+        if mentions:
+            _insert(mentions, signals=False)
         if plan and plan["applied"]:
-            apply_split(tx, plan["participants"], SplitMethod.EQUAL, new_transaction=True)
+            apply_split(
+                tx, plan["participants"], SplitMethod.EQUAL, new_transaction=True, currency=ctx.currency_row
+            )
         metadata = _metadata(reading, transaction_id=tx.pk, **extra)
         if confirmed:
             metadata["edits"] = message.metadata.get("edits", [])
