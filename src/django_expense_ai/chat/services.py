@@ -32,13 +32,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db import transaction as db_transaction
-from django.db.models import AutoField
-from django.db.models.expressions import DatabaseDefault
-from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
-from .. import ai, plugins
-from ..classification import is_excluded
+from .. import ai, plugins, rows
 from ..conf import settings
 from ..exceptions import ChatError, ConfigurationError, InvalidTransition, MoneyError, ProviderError
 from ..ledger import ClassificationError
@@ -184,116 +180,10 @@ def _update_sql(alias: str, names: tuple[str, ...]) -> tuple[str, list[Any]]:
 # -- writing rows ------------------------------------------------------------------
 
 
-def _insert(objs: list[Any], *, signals: bool = True) -> None:
-    """INSERT new rows of one model as ``save()`` (``signals``) or ``bulk_create()`` would.
-
-    The ORM compiles an INSERT afresh for every call: ~0.55 ms of CPU for a
-    chat message and ~0.8 ms for a transaction, against ~0.4 and ~0.55 ms
-    here (round trip included), and a submit writes three to five of them.
-    The SQL here is built once per model and row count (:func:`_insert_sql`).
-    Kept to what these models are: no parent models, an auto-increment
-    primary key not set yet, no ``db_default`` left to the database;
-    anything else goes through the ORM unchanged. With ``signals`` (one row
-    per statement, as ``save()``), ``pre_save``/``post_save`` are sent with
-    the arguments ``Model.save_base`` sends and the primary key is set;
-    without (the ``bulk_create`` contract) neither happens, and the keys
-    stay unset.
-    """
-    model = type(objs[0])
-    meta = model._meta
-    if (
-        meta.parents
-        or meta.proxy
-        or not isinstance(meta.pk, AutoField)
-        or any(o.pk is not None for o in objs)
-        or any(
-            isinstance(getattr(o, f.attname), DatabaseDefault)
-            for o in objs
-            for f in _db_default_fields(model)
-        )
-    ):
-        _insert_with_orm(objs, signals=signals)
-        return
-    alias = router.db_for_write(model, instance=objs[0])
-    connection = connections[alias]
-    if signals:
-        for obj in objs:
-            _insert_rows([obj], alias, connection, signals=True)
-        return
-    fields = _insert_sql(alias, model, 1, False)[1]
-    size = max(1, connection.ops.bulk_batch_size(fields, objs))
-    for first in range(0, len(objs), size):
-        _insert_rows(objs[first : first + size], alias, connection, signals=False)
-
-
-def _insert_rows(objs: list[Any], alias: str, connection: Any, *, signals: bool) -> None:
-    model = type(objs[0])
-    meta = model._meta
-    for obj in objs:
-        # What save() and bulk_create() check first: no unsaved related object.
-        obj._prepare_related_fields_for_save(operation_name="save" if signals else "bulk_create")
-        if signals:
-            pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
-    returning = signals and connection.features.can_return_columns_from_insert
-    sql, fields = _insert_sql(alias, model, len(objs), returning)
-    # field.pre_save() stamps auto_now(_add) fields, as the ORM's INSERT does.
-    params = [
-        field.get_db_prep_save(field.pre_save(obj, add=True), connection=connection)
-        for obj in objs
-        for field in fields
-    ]
-    with db_transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if returning:
-            pk = cursor.fetchone()[0]
-        elif signals:
-            pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-    for obj in objs:
-        obj._state.db = alias
-        obj._state.adding = False
-    if signals:
-        obj = objs[0]
-        setattr(obj, meta.pk.attname, meta.pk.to_python(pk))
-        post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
-
-
 def _save_new_transaction(tx: Transaction) -> None:
-    """Insert a new chat transaction: ``Transaction.save()``'s rule, then :func:`_insert` (signals sent)."""
-    # The rule Transaction.save() applies on every save, which _insert bypasses.
-    if not tx.exclusion_overridden:
-        tx.exclude_from_totals = is_excluded(tx.expense_classification)
-    _insert([tx])
-
-
-@functools.cache
-def _db_default_fields(model: Any) -> list[Any]:
-    # Only these can hold the DatabaseDefault expression the ORM renders as DEFAULT.
-    return [f for f in model._meta.concrete_fields if f.has_db_default()]
-
-
-def _insert_with_orm(objs: list[Any], *, signals: bool) -> None:
-    if signals:
-        for obj in objs:
-            obj.save(force_insert=True)
-    else:
-        type(objs[0])._default_manager.bulk_create(objs)
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_sql(alias: str, model: Any, rows: int, returning: bool) -> tuple[str, list[Any]]:
-    """``INSERT`` of ``rows`` rows of ``model`` (every concrete field but the auto key), and those fields."""
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    meta = model._meta
-    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * rows)}"
-    )
-    if returning:
-        sql += " " + connection.ops.returning_columns([meta.pk])[0]
-    return sql, fields
+    """Insert a new chat transaction as ``tx.save()`` would (its rule, then the row, signals sent)."""
+    tx.apply_exclusion_rule()  # what Transaction.save() does first; rows.insert bypasses save()
+    rows.insert([tx])
 
 
 # -- context ---------------------------------------------------------------------
@@ -743,7 +633,7 @@ def submit_message(user: Any, text: str, *, conversation_id: str = "main") -> Ch
     transition(message, MessageStatus.PROCESSING)
     # One INSERT: in autocommit it is its own transaction, committed before
     # anything else runs (inside a caller's atomic block it is theirs to commit).
-    _insert([message])
+    rows.insert([message])
     try:
         if too_long:
             today = timezone.localdate()
@@ -812,7 +702,7 @@ def _reply(
         status=status,
         related_transaction=transaction,
     )
-    _insert([reply])
+    rows.insert([reply])
     return reply
 
 
@@ -971,7 +861,7 @@ def _create(
         _save_new_transaction(tx)
         mentions = _mention_rows(parse, tx, author)
         if mentions:
-            _insert(mentions, signals=False)
+            rows.insert(mentions, signals=False)
         if plan and plan["applied"]:
             apply_split(
                 tx, plan["participants"], SplitMethod.EQUAL, new_transaction=True, currency=ctx.currency_row

@@ -202,11 +202,14 @@ class Transaction(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.amount} {self.currency} {self.description[:40]}"
 
-    def save(self, *args, **kwargs):
-        # The spec: exclude_from_totals is derived from the classification on
-        # every save, unless a person overrode it (exclusion_overridden).
+    def apply_exclusion_rule(self) -> None:
+        """The spec's rule: ``exclude_from_totals`` follows the classification unless a person overrode it."""
         if not self.exclusion_overridden:
             self.exclude_from_totals = is_excluded(self.expense_classification)
+
+    def save(self, *args, **kwargs):
+        # The rule holds on every save (paths that insert without save() call it themselves).
+        self.apply_exclusion_rule()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"expense_classification", "exclusion_overridden"} & set(update_fields):
             kwargs["update_fields"] = set(update_fields) | {"exclude_from_totals"}
