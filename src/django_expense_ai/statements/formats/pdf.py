@@ -428,36 +428,24 @@ def _money_tokens(line: str, from_pos: int) -> list[re.Match[str]]:
     # the matches a scan of the whole line finds. Only the amounts at the end count, so
     # the runs are read right to left, and the first one that cannot end in an amount
     # (a description) stops the search without being scanned.
-    if not line.isprintable():
-        return _trailing_amounts(line, from_pos, reversed([r.span() for r in _TEXT_RUN.finditer(line, from_pos)]))
+    if line.isprintable():
+        runs: Iterable[tuple[int, int]] = _printable_runs(line, from_pos)
+    else:
+        runs = reversed([r.span() for r in _TEXT_RUN.finditer(line, from_pos)])
+    return _trailing_amounts(line, from_pos, runs)
+
+
+def _printable_runs(line: str, from_pos: int) -> Iterator[tuple[int, int]]:
+    """The ``_TEXT_RUN`` spans of a printable ``line`` from ``from_pos``, last first, found lazily."""
     # Printable text has no whitespace but " " (tabs, no-break spaces and line breaks are
-    # not printable), so runs are split by "  ", which str methods find far quicker; this
-    # loop is _trailing_amounts with the runs found as it goes.
-    trailing: list[re.Match[str]] = []
-    cursor = end = len(line.rstrip(" "))
+    # not printable), so runs are split by "  ", which str methods find far quicker.
+    end = len(line.rstrip(" "))
     while end > from_pos:
-        last = line[end - 1]
-        if not (last.isdecimal() or last in _MONEY_LAST_CHARS):
-            break
         gap = line.rfind("  ", from_pos, end)
-        # The run starts after the gap (or is the first from from_pos): scan from the space before it.
-        scan = gap + 1 if gap >= 0 else from_pos
-        # Usually the run is one amount: one anchored match says so, and is what a scan finds first.
-        m = _MONEY.match(line, scan, end)
-        matches = (m,) if m is not None and m.end() == end else tuple(_MONEY.finditer(line, scan, end))
-        if not matches:
-            break
-        for m in reversed(matches):
-            if line[m.end() : cursor].strip():
-                trailing.reverse()
-                return trailing
-            trailing.append(m)
-            cursor = m.start()
+        yield (gap + 2 if gap >= 0 else from_pos), end
         if gap < 0:
-            break
+            return
         end = len(line[:gap].rstrip(" "))
-    trailing.reverse()
-    return trailing
 
 
 def _trailing_amounts(line: str, from_pos: int, runs: Iterable[tuple[int, int]]) -> list[re.Match[str]]:
@@ -470,7 +458,10 @@ def _trailing_amounts(line: str, from_pos: int, runs: Iterable[tuple[int, int]])
         # has text after its last amount, which ends the trailing amounts.
         if not (last.isdecimal() or last in _MONEY_LAST_CHARS):
             break
-        matches = list(_MONEY.finditer(line, max(from_pos, start - 1), end))
+        scan = max(from_pos, start - 1)  # a match may start on the space before the run
+        # Usually the run is one amount: one anchored match says so, and is what a scan finds first.
+        m = _MONEY.match(line, scan, end)
+        matches = (m,) if m is not None and m.end() == end else tuple(_MONEY.finditer(line, scan, end))
         if not matches:
             break
         for m in reversed(matches):
