@@ -9,6 +9,8 @@ Messages say what happened and what to do, and never carry a secret.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 
@@ -181,6 +183,20 @@ class PluginError(ConfigurationError):
 
 class InvalidTransition(ExpenseAIError, ValueError):
     """A status change that the state machine does not allow."""
+
+    @classmethod
+    def check(
+        cls, allowed: Mapping[str, frozenset[str]], current: str, new: str, *, subject: str, final: str = "nothing"
+    ) -> None:
+        """Raise unless ``allowed`` (a state machine's moves) lets ``subject`` go from ``current`` to ``new``.
+
+        :param subject: what moves, for the message ("A statement file").
+        :param final: what to say when ``current`` allows no move at all.
+        """
+        moves = allowed.get(current, frozenset())
+        if new not in moves:
+            options = ", ".join(sorted(moves)) or final
+            raise cls(f"{subject} cannot go from {current!r} to {new!r} (allowed from {current!r}: {options}).")
 
 
 class ChatError(ExpenseAIError, ValueError):

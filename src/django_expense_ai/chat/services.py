@@ -117,12 +117,9 @@ def transition(
         or another request changed the status first.
     """
     current = message.status
-    if status not in ALLOWED_TRANSITIONS.get(current, frozenset()):
-        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS.get(current, ()))) or "nothing (it is final)"
-        raise InvalidTransition(
-            f"Chat message {message.pk} cannot go from {current!r} to {status!r}; from {current!r} it may go to "
-            f"{allowed}."
-        )
+    InvalidTransition.check(
+        ALLOWED_TRANSITIONS, current, status, subject=f"Chat message {message.pk}", final="nothing (it is final)"
+    )
     now = timezone.now()
     updates: dict[str, Any] = {"status": status, "updated_at": now}
     if metadata is not None:

@@ -263,11 +263,9 @@ def transition_merge(
     """
     _check_user(merge, user)
     old = merge.status
-    if to_status not in ALLOWED_MERGE_TRANSITIONS.get(old, frozenset()):
-        allowed = ", ".join(sorted(ALLOWED_MERGE_TRANSITIONS.get(old, ()))) or "nothing (use undo_merge)"
-        raise InvalidTransition(
-            f"A statement merge cannot go from {old!r} to {to_status!r} (allowed from {old!r}: {allowed})."
-        )
+    InvalidTransition.check(
+        ALLOWED_MERGE_TRANSITIONS, old, to_status, subject="A statement merge", final="nothing (use undo_merge)"
+    )
     if to_status == MergeStatus.COMPLETED:
         manual = merge.merge_strategy == MergeStrategy.MANUAL
         if manual and remove is None:
