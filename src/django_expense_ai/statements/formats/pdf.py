@@ -79,6 +79,15 @@ def _reader(data: bytes) -> Any:
         ) from err
 
 
+def _open(data: bytes) -> tuple[Any, bool]:
+    """A reader for ``data``, and whether the file is encrypted."""
+    reader = _reader(data)
+    try:
+        return reader, bool(reader.is_encrypted)
+    except Exception as err:  # a broken trailer or /Encrypt entry
+        raise CorruptStatement(f"This PDF is damaged and cannot be read ({type(err).__name__}).") from err
+
+
 def _try_password(reader: Any, password: str) -> bool:
     from pypdf import PasswordType
 
@@ -105,11 +114,7 @@ def unlock_pdf(data: bytes, password: str | None = None) -> UnlockedPdf:
     :raises WrongPassword: encrypted, and neither the given nor the empty password opens it.
     :raises CorruptStatement: not a readable PDF.
     """
-    reader = _reader(data)
-    try:
-        encrypted = bool(reader.is_encrypted)
-    except Exception as err:
-        raise CorruptStatement(f"This PDF is damaged and cannot be read ({type(err).__name__}).") from err
+    reader, encrypted = _open(data)
     if not encrypted:
         return UnlockedPdf(reader, encrypted=False, password_needed=False)
     if password:
@@ -154,11 +159,7 @@ def needs_password(data: bytes) -> bool:
     :returns: True when the PDF is encrypted and the empty password does not open it.
     :raises CorruptStatement: not a readable PDF.
     """
-    reader = _reader(data)
-    try:
-        encrypted = bool(reader.is_encrypted)
-    except Exception as err:
-        raise CorruptStatement(f"This PDF is damaged and cannot be read ({type(err).__name__}).") from err
+    reader, encrypted = _open(data)
     return encrypted and not _try_password(reader, "")
 
 
