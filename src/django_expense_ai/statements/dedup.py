@@ -298,13 +298,29 @@ def match_rows(
     )
 
 
+def candidate_scope(user: Any, account: Any, rows: Sequence[StatementRow]) -> Any:
+    """The transactions ``rows`` are compared with, before the amount filter: same user and
+    account (``None``: without account), dates within the rows' range widened by
+    ``DEDUP_DATE_WINDOW_DAYS``.
+
+    :param rows: at least one row.
+    :returns: a ``Transaction`` queryset.
+    """
+    from ..models import Transaction
+
+    window = dt.timedelta(days=int(settings.DEDUP_DATE_WINDOW_DAYS))
+    dates = [r.date for r in rows]
+    account_id = getattr(account, "pk", account)
+    qs = Transaction.objects.filter(user=user, date__range=(min(dates) - window, max(dates) + window))
+    return qs.filter(account_id=account_id) if account_id is not None else qs.filter(account__isnull=True)
+
+
 def find_duplicates(
     user: Any, account: Any, rows: Sequence[StatementRow], *, unique_bank_ids: bool = False
 ) -> DedupResult:
     """Match ``rows`` against the user's transactions in ``account`` (``None``: without account).
 
-    One query fetches every candidate: same user and account, dates within the
-    rows' range widened by ``DEDUP_DATE_WINDOW_DAYS``, and (up to
+    One query fetches every candidate: :func:`candidate_scope` and (up to
     :data:`MAX_AMOUNTS_IN_QUERY` distinct values) the rows' amounts.
 
     :returns: a :class:`DedupResult`.
@@ -312,17 +328,11 @@ def find_duplicates(
     """
     from django.db import connections
 
-    from ..models import Transaction
-
     window_days = int(settings.DEDUP_DATE_WINDOW_DAYS)
     account_id = getattr(account, "pk", account)
     existing: list[Existing] = []
     if rows:
-        window = dt.timedelta(days=window_days)
-        start = min(r.date for r in rows) - window
-        end = max(r.date for r in rows) + window
-        qs = Transaction.objects.filter(user=user, date__range=(start, end))
-        qs = qs.filter(account_id=account_id) if account_id is not None else qs.filter(account__isnull=True)
+        qs = candidate_scope(user, account, rows)
         amounts = {Decimal(r.amount).quantize(_AMOUNT_PLACES) for r in rows}
         if len(amounts) <= MAX_AMOUNTS_IN_QUERY:
             if connections[qs.db].vendor == "postgresql":

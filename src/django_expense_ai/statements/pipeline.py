@@ -124,11 +124,7 @@ def transition(uploaded_file: UploadedFile, new_status: str, **fields: Any) -> U
         or the row's status changed underneath (someone else moved it).
     """
     old = uploaded_file.status
-    if new_status not in ALLOWED_TRANSITIONS.get(old, frozenset()):
-        raise InvalidTransition(
-            f"A statement file cannot go from {old!r} to {new_status!r} "
-            f"(allowed from {old!r}: {', '.join(sorted(ALLOWED_TRANSITIONS.get(old, ()))) or 'nothing'})."
-        )
+    InvalidTransition.check(ALLOWED_TRANSITIONS, old, new_status, subject="A statement file")
     now = timezone.now()
     updated = UploadedFile.objects.filter(pk=uploaded_file.pk, status=old).update(
         status=new_status, updated_at=now, **fields
@@ -493,20 +489,11 @@ def _find_duplicates(ctx: ImportContext) -> dedup.DedupResult:
     return dedup.find_duplicates(ctx.user, ctx.account, ctx.rows, unique_bank_ids=unique_ids)
 
 
-def _ledger_scope(ctx: ImportContext) -> Any:
-    """The transactions de-duplication compares the rows with: its candidates' user, account and dates."""
-    window = datetime.timedelta(days=int(settings.DEDUP_DATE_WINDOW_DAYS))
-    dates = [row.date for row in ctx.rows]
-    qs = Transaction.objects.filter(user_id=ctx.uploaded_file.user_id, date__range=(min(dates) - window, max(dates) + window))
-    account_id = ctx.uploaded_file.account_id
-    return qs.filter(account_id=account_id) if account_id is not None else qs.filter(account__isnull=True)
-
-
 def _ledger_mark(ctx: ImportContext) -> tuple[int, Any] | None:
     """``(count, highest pk)`` of the transactions de-duplication compares with; ``None`` without rows."""
     if not ctx.rows:
         return None
-    mark = _ledger_scope(ctx).aggregate(n=Count("pk"), top=Max("pk"))
+    mark = dedup.candidate_scope(ctx.user, ctx.account, ctx.rows).aggregate(n=Count("pk"), top=Max("pk"))
     return (mark["n"], mark["top"])
 
 
@@ -565,7 +552,6 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
     hook = plugins.hook()
     classify = bool(hook.classify_transaction.get_hookimpls())  # skip the per-row call when nobody listens
     # The insert skips save(), which derives the exclusion from the classification.
-    excluded = {value: is_excluded(value) for value in ExpenseClassification.values}
     default_class = Transaction._meta.get_field("expense_classification").get_default()
     build = bulk.instance_builder(
         Transaction,
@@ -574,7 +560,7 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
         source=TransactionSource.STATEMENT,
         uploaded_file_id=uf.pk,
         expense_classification=default_class,
-        exclude_from_totals=excluded[default_class],
+        exclude_from_totals=is_excluded(default_class),
     )
     rows, fingerprints = ctx.rows, ctx.dedup.fingerprints
     objects = [
@@ -599,9 +585,9 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
             except Exception:  # a broken plugin must not stop the import
                 logger.exception("classify_transaction failed for statement file #%s", uf.pk)
                 plugin_errors += 1
-            if chosen is not None and chosen in excluded:
+            if chosen in ExpenseClassification.values:
                 tx.expense_classification = chosen
-                tx.exclude_from_totals = excluded[chosen]
+                tx.apply_exclusion_rule()
             by_class[tx.expense_classification] = by_class.get(tx.expense_classification, 0) + 1
     alias = router.db_for_write(Transaction)
     before = None
