@@ -36,6 +36,7 @@ from ...exceptions import (
 from ...money import is_known_currency, quantize, quantum
 from ..types import ParsedStatement, StatementRow
 from . import guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
+from .pdftext import layout_text
 
 __all__ = [
     "UnlockedPdf",
@@ -224,7 +225,7 @@ def extract_pages(
 def _page_text(page: Any, *, layout: bool, number: int) -> str:
     if layout:
         try:
-            return _strip_trailing(page.extract_text(extraction_mode="layout"))
+            return _strip_trailing(layout_text(page))
         except Exception:  # layout mode trips over some fonts; plain mode is more forgiving
             pass
     try:
