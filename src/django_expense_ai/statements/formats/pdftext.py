@@ -276,6 +276,9 @@ def _fast_layout_text(page: Any) -> str:
 # the floats (and so the rounding into columns) come out identical.
 
 
+_NUMBERS = (NumberObject, FloatObject) if FAST else ()
+
+
 def _warn(message: str, **params: Any) -> None:
     _E["logger_warning"](message, source=_E["WARN_SOURCE"], **params)
 
@@ -482,6 +485,9 @@ def _until(
             mgr.add_tm([0, -mgr.TL])
             if isinstance(operands[2], (str, bytes)):
                 shown.append(_show(mgr, operands[2], tables))
+        elif op == b"Td" and len(operands) == 2 and type(operands[0]) in _NUMBERS and type(operands[1]) in _NUMBERS:
+            mgr.reset_trm()
+            _move_text(mgr, float(operands[0]), float(operands[1]))
         elif op in (b"Td", b"Tm", b"TD", b"T*"):
             mgr.reset_trm()
             if op == b"Tm":
@@ -498,6 +504,32 @@ def _until(
     else:
         _warn("Unbalanced target operations, expected %(end_target)r.", end_target=end)
     return bt_groups, shown
+
+
+def _move_text(mgr: Any, x: float, y: float) -> None:
+    """``mgr.add_tm([x, y])`` (a Td), without building and converting the matrix twice.
+
+    The manager keeps matrices as dicts {0..5, "is_text", "is_render"} in a ChainMap; a
+    move right after another text matrix is folded into it (mult([1, 0, 0, 1, x, y], top)).
+    """
+    stack = mgr.transform_stack
+    top = stack.maps[0]
+    if top["is_text"] and not top["is_render"]:
+        n0, n1, n2, n3, n4, n5 = top[0], top[1], top[2], top[3], top[4], top[5]
+        stack.maps[0] = {
+            0: 1.0 * n0 + 0.0 * n2,
+            1: 1.0 * n1 + 0.0 * n3,
+            2: 0.0 * n0 + 1.0 * n2,
+            3: 0.0 * n1 + 1.0 * n3,
+            4: x * n0 + y * n2 + n4,
+            5: x * n1 + y * n3 + n5,
+            "is_text": True,
+            "is_render": False,
+        }
+    else:
+        mgr.transform_stack = stack.new_child(
+            {0: 1.0, 1: 0.0, 2: 0.0, 3: 1.0, 4: x, 5: y, "is_text": True, "is_render": False}
+        )
 
 
 def _lines(shown: list[_Shown], bt_groups: list[dict[str, Any]]) -> None:
