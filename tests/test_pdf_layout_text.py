@@ -160,11 +160,24 @@ def test_tokens_are_pypdfs(stream):
         b"1 0 R Do",  # what pypdf reads as an indirect reference
         b"12345678901234567890123 Tz",  # a number longer than pypdf's peek
         b"[(unclosed array) 1 2",
+        b"x" * 112 + b" BT /F1 9 Tf 50 700 Td (hello) Tj ET",  # pypdf's operator limit is hit from 112 bytes
+        b"/" + b"a" * 4081 + b" gs",  # and its name limit from 4,080 after the slash
     ],
 )
 def test_syntax_left_to_pypdf_is_handed_over(stream):
     with pytest.raises(pdftext._Unsupported):
         pdftext._operations(stream)
+
+
+@needs_fast
+def test_dictionaries_count_against_pypdfs_token_budget():
+    from pypdf._configuration import apply_configuration
+
+    stream = b"/P <</A 1 /B 2 /C 3 /D 4>> BDC EMC BT /F1 9 Tf (x) Tj ET"
+    assert _outcome(lambda: pdftext._operations(stream)) != ("raised", "_Unsupported")
+    with apply_configuration(stream_parsing_work_maximum_count=6):
+        assert _outcome(lambda: pypdf_ops(stream)) == ("raised", "LimitReachedError")
+        assert _outcome(lambda: pdftext._operations(stream)) == ("raised", "LimitReachedError")
 
 
 _SEPARATORS = st.sampled_from([b" ", b"\n", b"\r\n", b"\t", b"\x00", b"\x0c", b"\x0b", b"", b"%c\n"])
@@ -236,6 +249,8 @@ STREAM_PAGES = {
     "marked": b"/P <</MCID 0>> BDC BT /F1 9 Tf 50 700 Td (marked \\(content\\)) Tj ET EMC",
     "hex_and_bytes": b"BT /F1 9 Tf 50 700 Td <416D6F756E74> Tj (caf\xe9 \x80 \x93) Tj ET",
     "overlapping": b"BT /F1 9 Tf 50 700 Td (left) Tj -45 0 Td (back) Tj 300 0 Td (far) Tj ET",
+    "nan_matrix": b"BT /F1 9 Tf 50 700 Td (A) Tj q 1 0 0 (nan) 60 0 cm (B) Tj Q 300 0 Td (C) Tj ET",
+    "string_numbers": b"BT /F1 9 Tf (50) (700) Td (A) Tj <696e66> 0 Td (B) Tj ET",
     "empty": b"",
     "graphics_only": b"0 0 1 RG 10 10 100 50 re S",
 }
@@ -271,16 +286,18 @@ def test_layout_text_raises_what_pypdf_raises():
 
 
 _NUM = st.sampled_from(["0", "1", "-1", "2.5", "-3.25", "12", "100", "0.001", "-0.0", "750", "36"])
+# Operands pypdf's text state turns into floats with float(): strings too, NaN and infinity included.
+_ODD_NUM = st.one_of(_NUM, st.sampled_from(["(nan)", "(inf)", "(-inf)", "(1e3)", "/N", "<31>"]))
 _TEXT = st.text(st.sampled_from(list("Aaz09 .,-()\\") + ["\xe9", "\x80"]), max_size=12).map(
     lambda t: b"(" + t.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1") + b")"
 )
 _TEXT_OP = st.one_of(
     st.tuples(st.sampled_from(["/F1", "/F2", "/F3", "/F9"]), _NUM).map(lambda a: f"{a[0]} {a[1]} Tf".encode()),
-    st.tuples(_NUM, _NUM).map(lambda a: f"{a[0]} {a[1]} Td".encode()),
+    st.tuples(_ODD_NUM, _NUM).map(lambda a: f"{a[0]} {a[1]} Td".encode()),
     st.tuples(_NUM, _NUM).map(lambda a: f"{a[0]} {a[1]} TD".encode()),
     st.tuples(st.sampled_from(["1 0 0 1", "0 1 -1 0", "-1 0 0 -1", "1 0 0 -1", "2 0 0 2", "0.5 0 0.2 1"]),
-              _NUM, _NUM).map(lambda a: f"{a[0]} {a[1]} {a[2]} Tm".encode()),
-    st.tuples(st.sampled_from(["Tc", "Tw", "Tz", "TL", "Ts"]), _NUM).map(lambda a: f"{a[1]} {a[0]}".encode()),
+              _ODD_NUM, _NUM).map(lambda a: f"{a[0]} {a[1]} {a[2]} Tm".encode()),
+    st.tuples(st.sampled_from(["Tc", "Tw", "Tz", "TL", "Ts"]), _ODD_NUM).map(lambda a: f"{a[1]} {a[0]}".encode()),
     st.just(b"T*"),
     _TEXT.map(lambda t: t + b" Tj"),
     _TEXT.map(lambda t: t + b" '"),
@@ -288,7 +305,8 @@ _TEXT_OP = st.one_of(
     st.lists(st.one_of(_TEXT, _NUM.map(str.encode)), max_size=6).map(lambda xs: b"[" + b" ".join(xs) + b"] TJ"),
 )
 _BLOCK = st.tuples(
-    st.sampled_from([None, "1 0 0 1 20 30", "0 1 -1 0 400 50", "1 0 0 -1 0 792", "0.8 0 0 0.8 10 10"]),
+    st.sampled_from([None, "1 0 0 1 20 30", "0 1 -1 0 400 50", "1 0 0 -1 0 792", "0.8 0 0 0.8 10 10",
+                     "1 0 0 (nan) 60 0"]),
     st.tuples(st.sampled_from(["/F1", "/F2", "/F3"]), st.sampled_from(["9", "11", "6.5"]), _NUM, _NUM),
     st.lists(_TEXT_OP, max_size=10),
     st.booleans(),

@@ -72,6 +72,7 @@ def _pypdf_parts() -> dict[str, Any] | None:
         )
         from pypdf.generic._data_structures import IndirectPattern, read_object
         from pypdf.generic._font import Font
+        from pypdf.generic._utils import StreamParsingBudget
     except ImportError:
         return None
     if not pypdf.__version__.startswith(TESTED_PYPDF):
@@ -95,6 +96,7 @@ def _pypdf_parts() -> dict[str, Any] | None:
         "IndirectPattern": IndirectPattern,
         "read_object": read_object,
         "Font": Font,
+        "StreamParsingBudget": StreamParsingBudget,
         "PdfReadError": PdfReadError,
         "TextStateManager": TextStateManager,
         "set_font_operation": _fixed_width_page.set_font_operation,
@@ -181,13 +183,16 @@ def _operations(data: bytes) -> list[tuple[Any, bytes]]:
                 target.append(FloatObject(token) if b"." in token else NumberObject(token))
             elif kind == _OP and not arrays:
                 op = m.group(kind)
-                if op == b"BI" or len(op) > 128 or (op[:1] == b"R" and op != b"RG"):
-                    raise _Unsupported  # inline image (its own syntax), or past pypdf's limits
+                # pypdf reads an operator in chunks of 16, 32, 64 bytes and fails once 128 could be passed
+                if op == b"BI" or len(op) >= 112 or (op[:1] == b"R" and op != b"RG"):
+                    raise _Unsupported  # inline image (its own syntax), past pypdf's limit, or a reference
                 ops.append((operands, op))
                 operands = target = []
             elif kind == _STR:
                 target.append(ByteStringObject(m.group(kind)))
             elif kind == _NAME:
+                if m.end(kind) - m.start(kind) > 4080:  # pypdf's chunks of 16..2048 bytes reach its 4,096 limit
+                    raise _Unsupported
                 try:
                     target.append(NameObject(m.group(kind).decode("utf-8")))
                 except UnicodeDecodeError:
@@ -213,7 +218,8 @@ def _operations(data: bytes) -> list[tuple[Any, bytes]]:
                     raise _Unsupported
                 return ops
             else:  # a dictionary, an escaped string, true/false/null, a stray bracket: pypdf reads it (or raises)
-                obj, pos = pypdf_reads(m.start(kind))
+                obj, pos, used = pypdf_reads(m.start(kind), max_tokens - tokens)
+                tokens += used  # pypdf charges a dictionary's entries to the stream's budget
                 target.append(obj)
                 break
             if tokens > max_tokens:
@@ -229,12 +235,14 @@ class _PypdfReads:
         self.data = data
         self.stream: io.BytesIO | None = None
 
-    def __call__(self, offset: int) -> tuple[Any, int]:
+    def __call__(self, offset: int, remaining: int) -> tuple[Any, int, int]:
+        """The object at ``offset``, where the next token starts, and the budget it used."""
         if self.stream is None:
             self.stream = io.BytesIO(self.data)
         self.stream.seek(offset)
-        obj = read_object(self.stream, None, "bytes")
-        return obj, self.stream.tell()
+        budget = _E["StreamParsingBudget"](remaining_budget=remaining)
+        obj = read_object(self.stream, None, "bytes", parsing_budget=budget)
+        return obj, self.stream.tell(), remaining - budget.remaining_budget
 
 
 def layout_text(page: Any) -> str:
@@ -366,7 +374,7 @@ class _Shown:
         t = mgr.effective_transform
         self.rotated = False
         orient, mult = _E["orient"], _E["mult"]
-        if t[3] <= 1e-6:  # not upright: pypdf's rotation handling
+        if not t[3] > 1e-6:  # not upright (or NaN, which pypdf's orient() calls 270): its rotation handling
             if orient(t) in (90, 270):
                 t = mult([1.0, -t[1], -t[2], 1.0, 0.0, 0.0], t)
                 self.rotated = True
