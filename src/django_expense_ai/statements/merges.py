@@ -7,7 +7,9 @@
   only created transactions would miss most duplicates). Above
   ``MERGE_SUGGESTION_THRESHOLD`` it stores a ``suggested`` merge with the
   explanation in ``details``. A pair that already has a merge, in any status
-  (``rejected`` included), is never suggested again.
+  (``rejected`` included), is never suggested again. Suggesting is serialised
+  per user (a lock on the user's row, then a re-check of the pair), so two
+  imports completing at the same moment suggest each pair once.
 * :func:`transition_merge` is the only way a merge's status changes:
   ``suggested`` → ``approved`` | ``rejected``; ``approved`` → ``completed``.
   Completing applies the strategy in one atomic block.
@@ -52,6 +54,7 @@ from ..models import (
 )
 from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy
 from ..money import jsonable
+from .pipeline import lock_user
 from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
 
 __all__ = [
@@ -115,7 +118,14 @@ def detect_duplicate_statements(uploaded_file: UploadedFile) -> list[StatementMe
     ``duplicate_of`` / ``duplicate_confidence`` point at the older one when
     the score beats what it holds.
 
-    :returns: the merges created (empty when none, or when the file is not completed).
+    Each suggestion is made under a lock on the user's row, after checking
+    the pair again: when another import (of the other file, at the same
+    moment) suggested it meanwhile, nothing is created and that merge is not
+    returned.
+
+    :returns: the merges this call created (empty when none, or when the file
+        is not completed); a merge another process created for a pair meanwhile
+        is not among them.
     :raises DatabaseError: a query failed (the pipeline logs it; the import stands).
     """
     uf = uploaded_file
@@ -157,7 +167,9 @@ def detect_duplicate_statements(uploaded_file: UploadedFile) -> list[StatementMe
         comparison = compare_statements(me, theirs)
         if comparison.score <= threshold:
             continue
-        created.append(_suggest(uf, me, other, theirs, comparison.score))
+        merge, new = _suggest(uf, me, other, theirs, comparison.score)
+        if new:
+            created.append(merge)
     return created
 
 
@@ -169,11 +181,25 @@ def _existing_pairs(file_id: Any) -> set[frozenset]:
     return {frozenset(pair) for pair in rows}
 
 
+def _merge_of_pair(a: Any, b: Any) -> StatementMerge | None:
+    """The oldest merge, in any status, with one of the two files as primary and the other as a duplicate."""
+    either_way = Q(primary_file_id=a, duplicate_files=b) | Q(primary_file_id=b, duplicate_files=a)
+    return StatementMerge.objects.filter(either_way).order_by("pk").first()
+
+
 def _age(f: UploadedFile) -> tuple:
     return (f.created_at, f.pk)
 
 
-def _suggest(uf: UploadedFile, mine: Statement, other: UploadedFile, theirs: Statement, score: Decimal) -> StatementMerge:
+def _suggest(
+    uf: UploadedFile, mine: Statement, other: UploadedFile, theirs: Statement, score: Decimal
+) -> tuple[StatementMerge, bool]:
+    """Create the suggested merge of ``uf`` and ``other``.
+
+    :returns: ``(merge, True)``; or ``(the existing merge, False)`` when the
+        pair got a merge since :func:`_existing_pairs` was read (another
+        import suggested it at the same moment).
+    """
     # More rows is more complete; on a tie the older file stays primary.
     if len(mine.rows) > len(theirs.rows) or (len(mine.rows) == len(theirs.rows) and _age(uf) < _age(other)):
         primary, p_stmt, duplicate, d_stmt = uf, mine, other, theirs
@@ -185,6 +211,14 @@ def _suggest(uf: UploadedFile, mine: Statement, other: UploadedFile, theirs: Sta
                    detected_at=timezone.now().isoformat(), history=[])
     newer, older = (uf, other) if _age(uf) > _age(other) else (other, uf)
     with transaction.atomic():
+        # One suggester per user at a time, then the pair is checked again. The
+        # locking read comes first: a plain read after it sees what the lock's
+        # previous holder committed (READ COMMITTED: each query's own snapshot;
+        # InnoDB's REPEATABLE READ: the snapshot starts at the first plain read).
+        lock_user(uf.user_id)
+        existing = _merge_of_pair(uf.pk, other.pk)
+        if existing is not None:
+            return existing, False
         merge = StatementMerge.objects.create(
             primary_file=primary, merged_by_id=uf.user_id, merge_strategy=MergeStrategy.KEEP_PRIMARY,
             status=MergeStatus.SUGGESTED, similarity_score=score, details=details,
@@ -193,7 +227,7 @@ def _suggest(uf: UploadedFile, mine: Statement, other: UploadedFile, theirs: Sta
         better = Q(duplicate_confidence__isnull=True) | Q(duplicate_confidence__lt=score)
         if UploadedFile.objects.filter(better, pk=newer.pk).update(duplicate_of=older, duplicate_confidence=score):
             newer.duplicate_of, newer.duplicate_confidence = older, score
-    return merge
+    return merge, True
 
 
 # -- reviewing ---------------------------------------------------------------------

@@ -509,7 +509,17 @@ def _lock_ledger(ctx: ImportContext) -> None:
     if uf.account_id is not None:
         list(Account.objects.select_for_update().filter(pk=uf.account_id).values_list("pk"))
     else:
-        list(get_user_model().objects.select_for_update().filter(pk=uf.user_id).values_list("pk"))
+        lock_user(uf.user_id)
+
+
+def lock_user(user_id: Any) -> None:
+    """Lock the user's row (``SELECT ... FOR UPDATE``) until the current transaction ends.
+
+    Serialises work that must not interleave for one user: the creation of an
+    import without account (:func:`_lock_ledger`) and the suggestion of
+    statement merges (:mod:`.merges`). Call it inside ``transaction.atomic``.
+    """
+    list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
 
 
 def stage_transaction_creation(ctx: ImportContext) -> StageResult:
