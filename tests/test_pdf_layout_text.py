@@ -158,6 +158,7 @@ def test_tokens_are_pypdfs(stream):
     [
         b"BI /W 1 /H 1 /BPC 8 /CS /G ID \x00 EI BT /F1 9 Tf (after) Tj ET",  # inline image syntax
         b"1 0 R Do",  # what pypdf reads as an indirect reference
+        b"[1 0 R] TJ",  # in an array too
         b"12345678901234567890123 Tz",  # a number longer than pypdf's peek
         b"[(unclosed array) 1 2",
         b"x" * 112 + b" BT /F1 9 Tf 50 700 Td (hello) Tj ET",  # pypdf's operator limit is hit from 112 bytes
@@ -167,6 +168,18 @@ def test_tokens_are_pypdfs(stream):
 def test_syntax_left_to_pypdf_is_handed_over(stream):
     with pytest.raises(pdftext._Unsupported):
         pdftext._operations(stream)
+
+
+@needs_fast
+def test_a_long_run_of_digits_is_read_as_pypdf_reads_it():
+    # pypdf looks for "N G R" only where a number starts; a search of the whole stream
+    # for that pattern would take quadratic time on a run of digits like this one.
+    stream = b"BT /F1 9 Tf 50 700 Td (x) Tj ET " + b"7" * 300_000 + b" 0 R"
+    assert _outcome(lambda: pdftext._operations(stream)) == ("raised", "_Unsupported")
+    ours, theirs = _readers(page_with_stream(stream))
+    assert _outcome(lambda: pdftext.layout_text(ours.pages[0])) == _outcome(
+        lambda: theirs.pages[0].extract_text(extraction_mode="layout")
+    )
 
 
 @needs_fast

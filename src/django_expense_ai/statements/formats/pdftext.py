@@ -159,8 +159,9 @@ _NUM, _OP, _STR, _NAME, _HEX, _ARR, _CLOSE, _COMMENT, _EOF = range(1, 10)
 
 def _operations(data: bytes) -> list[tuple[Any, bytes]]:
     """Tokenise a decoded content stream as pypdf's ContentStream.operations would."""
-    if b"R" in data and _INDIRECT.search(data):  # pypdf reads "1 0 R" as a reference
-        raise _Unsupported
+    # pypdf reads "1 0 R" as a reference where a number starts (a 20-byte peek); so do we.
+    # Not one search over the stream: on a long run of digits that search is quadratic.
+    references = b"R" in data
     vertical_tab = b"\x0b" in data
     max_tokens, max_items = _budget()
     ops: list[tuple[Any, bytes]] = []
@@ -179,6 +180,8 @@ def _operations(data: bytes) -> list[tuple[Any, bytes]]:
             if kind == _NUM:
                 token = m.group(kind)
                 if len(token) >= 20:  # pypdf peeks 20 bytes and reads longer numbers another way
+                    raise _Unsupported
+                if references and _INDIRECT.match(data, m.start(kind), m.start(kind) + 20):
                     raise _Unsupported
                 target.append(FloatObject(token) if b"." in token else NumberObject(token))
             elif kind == _OP and not arrays:
