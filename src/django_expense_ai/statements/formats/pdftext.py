@@ -41,7 +41,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["FAST", "TESTED_PYPDF", "layout_text"]
+__all__ = ["TESTED_PYPDF", "layout_text"]  # and FAST, worked out on first use (__getattr__)
 
 #: pypdf releases this module was checked against (its private tokeniser and layout engine).
 TESTED_PYPDF = ("7.1.",)
@@ -109,20 +109,39 @@ def _pypdf_parts() -> dict[str, Any] | None:
     }
 
 
-_E = _pypdf_parts()
-#: True when pages are read here; False when every page goes through pypdf's extract_text.
-FAST = _E is not None
-if FAST:
-    _layout_mode = _E["layout_mode"]
-    ArrayObject = _E["ArrayObject"]
-    ByteStringObject = _E["ByteStringObject"]
-    ContentStream = _E["ContentStream"]
-    FloatObject = _E["FloatObject"]
-    NameObject = _E["NameObject"]
-    NumberObject = _E["NumberObject"]
-    StreamObject = _E["StreamObject"]
-    _INDIRECT = _E["IndirectPattern"]
-    read_object = _E["read_object"]
+_E: dict[str, Any] | None = None
+_LOADED = False
+_NUMBERS: tuple[type, ...] = ()  # pypdf's number classes, once loaded (a Td's fast path)
+
+
+def _load() -> bool:
+    """Look pypdf's pieces up on first use: importing this module does not import pypdf
+    (the package imports it only when a PDF is read). True when the fast path is on."""
+    global _E, _LOADED, _NUMBERS, _layout_mode, ArrayObject, ByteStringObject, ContentStream, FloatObject
+    global NameObject, NumberObject, StreamObject, _INDIRECT, read_object
+    if not _LOADED:
+        _E = _pypdf_parts()
+        if _E is not None:
+            _layout_mode = _E["layout_mode"]
+            ArrayObject = _E["ArrayObject"]
+            ByteStringObject = _E["ByteStringObject"]
+            ContentStream = _E["ContentStream"]
+            FloatObject = _E["FloatObject"]
+            NameObject = _E["NameObject"]
+            NumberObject = _E["NumberObject"]
+            StreamObject = _E["StreamObject"]
+            _INDIRECT = _E["IndirectPattern"]
+            read_object = _E["read_object"]
+            _NUMBERS = (NumberObject, FloatObject)
+        _LOADED = True
+    return _E is not None
+
+
+def __getattr__(name: str) -> Any:
+    #: FAST: True when pages are read here; False when every page goes through pypdf's extract_text.
+    if name == "FAST":
+        return _load()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _budget() -> tuple[int, int]:
@@ -159,6 +178,8 @@ _NUM, _OP, _STR, _NAME, _HEX, _ARR, _CLOSE, _COMMENT, _EOF = range(1, 10)
 
 def _operations(data: bytes) -> list[tuple[Any, bytes]]:
     """Tokenise a decoded content stream as pypdf's ContentStream.operations would."""
+    if not _load():
+        raise _Unsupported
     # pypdf reads "1 0 R" as a reference where a number starts (a 20-byte peek); so do we.
     # Not one search over the stream: on a long run of digits that search is quadratic.
     references = b"R" in data
@@ -254,7 +275,7 @@ def layout_text(page: Any) -> str:
     Same text, same errors: a page this path cannot reproduce exactly goes
     through ``extract_text`` itself.
     """
-    if not FAST:
+    if not _load():
         return page.extract_text(extraction_mode="layout")
     try:
         return _fast_layout_text(page)
@@ -264,6 +285,8 @@ def layout_text(page: Any) -> str:
 
 def _fast_layout_text(page: Any) -> str:
     # What PageObject._layout_mode_text does with pypdf's default layout settings.
+    if not _load():
+        raise _Unsupported
     fonts = page._layout_mode_fonts()
     contents = page.get("/Contents")
     if contents is not None:
@@ -285,9 +308,6 @@ def _fast_layout_text(page: Any) -> str:
 # TESTED_PYPDF) with strip_rotated=True; pypdf's TextStateManager keeps the state.
 # Only TextStateParams is replaced, by _Shown; its arithmetic keeps pypdf's order, so
 # the floats (and so the rounding into columns) come out identical.
-
-
-_NUMBERS = (NumberObject, FloatObject) if FAST else ()
 
 
 def _warn(message: str, **params: Any) -> None:
@@ -409,6 +429,13 @@ def _show(mgr: Any, value: Any, tables: dict[int, _FontTables]) -> _Shown:
     return _Shown(found, value, mgr)
 
 
+def _show_operand(mgr: Any, operands: list[Any], index: int, tables: dict[int, _FontTables],
+                  shown: list[_Shown]) -> None:
+    """Tj, ' and ": show the operand at ``index`` if there is one and it is a string (else nothing)."""
+    if index < len(operands) and isinstance(operands[index], (str, bytes)):
+        shown.append(_show(mgr, operands[index], tables))
+
+
 def _bt_group(first: _Shown, text: str, displaced_tx: float) -> dict[str, Any]:
     return {
         "tx": first.tx,
@@ -473,8 +500,7 @@ def _until(
         elif op == b"BT":  # BT inside BT only resets the text matrix
             mgr.reset_tm()
         elif op == b"Tj":
-            if operands and isinstance(operands[0], (str, bytes)):
-                shown.append(_show(mgr, operands[0], tables))
+            _show_operand(mgr, operands, 0, tables, shown)
         elif op == b"TJ":
             if operands and isinstance(operands[0], ArrayObject):
                 last = _show(mgr, "", tables)
@@ -487,15 +513,13 @@ def _until(
         elif op == b"'":
             mgr.reset_trm()
             mgr.add_tm([0, -mgr.TL])
-            if operands and isinstance(operands[0], (str, bytes)):
-                shown.append(_show(mgr, operands[0], tables))
+            _show_operand(mgr, operands, 0, tables, shown)
         elif op == b'"' and len(operands) >= 3:
             mgr.reset_trm()
             mgr.set_state_param(b"Tw", operands[0])
             mgr.set_state_param(b"Tc", operands[1])
             mgr.add_tm([0, -mgr.TL])
-            if isinstance(operands[2], (str, bytes)):
-                shown.append(_show(mgr, operands[2], tables))
+            _show_operand(mgr, operands, 2, tables, shown)
         elif op == b"Td" and len(operands) == 2 and type(operands[0]) in _NUMBERS and type(operands[1]) in _NUMBERS:
             mgr.reset_trm()
             _move_text(mgr, float(operands[0]), float(operands[1]))
