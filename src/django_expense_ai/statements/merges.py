@@ -167,8 +167,8 @@ def detect_duplicate_statements(uploaded_file: UploadedFile) -> list[StatementMe
         comparison = compare_statements(me, theirs)
         if comparison.score <= threshold:
             continue
-        merge, new = _suggest(uf, me, other, theirs, comparison.score)
-        if new:
+        merge = _suggest(uf, me, other, theirs, comparison.score)
+        if merge is not None:
             created.append(merge)
     return created
 
@@ -181,10 +181,10 @@ def _existing_pairs(file_id: Any) -> set[frozenset]:
     return {frozenset(pair) for pair in rows}
 
 
-def _merge_of_pair(a: Any, b: Any) -> StatementMerge | None:
-    """The oldest merge, in any status, with one of the two files as primary and the other as a duplicate."""
+def _pair_has_merge(a: Any, b: Any) -> bool:
+    """Whether a merge, in any status, has one of the two files as primary and the other as a duplicate."""
     either_way = Q(primary_file_id=a, duplicate_files=b) | Q(primary_file_id=b, duplicate_files=a)
-    return StatementMerge.objects.filter(either_way).order_by("pk").first()
+    return StatementMerge.objects.filter(either_way).exists()
 
 
 def _age(f: UploadedFile) -> tuple:
@@ -193,12 +193,12 @@ def _age(f: UploadedFile) -> tuple:
 
 def _suggest(
     uf: UploadedFile, mine: Statement, other: UploadedFile, theirs: Statement, score: Decimal
-) -> tuple[StatementMerge, bool]:
+) -> StatementMerge | None:
     """Create the suggested merge of ``uf`` and ``other``.
 
-    :returns: ``(merge, True)``; or ``(the existing merge, False)`` when the
-        pair got a merge since :func:`_existing_pairs` was read (another
-        import suggested it at the same moment).
+    :returns: the merge; None when the pair got a merge since
+        :func:`_existing_pairs` was read (another import suggested it at the
+        same moment).
     """
     # More rows is more complete; on a tie the older file stays primary.
     if len(mine.rows) > len(theirs.rows) or (len(mine.rows) == len(theirs.rows) and _age(uf) < _age(other)):
@@ -216,9 +216,8 @@ def _suggest(
         # previous holder committed (READ COMMITTED: each query's own snapshot;
         # InnoDB's REPEATABLE READ: the snapshot starts at the first plain read).
         lock_user(uf.user_id)
-        existing = _merge_of_pair(uf.pk, other.pk)
-        if existing is not None:
-            return existing, False
+        if _pair_has_merge(uf.pk, other.pk):
+            return None
         merge = StatementMerge.objects.create(
             primary_file=primary, merged_by_id=uf.user_id, merge_strategy=MergeStrategy.KEEP_PRIMARY,
             status=MergeStatus.SUGGESTED, similarity_score=score, details=details,
@@ -227,7 +226,7 @@ def _suggest(
         better = Q(duplicate_confidence__isnull=True) | Q(duplicate_confidence__lt=score)
         if UploadedFile.objects.filter(better, pk=newer.pk).update(duplicate_of=older, duplicate_confidence=score):
             newer.duplicate_of, newer.duplicate_confidence = older, score
-    return merge, True
+    return merge
 
 
 # -- reviewing ---------------------------------------------------------------------
