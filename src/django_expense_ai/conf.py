@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
     "MAX_PDF_PAGES": 500,
     "MAX_EXTRACTION_SECONDS": 60.0,
+    # Wall-clock budget for reading one statement (checked inside pages and CSV rows).
+    "MAX_PROCESSING_SECONDS": 10.0,
     "MAX_STATEMENT_ROWS": 50_000,
     "STORAGE_ALIAS": "default",
     "UPLOAD_PREFIX": "expense_ai/statements",

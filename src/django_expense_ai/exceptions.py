@@ -98,6 +98,21 @@ class StatementTooLarge(StatementError):
     stage = "upload"
 
 
+class ProcessingLimitExceeded(StatementTooLarge):
+    """Reading the statement crossed a processing limit (time, columns, line length, page content).
+
+    ``limit`` names the setting (for example ``"MAX_PROCESSING_SECONDS"``) and
+    ``value`` its value, so a caller can say which limit was hit.
+    """
+
+    stage = "text_extraction"
+
+    def __init__(self, message: str, *, limit: str = "", value: object = None):
+        super().__init__(message)
+        self.limit = limit
+        self.value = value
+
+
 class NoTextLayer(CorruptStatement):
     """A PDF whose text came out empty: scanned, image-only or cut off."""
 

@@ -45,7 +45,7 @@ from django.db import connections, router, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from .. import ai, plugins
+from .. import ai, limits, plugins
 from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import (
@@ -308,6 +308,11 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
 
 def stage_text_extraction(ctx: ImportContext) -> StageResult:
     """Get the text out: PDF pages in layout mode, CSV/OFX decoded."""
+    with limits.processing_deadline(settings.MAX_PROCESSING_SECONDS):
+        return _extract_text(ctx)
+
+
+def _extract_text(ctx: ImportContext) -> StageResult:
     uf = ctx.uploaded_file
     data = ctx.data or b""
     details: dict[str, Any] = {"format": ctx.format}

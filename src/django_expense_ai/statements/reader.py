@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from .. import limits
 from ..conf import settings
 from ..exceptions import StatementError, StatementTooLarge, UnsupportedFormat
 from .formats import csvfmt, ofx, pdf
@@ -32,12 +33,18 @@ def load_document(data: bytes, filename: str, *, password: str | None = None) ->
         ignored for other formats and unencrypted PDFs.
     :returns: a :class:`StatementDocument` with the text (PDF pages in layout mode).
     :raises CorruptStatement: empty or unreadable file.
-    :raises StatementTooLarge: over the size, page or time limit.
+    :raises StatementTooLarge: over the size, page or time limit
+        (:class:`ProcessingLimitExceeded` for ``MAX_PROCESSING_SECONDS``).
     :raises UnsupportedFormat: not PDF, CSV or OFX.
     :raises PasswordRequired: encrypted PDF, no password given.
     :raises WrongPassword: the password does not open it.
     :raises NoTextLayer: a PDF with no text (scanned).
     """
+    with limits.processing_deadline(settings.MAX_PROCESSING_SECONDS):
+        return _load_document(data, filename, password=password)
+
+
+def _load_document(data: bytes, filename: str, *, password: str | None) -> StatementDocument:
     kind = detect_format(data, filename)
     if kind == "pdf":
         unlocked = pdf.unlock_pdf(data, password)
@@ -72,6 +79,11 @@ def parse_document(document: StatementDocument) -> ParsedStatement:
     :raises StatementTooLarge: more rows than ``EXPENSE_AI["MAX_STATEMENT_ROWS"]``.
     :raises StatementError: whatever the chosen parser raises.
     """
+    with limits.processing_deadline(settings.MAX_PROCESSING_SECONDS):
+        return _parse_document(document)
+
+
+def _parse_document(document: StatementDocument) -> ParsedStatement:
     parsers = get_parsers()
     best = None
     best_score = 0.0
@@ -116,4 +128,6 @@ def read_statement(data: bytes, filename: str, *, password: str | None = None) -
     :raises StatementError: any of the kinds :func:`load_document` and
         :func:`parse_document` raise.
     """
-    return parse_document(load_document(data, filename, password=password))
+    # One budget for the whole read: the inner calls never extend it.
+    with limits.processing_deadline(settings.MAX_PROCESSING_SECONDS):
+        return parse_document(load_document(data, filename, password=password))
