@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist, ValidationError
 
 
 class ExpenseAIError(Exception):
@@ -20,6 +20,31 @@ class ExpenseAIError(Exception):
 
 class ConfigurationError(ExpenseAIError, ImproperlyConfigured):
     """A setting is missing or malformed."""
+
+
+# -- ownership ---------------------------------------------------------------
+
+
+class NotYours(ExpenseAIError, ObjectDoesNotExist):
+    """The row does not exist *for this user*: absent, or someone else's.
+
+    Faces answer it with 404, never 403, so a user cannot learn that another
+    user's row exists. Raised by the ownership rules (:mod:`django_expense_ai.ownership`)
+    that every service applies before it writes.
+    """
+
+
+class OwnershipError(ExpenseAIError, ValidationError):
+    """A write would link rows of different users (a split on another's transaction,
+    another's account on my password, ...). Faces show it as a validation error on the field."""
+
+    def __init__(self, message: str, code: str = "not_yours", field: str | None = None):
+        self.message_text = message
+        self.field = field
+        super().__init__({field: [message]} if field else message, code=code)
+
+    def __str__(self) -> str:  # ValidationError's str() is a list repr
+        return self.message_text
 
 
 # -- secrets -----------------------------------------------------------------
