@@ -89,7 +89,7 @@ RESOLUTION = [
     ("@john $50 lunch", [("user", "x:john")]),
     ("@JOHN $50 lunch", [("user", "x:john")]),
     ("@mjones $5 tea", [("user", "x:mary")]),
-    ("@s.smith $5 tea", [("user", "x:sam")]),  # a username is a handle: strangers too
+    ("@s.smith $5 tea", [("person", None)]),  # a stranger: as if nobody had the name
     ("@bob $5 tea", [("user", "x:bob")]),
     # users by first name: only contacts, and only when one contact has it
     ("@mary $20 taxi", [("user", "x:mary")]),  # shares a group with alice
@@ -185,27 +185,21 @@ def test_a_user_model_without_first_name_or_is_active(world, monkeypatch):
     monkeypatch.setattr(
         mentions, "_has_field", lambda model, name: name not in ("first_name", "is_active") and real(model, name)
     )
-    mentions._people_sql.cache_clear()
     try:
         targets = resolve_mentions(world.alice, at_names=names)
     finally:
         monkeypatch.undo()
-        mentions._people_sql.cache_clear()
-    assert targets.people == {"john": world.john, "gone": world.gone}  # "mary" was a first name
+    assert targets.people == {"john": world.john}  # "mary" was a first name; "gone" is inactive
 
 
-def test_the_written_out_people_query_matches_the_orm_definition(world, django_user_model):
-    # The SQL of _people_sql restates contact_ids(); both must find the same people.
+def test_people_resolve_only_within_the_mentionable_rule(world, django_user_model):
     from django_expense_ai.chat import mentions
 
     zoe = django_user_model.objects.create_user(username="zz", first_name="Zoe", password="pw")
     mine = Transaction.objects.create(user=world.alice, date=TODAY, amount=Decimal("-8.00"), currency="USD")
     TransactionSplit.objects.create(transaction=mine, participant=zoe, amount=Decimal("4.00"))  # alice split with zoe
     names = ["john", "mary", "peter", "sam", "chris", "gone", "zoe", "bob", "alice", "mjones", "s.smith", "nobody"]
-    sql_way = mentions._resolve_people(world.alice, names)
-    orm_way = mentions._decide(names, *mentions._people_with_orm(world.alice, django_user_model, names))
-    assert sql_way == orm_way
-    assert sql_way == (
+    assert mentions._resolve_people(world.alice, names) == (
         {
             "john": world.john,
             "mary": world.mary,  # a group's member, by first name
@@ -213,27 +207,24 @@ def test_the_written_out_people_query_matches_the_orm_definition(world, django_u
             "zoe": zoe,  # alice split with her
             "bob": world.bob,  # created a group alice is in
             "mjones": world.mary,
-            "s.smith": world.sam,  # any active user by username
+            # "sam"/"s.smith": a stranger, as if nobody had the name
         },
         {"chris"},
     )
 
 
 def test_a_user_manager_that_hides_rows_is_respected(world, django_user_model, monkeypatch):
-    # The written-out SQL reads the whole table; a host's default manager that
-    # filters (say, hiding deleted users) keeps the ORM, and its filter.
+    # A host's default manager that
+    # filters (say, hiding deleted users) keeps its filter for mentions too.
     from django.db.models import QuerySet
 
-    from django_expense_ai.chat import mentions
 
     manager = type(django_user_model.objects)
     monkeypatch.setattr(manager, "get_queryset", lambda self: QuerySet(self.model, using=self._db).exclude(pk=world.john.pk))
-    mentions._plain_table.cache_clear()
     try:
         targets = resolve_mentions(world.alice, at_names=["john", "mary"])
     finally:
         monkeypatch.undo()
-        mentions._plain_table.cache_clear()
     assert targets.people == {"mary": world.mary}
 
 

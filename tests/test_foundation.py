@@ -182,7 +182,10 @@ def test_admin_amount_edit_rederives_splits(client, django_user_model, user, oth
     from django_expense_ai.splits.services import apply_split
 
     boss = django_user_model.objects.create_superuser("boss2", "b2@example.com", "pw")
+    from django_expense_ai.models import Group, GroupMember
+
     tx = Transaction.objects.create(user=user, date=dt.date(2026, 2, 1), amount=Decimal("-10.00"), currency="USD")
+    GroupMember.objects.create(group=Group.objects.create(name="Pair", created_by=user), user=other_user)
     apply_split(tx, [user, other_user], "equal")
     client.force_login(boss)
     url = reverse("admin:expense_ai_transaction_change", args=[tx.pk])

@@ -7,11 +7,10 @@ import logging
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 from django.urls import reverse
 
-from django_expense_ai.exceptions import InvalidTransition, MergeError
+from django_expense_ai.exceptions import InvalidTransition, MergeError, NotYours
 from django_expense_ai.models import (
     Account,
     Category,
@@ -198,7 +197,7 @@ def test_transitions_are_checked_and_recorded(user, other_user, account):
     merge = StatementMerge.objects.get()
     with pytest.raises(InvalidTransition):
         transition_merge(merge, "completed", user=user)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotYours):  # another user's merge does not exist for them
         transition_merge(merge, "approved", user=other_user)
     transition_merge(merge, "approved", user=user)
     merge.refresh_from_db()

@@ -90,7 +90,7 @@ def test_firstresult_only_on_hooks_that_resolve_one_value() -> None:
         for name, func in _hookspecs().items()
         if getattr(func, f"{hookspecs.PROJECT_NAME}_spec")["firstresult"]
     }
-    assert firstresult == {"parse_chat_message", "classify_transaction", "suggest_budget"}
+    assert firstresult == {"parse_chat_message", "classify_transaction", "suggest_budget", "mentionable_users"}
 
 
 # -- discovery ------------------------------------------------------------------

@@ -181,6 +181,20 @@ def third_user(django_user_model):
     return django_user_model.objects.create_user(username="cy", password="pw")
 
 
+@pytest.fixture(autouse=True)
+def _shared_group(request):
+    # Splits are only with people who share a group or a transaction with the owner.
+    if "user" not in request.fixturenames:
+        return
+    from django_expense_ai.models import Group, GroupMember
+
+    user = request.getfixturevalue("user")
+    group = Group.objects.create(name="Friends", created_by=user)
+    for name in ("other_user", "third_user"):
+        if name in request.fixturenames:
+            GroupMember.objects.create(group=group, user=request.getfixturevalue(name))
+
+
 @pytest.fixture
 def tx(user):
     from django_expense_ai.models import Transaction

@@ -135,3 +135,21 @@ def chat_transaction_created(message, transaction):
     :param transaction: the new :class:`Transaction`.
     :return: ignored.
     """
+
+
+@hookspec(firstresult=True)
+def mentionable_users(user, contacts):
+    """Who ``user`` may mention with ``@name`` and split a transaction with.
+
+    Called whenever a mention is resolved, an autocomplete list is built or a
+    split is checked (:func:`django_expense_ai.models.ownership.mentionable_users`);
+    the first implementation returning something other than ``None`` wins. The
+    built-in one returns ``contacts``; a host's plugin runs before it.
+
+    :param user: the author (signed in).
+    :param contacts: a queryset of the user model: the people who share a
+        group or a transaction with ``user`` (the default rule).
+    :return: a queryset of the user model, wider (say, everyone in the same
+        organisation) or narrower than ``contacts``, or ``None`` to let the
+        next implementation decide. ``user`` is removed from it afterwards.
+    """

@@ -1,35 +1,233 @@
-"""Shared admin behaviour: row-level access for staff who are not superusers."""
+"""Shared admin behaviour: every admin of the app asks :mod:`..models.ownership`.
+
+Staff who are not superusers:
+
+* see and change only the rows :func:`~..models.ownership.editable` gives them;
+* pick related rows only among :func:`~..models.ownership.usable` ones, in
+  every foreign-key and many-to-many field, inlines included; a raw-id or
+  autocomplete widget pre-filled from the URL (``?transaction=<id>``) shows
+  no label for a row outside that set;
+* own what they create.
+
+For everyone, superusers included, a saved row's relations must satisfy
+:func:`~..models.ownership.check_links`, and clashes with unique constraints
+(a second AI settings row, a second default password) are form errors, never
+a 500.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget, ManyToManyRawIdWidget
+from django.core.exceptions import ValidationError
+
+from ..exceptions import NotYours, OwnershipError
+from ..models import ownership
 
 
-class OwnedAdmin(admin.ModelAdmin):
-    """Non-superusers see only rows ``for_user`` returns, and own what they create."""
+def _is_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False))
 
-    owner_field = "user"
 
-    def get_queryset(self, request):
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id widget that names a pre-filled row only when the acting user may use it."""
+
+    def __init__(self, rel: Any, admin_site: Any, queryset: Any, **kwargs: Any) -> None:
+        super().__init__(rel, admin_site, **kwargs)
+        self.scope = queryset
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.scope.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            visible = False
+        return super().label_and_url_for_value(value) if visible else ("", "")
+
+
+class ScopedManyRawIdWidget(ManyToManyRawIdWidget):
+    """The many-to-many raw-id widget; it shows no labels, only what the user typed."""
+
+
+class UsernameChoiceField(forms.ModelChoiceField):
+    """A user typed by exact username (never a list or an id to browse)."""
+
+    widget = forms.TextInput
+
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        kwargs.pop("widget", None)
+        kwargs["to_field_name"] = queryset.model.USERNAME_FIELD
+        super().__init__(queryset, **kwargs)
+        self.help_text = self.help_text or "The person's exact username."
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):  # the initial value of a saved row is the user's pk
+            person = self.queryset.filter(pk=value).first()
+            return getattr(person, self.to_field_name, "") if person is not None else ""
+        return super().prepare_value(value)
+
+
+class ScopedFormMixin:
+    """Model-form checks every admin form of the app gets (see the module docstring)."""
+
+    actor: Any = None
+    owner_field: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        instance = self.instance  # type: ignore[attr-defined]
+        owner = self.owner_field
+        # A staff user's new row is theirs from the start, so the model's own
+        # checks (a default password's clash, unique owner rows) see the owner.
+        if (
+            owner
+            and instance.pk is None
+            and self.actor is not None
+            and not _is_superuser(self.actor)
+            and getattr(instance, f"{owner}_id", None) is None
+            and owner not in self.fields  # type: ignore[attr-defined]
+        ):
+            setattr(instance, owner, self.actor)
+
+    def validate_unique(self) -> None:
+        super().validate_unique()  # type: ignore[misc]
+        if self.errors:  # type: ignore[attr-defined]
+            return
+        instance = self.instance  # type: ignore[attr-defined]
+        try:
+            ownership.check_links(instance)
+            for name, value in self.cleaned_data.items():  # type: ignore[attr-defined]
+                field = instance._meta.get_field(name) if name in self._model_fields() else None
+                if field is not None and field.many_to_many:
+                    ownership.check_many(instance, name, value)
+            if self.actor is not None and (instance.pk is not None or not _is_superuser(self.actor)):
+                ownership.check_write(self.actor, instance)
+        except OwnershipError as err:
+            field = err.field if err.field in self.fields else None  # type: ignore[attr-defined]
+            self.add_error(field, err.message_text)  # type: ignore[attr-defined]
+            return
+        except NotYours as err:
+            self.add_error(None, str(err))  # type: ignore[attr-defined]
+            return
+        # Unique constraints on fields the form leaves out (the owner) are
+        # checked here too, so a clash is a form error instead of an IntegrityError.
+        try:
+            instance.validate_unique()
+            instance.validate_constraints()
+        except ValidationError as err:
+            for message in err.messages:
+                self.add_error(None, message)  # type: ignore[attr-defined]
+
+
+    def _model_fields(self) -> set[str]:
+        return {f.name for f in self.instance._meta.get_fields()}  # type: ignore[attr-defined]
+
+
+def scoped_form(form_class: type[forms.BaseForm], *, actor: Any, owner_field: str | None) -> type:
+    """``form_class`` with :class:`ScopedFormMixin`, bound to the acting user."""
+    return type(
+        form_class.__name__,
+        (ScopedFormMixin, form_class),
+        {"actor": actor, "owner_field": owner_field, "__module__": form_class.__module__},
+    )
+
+
+class ScopedRelationsMixin:
+    """Relation fields restricted to :func:`~..models.ownership.usable` rows (for every admin and inline)."""
+
+    #: User fields filled in by exact username (a group's members).
+    username_fields: tuple[str, ...] = ()
+
+    def _restrict(self, db_field: Any, request: Any, kwargs: dict[str, Any], many: bool) -> None:
+        if _is_superuser(request.user):
+            return
+        if db_field.name in self.username_fields:
+            kwargs["form_class"] = UsernameChoiceField
+            kwargs["queryset"] = ownership.member_candidates(request.user)
+            return
+        queryset = ownership.usable(request.user, db_field.related_model)
+        kwargs["queryset"] = queryset
+        if db_field.name in self.raw_id_fields:  # type: ignore[attr-defined]
+            site = self.admin_site  # type: ignore[attr-defined]
+            if many:
+                kwargs["widget"] = ScopedManyRawIdWidget(db_field.remote_field, site)
+            else:
+                kwargs["widget"] = ScopedRawIdWidget(db_field.remote_field, site, queryset)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        self._restrict(db_field, request, kwargs, many=False)
+        if kwargs.get("form_class") is UsernameChoiceField:
+            return db_field.formfield(**kwargs)  # no raw-id or autocomplete widget around it
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        self._restrict(db_field, request, kwargs, many=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class ScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
+    """Base of every ModelAdmin of the app."""
+
+    #: The field naming the row's owner, set on a staff user's new rows; ``None``: none.
+    owner_field: str | None = "user"
+
+    def get_queryset(self, request: Any) -> Any:
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
+        if _is_superuser(request.user):
             return qs
-        return qs.filter(**{self.owner_field: request.user})
+        return qs.filter(pk__in=ownership.editable(request.user, self.model).values("pk"))
 
-    def save_model(self, request, obj, form, change):
-        if not change and not request.user.is_superuser and hasattr(obj, f"{self.owner_field}_id"):
-            setattr(obj, self.owner_field, request.user)
-        super().save_model(request, obj, form, change)
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return scoped_form(form, actor=request.user, owner_field=self.owner_field)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         ro = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser and self.owner_field not in ro:
+        if self.owner_field and not _is_superuser(request.user) and self.owner_field not in ro:
             ro.append(self.owner_field)
         return ro
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A staff user picks only among their own accounts, categories, files.
-        related = db_field.related_model
-        if not request.user.is_superuser and hasattr(related.objects, "for_user"):
-            kwargs["queryset"] = related.objects.for_user(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        owner = self.owner_field
+        if owner and not change and not _is_superuser(request.user) and hasattr(obj, f"{owner}_id"):
+            setattr(obj, owner, request.user)
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        if obj is not None and not self._may(ownership.check_write, request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        if obj is not None and not self._may(ownership.check_delete, request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        # The changelist's bulk delete: only the rows the user may delete.
+        allowed = [obj.pk for obj in queryset if self._may(ownership.check_delete, request, obj)]
+        super().delete_queryset(request, queryset.filter(pk__in=allowed))
+
+    @staticmethod
+    def _may(check: Any, request: Any, obj: Any) -> bool:
+        try:
+            check(request.user, obj)
+        except NotYours:
+            return False
+        return True
+
+
+class ScopedInline(ScopedRelationsMixin, admin.TabularInline):
+    """Base of every inline of the app: scoped choices, and the parent's owner must own the rows."""
+
+    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = scoped_form(formset.form, actor=request.user, owner_field=None)
+        return formset
+
+
+#: The former name, kept for hosts that subclassed it.
+OwnedAdmin = ScopedAdmin

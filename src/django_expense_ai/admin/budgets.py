@@ -20,8 +20,8 @@ from django.utils import timezone
 from ..budgets import apply_template
 from ..budgets.allocations import clean_allocations
 from ..exceptions import BudgetError, MoneyError
-from ..models import Budget, BudgetTemplate
-from .base import OwnedAdmin
+from ..models import Budget, BudgetTemplate, ownership
+from .base import ScopedAdmin
 
 # Kept in code (not a template file) so the page ships with the module; it
 # extends the admin's own base, so it looks like every other admin page.
@@ -48,7 +48,7 @@ def _django_engine():
 
 
 @admin.register(Budget)
-class BudgetAdmin(OwnedAdmin):
+class BudgetAdmin(ScopedAdmin):
     list_display = ("name", "user", "start_date", "end_date", "amount", "currency", "budget_type", "template_source")
     list_filter = ("budget_type", "period", "currency")
     search_fields = ("name", "template_source")
@@ -112,8 +112,9 @@ class ApplyTemplateForm(forms.Form):
 
 
 @admin.register(BudgetTemplate)
-class BudgetTemplateAdmin(admin.ModelAdmin):
+class BudgetTemplateAdmin(ScopedAdmin):
     form = BudgetTemplateForm
+    owner_field = "created_by"  # staff create their own (save_model also clears is_system)
     list_display = ("name", "is_system", "is_active", "usage_count", "created_by")
     list_filter = ("is_system", "is_active")
     search_fields = ("name", "description")
@@ -121,10 +122,11 @@ class BudgetTemplateAdmin(admin.ModelAdmin):
     actions = ["apply_template_action"]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
+        # Readable: the system templates and one's own (changing a system one stays a superuser's).
+        qs = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return qs
-        return qs.filter(is_system=True) | qs.filter(created_by=request.user)
+        return qs.filter(pk__in=ownership.usable(request.user, BudgetTemplate).values("pk"))
 
     def get_readonly_fields(self, request, obj=None):
         ro = list(super().get_readonly_fields(request, obj))

@@ -12,11 +12,11 @@ from ..models import (
     TransactionMention,
     TransactionSplit,
 )
-from .base import OwnedAdmin
+from .base import ScopedAdmin, ScopedInline
 
 
 @admin.register(Account)
-class AccountAdmin(OwnedAdmin):
+class AccountAdmin(ScopedAdmin):
     list_display = ("name", "institution", "number_mask", "currency", "is_default", "user")
     list_filter = ("currency", "is_default")
     search_fields = ("name", "institution", "number_mask")
@@ -24,26 +24,23 @@ class AccountAdmin(OwnedAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(OwnedAdmin):
+class CategoryAdmin(ScopedAdmin):
     list_display = ("name", "key", "is_system", "user", "parent")
     list_filter = ("is_system",)
     search_fields = ("name", "key")
     raw_id_fields = ("user",)
     autocomplete_fields = ("parent",)
 
-    def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        return qs if request.user.is_superuser else qs.filter(user=request.user)
 
-
-class GroupMemberInline(admin.TabularInline):
+class GroupMemberInline(ScopedInline):
     model = GroupMember
     raw_id_fields = ("user",)
+    username_fields = ("user",)
     extra = 0
 
 
 @admin.register(Group)
-class GroupAdmin(OwnedAdmin):
+class GroupAdmin(ScopedAdmin):
     owner_field = "created_by"
     list_display = ("name", "created_by", "created_at")
     search_fields = ("name",)
@@ -51,14 +48,14 @@ class GroupAdmin(OwnedAdmin):
     inlines = [GroupMemberInline]
 
 
-class SplitInline(admin.TabularInline):
+class SplitInline(ScopedInline):
     model = TransactionSplit
     raw_id_fields = ("participant", "currency")
     fields = ("participant", "amount", "split_method", "split_value", "currency", "is_settled")
     extra = 0
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(ScopedInline):
     model = TransactionMention
     raw_id_fields = ("created_by", "mentioned_user")
     autocomplete_fields = ("mentioned_group",)
@@ -66,7 +63,7 @@ class MentionInline(admin.TabularInline):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(OwnedAdmin):
+class TransactionAdmin(ScopedAdmin):
     list_display = (
         "date", "description", "amount", "currency", "expense_classification",
         "exclude_from_totals", "source", "account", "user",
@@ -90,19 +87,18 @@ class TransactionAdmin(OwnedAdmin):
 
 
 @admin.register(TransactionSplit)
-class TransactionSplitAdmin(admin.ModelAdmin):
+class TransactionSplitAdmin(ScopedAdmin):
+    """Splits of the user's own transactions; the participant must be someone they may split with."""
+
+    owner_field = None
     list_display = ("transaction", "participant", "amount", "split_method", "split_value", "currency")
     list_filter = ("split_method", "is_settled")
     raw_id_fields = ("participant", "currency")
     autocomplete_fields = ("transaction",)
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(transaction__user=request.user)
-
 
 @admin.register(TransactionMention)
-class TransactionMentionAdmin(OwnedAdmin):
+class TransactionMentionAdmin(ScopedAdmin):
     owner_field = "created_by"
     list_display = ("mentioned_text", "mention_type", "transaction", "mentioned_user", "mentioned_group")
     list_filter = ("mention_type",)
@@ -112,7 +108,7 @@ class TransactionMentionAdmin(OwnedAdmin):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(OwnedAdmin):
+class ChatMessageAdmin(ScopedAdmin):
     list_display = ("created_at", "user", "conversation_id", "message_type", "status", "short_content")
     list_filter = ("message_type", "status")
     search_fields = ("content", "conversation_id")
@@ -127,11 +123,11 @@ class ChatMessageAdmin(OwnedAdmin):
 
 
 @admin.register(GroupMember)
-class GroupMemberAdmin(admin.ModelAdmin):
+class GroupMemberAdmin(ScopedAdmin):
+    """A group's creator adds and removes members; a member sees their membership and may leave."""
+
+    owner_field = None
     list_display = ("group", "user", "joined_at")
     raw_id_fields = ("user",)
+    username_fields = ("user",)
     autocomplete_fields = ("group",)
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(group__created_by=request.user)

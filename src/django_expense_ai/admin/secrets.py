@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import ai
 from ..models import StatementPassword
 from ..swappable import get_ai_settings_model, get_currency_model, get_user_preferences_model
-from .base import OwnedAdmin
+from .base import ScopedAdmin
 
 
 class StatementPasswordForm(forms.ModelForm):
@@ -39,7 +41,7 @@ class StatementPasswordForm(forms.ModelForm):
 
 
 @admin.register(StatementPassword)
-class StatementPasswordAdmin(OwnedAdmin):
+class StatementPasswordAdmin(ScopedAdmin):
     form = StatementPasswordForm
     list_display = ("__str__", "user", "account", "has_password", "password_hint", "is_default",
                     "success_count", "last_used")
@@ -48,6 +50,10 @@ class StatementPasswordAdmin(OwnedAdmin):
     raw_id_fields = ("user",)
     autocomplete_fields = ("account",)
     readonly_fields = ("has_password", "success_count", "last_used", "created_at", "updated_at")
+
+    @method_decorator(sensitive_post_parameters("password"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(boolean=True, description="password set")
     def has_password(self, obj):
@@ -82,7 +88,7 @@ def _api_key_form(model):
     return forms.modelform_factory(model, form=AISettingsForm, fields=AISettingsForm.Meta.fields)
 
 
-class AISettingsAdmin(OwnedAdmin):
+class AISettingsAdmin(ScopedAdmin):
     list_display = ("user", "active_parser_provider", "openai_set", "claude_set", "gemini_set",
                     "api_key_last_tested")
     list_filter = ("active_parser_provider",)
@@ -90,6 +96,10 @@ class AISettingsAdmin(OwnedAdmin):
     readonly_fields = ("openai_set", "claude_set", "gemini_set", "api_key_last_tested",
                        "api_key_test_status", "ai_opt_in_at")
     actions = ("test_api_keys",)
+
+    @method_decorator(sensitive_post_parameters("openai_key", "claude_key", "gemini_key"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Test API keys (one cheap request per provider)")
     def test_api_keys(self, request, queryset):
@@ -133,16 +143,22 @@ class AISettingsAdmin(OwnedAdmin):
         return obj.has_api_key("gemini")
 
 
-class UserPreferencesAdmin(OwnedAdmin):
+class UserPreferencesAdmin(ScopedAdmin):
     list_display = ("user", "default_currency", "quick_add_mode", "default_chat_parser", "sidebar_collapsed")
     list_filter = ("quick_add_mode", "default_chat_parser")
     raw_id_fields = ("user",)
 
 
-class CurrencyInfoAdmin(admin.ModelAdmin):
+class CurrencyInfoAdmin(ScopedAdmin):
+    """Reference data: everyone with the view permission reads it, superusers change it."""
+
+    owner_field = None
     list_display = ("code", "name", "symbol", "minor_units", "is_active")
     list_filter = ("minor_units", "is_active")
     search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        return admin.ModelAdmin.get_queryset(self, request)
 
 
 def _register_default_host_models():

@@ -15,12 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.debug import sensitive_post_parameters
 
 from ..exceptions import ExpenseAIError, InvalidTransition
 from ..models import Account, StatementMerge, StatementPassword, StatementProcessingLog, UploadedFile
 from ..models.choices import FileStatus, MergeStatus, MergeStrategy
-from .base import OwnedAdmin
+from .base import ScopedAdmin, ScopedInline
 
 
 class StatementUploadForm(forms.Form):
@@ -47,7 +49,7 @@ class StatementUploadForm(forms.Form):
         self.fields["account"].queryset = Account.objects.for_user(user)
 
 
-class ProcessingLogInline(admin.TabularInline):
+class ProcessingLogInline(ScopedInline):
     model = StatementProcessingLog
     fields = ("created_at", "processing_stage", "status", "parser_type", "ai_provider", "execution_time_ms", "details")
     readonly_fields = fields
@@ -59,7 +61,7 @@ class ProcessingLogInline(admin.TabularInline):
 
 
 @admin.register(UploadedFile)
-class UploadedFileAdmin(OwnedAdmin):
+class UploadedFileAdmin(ScopedAdmin):
     list_display = ("filename", "user", "account", "status", "is_password_protected", "size", "created_at",
                     "duplicate_of")
     list_filter = ("status", "is_password_protected", "processing_version")
@@ -95,6 +97,7 @@ class UploadedFileAdmin(OwnedAdmin):
             items.append((reverse("expense_ai:statement_download", args=[obj.pk]), "Download the file"))
         return format_html_join(" | ", '<a href="{}">{}</a>', items)
 
+    @method_decorator(sensitive_post_parameters("password"))
     def upload_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -183,20 +186,31 @@ class UploadedFileAdmin(OwnedAdmin):
 
 
 @admin.register(StatementProcessingLog)
-class StatementProcessingLogAdmin(admin.ModelAdmin):
+class StatementProcessingLogAdmin(ScopedAdmin):
+    """The audit log: written by the statement pipeline only, read-only here (superusers may delete)."""
+
+    owner_field = None
     list_display = ("uploaded_file", "processing_stage", "status", "parser_type", "ai_provider",
                     "execution_time_ms", "created_at")
     list_filter = ("processing_stage", "status", "parser_type")
     search_fields = ("uploaded_file__filename",)
-    autocomplete_fields = ("uploaded_file",)
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(uploaded_file__user=request.user)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Model level as usual (so another user's id is "not found", like every other id);
+        # a row of the audit log is deleted by superusers only.
+        if obj is not None and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(StatementMerge)
-class StatementMergeAdmin(OwnedAdmin):
+class StatementMergeAdmin(ScopedAdmin):
     """Suggested merges: the two statements side by side, and the moves of the merge's state machine.
 
     Every change goes through :mod:`django_expense_ai.statements.merges`
@@ -214,6 +228,10 @@ class StatementMergeAdmin(OwnedAdmin):
     readonly_fields = ("review_link", "status", "similarity_score", "merged_at", "details", "created_at",
                        "updated_at")
     actions = ["approve_merges", "reject_merges"]
+
+    def has_add_permission(self, request):
+        # Merges are suggested by duplicate detection when a statement is processed.
+        return False
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -235,7 +253,7 @@ class StatementMergeAdmin(OwnedAdmin):
 
         try:
             transition_merge(merge, to_status, user=request.user, **kwargs)
-        except (ExpenseAIError, PermissionDenied) as err:
+        except ExpenseAIError as err:
             self.message_user(request, f"Merge #{merge.pk}: {err}", messages.ERROR)
             return False
         return True
@@ -320,7 +338,7 @@ class StatementMergeAdmin(OwnedAdmin):
                 else:
                     dropped = purge_merge(merge, user=request.user)
                     self.message_user(request, f"Merge #{merge.pk}: {dropped} stored copies purged.")
-            except (ExpenseAIError, PermissionDenied) as err:
+            except ExpenseAIError as err:
                 self.message_user(request, f"Merge #{merge.pk}: {err}", messages.ERROR)
         else:
             self.message_user(request, f"Unknown action {action!r}.", messages.ERROR)

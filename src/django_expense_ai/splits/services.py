@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 
 from ..conf import settings
 from ..exceptions import ConfigurationError, MoneyError, SplitError
-from ..models import Group, SplitMethod, Transaction, TransactionSplit
+from ..models import Group, SplitMethod, Transaction, TransactionSplit, ownership
 from ..money import currency_code, from_minor, quantize, to_decimal, to_minor
 from ..rows import insert
 from ..swappable import currency_for_code
@@ -69,6 +69,7 @@ def apply_split(
     payer: Any = None,
     new_transaction: bool = False,
     currency: Any = None,
+    user: Any = None,
 ) -> list[TransactionSplit]:
     """Split ``transaction`` between ``participants``, replacing its existing splits.
 
@@ -91,14 +92,21 @@ def apply_split(
     :param currency: the currency model's row for the transaction's currency
         when the caller has read it already (saves a query); ignored when its
         code is another one.
+    :param user: who asks; when given, only the transaction's owner (or a
+        superuser) may split it.
     :returns: the new rows, in participant order. ``split_value`` holds the
         percentage, the share count or the entered custom amount (0 for equal).
     :raises SplitError: invalid method or values (see :func:`split_amount`),
         repeated participants, or a count of values that does not match.
+    :raises NotYours: ``user`` is not the transaction's owner.
+    :raises OwnershipError: a participant is neither the owner nor someone
+        the owner may split with (:func:`~..models.ownership.mentionable_users`).
     :raises ConfigurationError: an unknown remainder policy.
     """
     if transaction.pk is None:
         raise SplitError("Save the transaction before splitting it.")
+    if user is not None:
+        ownership.check_write(user, transaction)
     if method not in SplitMethod.values:
         raise SplitError(f"Unknown split method {method!r}; use one of {', '.join(SplitMethod.values)}.")
     participant_ids = [getattr(p, "pk", p) for p in participants]
@@ -106,6 +114,7 @@ def apply_split(
         raise SplitError("No participants: a split needs at least one person.", code="no_participants")
     if len(set(participant_ids)) != len(participant_ids):
         raise SplitError("A participant appears twice; list each person once.", code="duplicate_participant")
+    ownership.check_participants(transaction.user, participant_ids)
     if method == SplitMethod.EQUAL:
         weights: Sequence[Any] = participant_ids
     else:

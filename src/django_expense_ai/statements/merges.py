@@ -35,7 +35,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.fields.json import KT
@@ -43,7 +42,7 @@ from django.utils import timezone
 
 from ..classification import is_excluded
 from ..conf import settings
-from ..exceptions import InvalidTransition, MergeError
+from ..exceptions import InvalidTransition, MergeError, NotYours
 from ..models import (
     ChatMessage,
     StatementMerge,
@@ -243,7 +242,7 @@ def merge_review(merge: StatementMerge) -> dict[str, Any]:
     primary = merge.primary_file
     p_stmt = statement_of(primary)
     out = []
-    for dup in merge.duplicate_files.order_by("pk"):
+    for dup in duplicate_files(merge):
         d_stmt = statement_of(dup)
         explained = compare_statements(p_stmt, d_stmt).explain(p_stmt, d_stmt, a_label="primary",
                                                                b_label="duplicate")
@@ -256,11 +255,18 @@ def merge_review(merge: StatementMerge) -> dict[str, Any]:
 
 
 def _check_user(merge: StatementMerge, user: Any) -> None:
+    # Not yours is "no such merge" (a 404 on every face), never "forbidden".
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Only a signed-in user can decide on a statement merge.")
+        raise NotYours("No such statement merge.")
     owner = UploadedFile.objects.filter(pk=merge.primary_file_id).values_list("user_id", flat=True).first()
     if owner != user.pk and not getattr(user, "is_superuser", False):
-        raise PermissionDenied("This statement merge belongs to another user.")
+        raise NotYours("No such statement merge.")
+
+
+def duplicate_files(merge: StatementMerge) -> Any:
+    """The merge's duplicate files that belong to its primary file's owner (never another user's)."""
+    owner = UploadedFile.objects.filter(pk=merge.primary_file_id).values("user_id")
+    return merge.duplicate_files.filter(user_id__in=owner).order_by("pk")
 
 
 def _history(details: dict[str, Any], *, old: str, new: str, user: Any, at: dt.datetime, **extra: Any) -> None:
@@ -292,7 +298,7 @@ def transition_merge(
         or another process changed the merge meanwhile.
     :raises MergeError: ``remove`` is missing for ``manual``, given for another
         strategy, or names transactions outside the duplicate files.
-    :raises PermissionDenied: ``user`` is not the files' owner (nor a superuser).
+    :raises NotYours: ``user`` is not the files' owner (nor a superuser): "no such merge".
     """
     _check_user(merge, user)
     old = merge.status
@@ -341,7 +347,7 @@ def _apply(merge: StatementMerge, *, remove: set[Any] | None) -> dict[str, Any]:
     """Apply the strategy; the caller holds the transaction. :returns: the details to store."""
     primary = merge.primary_file
     p_rows = statement_of(primary).rows
-    duplicates = list(merge.duplicate_files.order_by("pk"))
+    duplicates = list(duplicate_files(merge))
     by_file = {
         dup.pk: list(Transaction.objects.filter(uploaded_file=dup, user_id=primary.user_id).order_by("date", "pk"))
         for dup in duplicates
@@ -557,7 +563,7 @@ def undo_merge(merge: StatementMerge, *, user: Any) -> StatementMerge:
     :returns: the same instance, updated.
     :raises InvalidTransition: the merge is not ``completed``.
     :raises MergeError: its stored copies were purged, or an id is taken again.
-    :raises PermissionDenied: ``user`` is not the files' owner (nor a superuser).
+    :raises NotYours: ``user`` is not the files' owner (nor a superuser): "no such merge".
     """
     _check_user(merge, user)
     if merge.status != MergeStatus.COMPLETED:
@@ -626,7 +632,7 @@ def purge_merge(merge: StatementMerge, *, user: Any = None) -> int:
     :param user: when given, must own the files (or be a superuser).
     :returns: how many stored transaction copies were dropped.
     :raises InvalidTransition: the merge is not ``completed``.
-    :raises PermissionDenied: ``user`` is not the files' owner (nor a superuser).
+    :raises NotYours: ``user`` is not the files' owner (nor a superuser): "no such merge".
     """
     if user is not None:
         _check_user(merge, user)
