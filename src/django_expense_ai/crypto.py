@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.views.decorators.debug import sensitive_variables
 
 from .conf import settings
 from .exceptions import ConfigurationError, DecryptionError
@@ -28,6 +29,9 @@ HOW_TO_GENERATE = (
 )
 
 
+# Keys and plaintexts never appear in an error report's local variables
+# (Django hides them whenever DEBUG is off: error pages and ADMINS mail).
+@sensitive_variables()
 def configured_keys() -> list[bytes]:
     """The configured keys as bytes, newest first. Raises ConfigurationError."""
     raw = settings.STATEMENT_PASSWORD_KEY
@@ -41,6 +45,7 @@ def configured_keys() -> list[bytes]:
 
 
 @lru_cache(maxsize=8)
+@sensitive_variables()
 def _validated_keys(items: tuple) -> tuple[bytes, ...]:
     # Cached per configured value: validation builds a Fernet per key, which
     # showed up in the rotation benchmark; override_settings changes the key.
@@ -64,6 +69,7 @@ def _validated_keys(items: tuple) -> tuple[bytes, ...]:
 
 
 @lru_cache(maxsize=8)
+@sensitive_variables()
 def _fernets(keys: tuple[bytes, ...]) -> tuple[MultiFernet, Fernet]:
     fernets = [Fernet(k) for k in keys]
     return MultiFernet(fernets), fernets[0]
@@ -81,6 +87,7 @@ def _as_bytes(token: Any) -> bytes:
     return bytes(token)
 
 
+@sensitive_variables()
 def encrypt(plain: str) -> bytes:
     """Encrypt ``plain`` with the newest key; returns the Fernet token as bytes."""
     if not isinstance(plain, str):
@@ -89,6 +96,7 @@ def encrypt(plain: str) -> bytes:
     return multi.encrypt(plain.encode("utf-8"))
 
 
+@sensitive_variables()
 def decrypt(token: Any, *, model: str = "", pk: Any = None, field: str = "") -> str:
     """Decrypt ``token`` with any configured key.
 
@@ -119,6 +127,7 @@ def is_current(token: Any) -> bool:
     return True
 
 
+@sensitive_variables()
 def rotate(token: Any, *, model: str = "", pk: Any = None, field: str = "") -> bytes:
     """Re-encrypt ``token`` with the newest key (keeping its timestamp).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils.decorators import method_decorator
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from .. import ai
 from ..models import StatementPassword
@@ -25,6 +25,7 @@ class StatementPasswordForm(forms.ModelForm):
         model = StatementPassword
         fields = ("user", "account", "password", "password_hint", "file_pattern", "is_default")
 
+    @sensitive_variables("data")
     def clean(self):
         data = super().clean()
         if not self.instance.pk and not data.get("password"):
@@ -72,6 +73,7 @@ def _api_key_form(model):
         class Meta:
             fields = ("user", "active_parser_provider", "openai_model", "claude_model", "gemini_model")
 
+        @sensitive_variables("value")
         def save(self, commit=True):
             obj = super().save(commit=False)
             for provider in ("openai", "claude", "gemini"):

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from ..exceptions import ExpenseAIError, InvalidTransition
 from ..models import Account, StatementMerge, StatementPassword, StatementProcessingLog, UploadedFile
@@ -98,6 +98,7 @@ class UploadedFileAdmin(ScopedAdmin):
         return format_html_join(" | ", '<a href="{}">{}</a>', items)
 
     @method_decorator(sensitive_post_parameters("password"))
+    @method_decorator(sensitive_variables("password", "data"))
     def upload_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied

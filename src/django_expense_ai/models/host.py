@@ -9,6 +9,7 @@ import swapper
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from .. import crypto
 from ..conf import settings as expense_settings
@@ -83,11 +84,13 @@ class EncryptedKeysMixin:
 
     API_KEY_FIELDS = {"openai": "openai_api_key", "claude": "claude_api_key", "gemini": "gemini_api_key"}
 
+    @sensitive_variables("plain")
     def set_api_key(self, provider: str, plain: str | None) -> None:
         """Encrypt and store ``plain`` for ``provider``; ``None``/``""`` clears it."""
         field = self.API_KEY_FIELDS[provider]
         setattr(self, field, crypto.encrypt(plain) if plain else None)
 
+    @sensitive_variables()
     def get_api_key(self, provider: str) -> str | None:
         """Decrypt the key for ``provider``; ``None`` when unset.
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from .. import crypto
 from ..conf import settings as expense_settings
@@ -180,10 +181,12 @@ class StatementPassword(models.Model):
             models.UniqueConstraint(fields=["user", "default_scope"], name="unique_default_per_account"),
         ]
 
+    @sensitive_variables("plain_password")
     def set_password(self, plain_password: str) -> None:
         """Encrypt and store password."""
         self.encrypted_password = crypto.encrypt(plain_password)
 
+    @sensitive_variables()
     def get_password(self) -> str:
         """Decrypt and return password. Raises DecryptionError."""
         return crypto.decrypt(

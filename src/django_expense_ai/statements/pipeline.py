@@ -44,6 +44,7 @@ from django.core.files.base import ContentFile
 from django.db import connections, router, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from .. import ai, limits, plugins
 from ..classification import is_excluded
@@ -736,6 +737,7 @@ def _finish(ctx: ImportContext) -> UploadedFile:
 # -- public API ----------------------------------------------------------------
 
 
+@sensitive_variables("password")
 def import_statement(
     user: Any,
     file: Any,
@@ -778,6 +780,7 @@ def import_statement(
     return _start(uf, data=data, password=password)
 
 
+@sensitive_variables("password")
 def reprocess(uploaded_file: UploadedFile, *, password: str | None = None) -> UploadedFile:
     """Run a ``failed`` or ``completed`` file through the pipeline again.
 
@@ -828,6 +831,7 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
     return _finish(ctx)
 
 
+@sensitive_variables("password")
 def _start(uf: UploadedFile, *, data: bytes | None, password: str | None) -> UploadedFile:
     transition(
         uf, FileStatus.PROCESSING, error_stage="", error_message="",
