@@ -24,7 +24,7 @@ from django_expense_ai.budgets import (
 )
 from django_expense_ai.budgets import services as budget_services
 from django_expense_ai.budgets.heuristic import allocate_by_spending, history_window
-from django_expense_ai.exceptions import BudgetError, ProviderAuthError, UnknownCurrency
+from django_expense_ai.exceptions import BudgetError, NotYours, ProviderAuthError, UnknownCurrency
 from django_expense_ai.ledger import set_exclusion
 from django_expense_ai.models import Budget, BudgetTemplate, Category, Transaction
 from django_expense_ai.providers.fake import FakeProvider
@@ -179,13 +179,14 @@ def test_apply_refuses_and_writes_nothing(user, other_user) -> None:
     theirs = create_template(other_user, name="Theirs", category_allocations={"housing": "100"})
     start = dt.date(2025, 3, 1)
     cases = [
-        (dict(template=theirs, monthly_income=100), "belongs to another user"),
         (dict(template=urban, monthly_income=0), "must be positive"),
         (dict(template=urban, monthly_income="-5"), "must be positive"),
         (dict(template=urban, monthly_income="12.345"), "more decimals than USD"),
         (dict(template=urban, monthly_income="lots"), "not an amount"),
         (dict(template=urban, monthly_income=100, end_date=dt.date(2025, 2, 1)), "ends (2025-02-01) before"),
     ]
+    with pytest.raises(NotYours):  # another user's template does not exist for this user
+        apply_template(theirs, user, monthly_income=100, start_date=start)
     for kwargs, needle in cases:
         template = kwargs.pop("template")
         with pytest.raises(BudgetError) as info:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import override_settings
 
 from django_expense_ai import hookimpl
-from django_expense_ai.exceptions import InvalidTransition, ProviderAuthError
+from django_expense_ai.exceptions import InvalidTransition, NotYours, ProviderAuthError
 from django_expense_ai.models import (
     Account,
     StatementPassword,
@@ -111,7 +111,7 @@ def test_accepts_django_file_and_path(user, tmp_path):
 
 def test_account_of_another_user_is_refused(user, other_user):
     foreign = Account.objects.create(user=other_user, name="Bob's")
-    with pytest.raises(ValueError):
+    with pytest.raises(NotYours):  # "no such account", never "it is someone else's"
         import_statement(user, csv_bytes(SIMPLE), account=foreign)
     assert not UploadedFile.objects.exists()
 

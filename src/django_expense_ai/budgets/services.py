@@ -22,7 +22,7 @@ from .. import ai, plugins
 from ..cache import cached_budget_report
 from ..categories import SYSTEM_CATEGORIES
 from ..conf import settings
-from ..exceptions import BudgetError, DecryptionError, MoneyError, ProviderError
+from ..exceptions import BudgetError, DecryptionError, MoneyError, NotYours, ProviderError
 from ..models import Budget, BudgetPeriod, BudgetTemplate, BudgetType, Category, Transaction
 from ..money import is_known_currency, jsonable, money_str, normalize_currency, quantize, to_decimal
 from ..splits.arithmetic import split_amount
@@ -263,7 +263,8 @@ def apply_template(
         :func:`~django_expense_ai.budgets.allocations.default_end_date`).
     :param currency: default: the user's ``UserPreferences.default_currency``.
     :returns: the new :class:`Budget` (``budget_type="template"``).
-    :raises BudgetError: inactive template, another user's template, invalid
+    :raises NotYours: another user's template ("no such template").
+    :raises BudgetError: inactive template, invalid
         allocations, income not positive or with too many decimals, or an
         end before the start.
     :raises UnknownCurrency: ``currency`` is not an ISO 4217 code.
@@ -271,7 +272,7 @@ def apply_template(
     if not template.is_active:
         raise BudgetError(f"Template {template.name!r} is inactive.", code="inactive_template")
     if not template.is_system and template.created_by_id != getattr(user, "pk", None):
-        raise BudgetError(f"Template {template.name!r} belongs to another user.", code="not_allowed")
+        raise NotYours("No such budget template.")
     allocations = clean_allocations(template.category_allocations)
     code = _currency(user, currency)
     income = _monthly_income(monthly_income, code)

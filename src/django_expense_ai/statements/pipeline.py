@@ -54,6 +54,7 @@ from ..exceptions import (
     DecryptionError,
     ExpenseAIError,
     InvalidTransition,
+    NotYours,
     PasswordRequired,
     ProviderError,
     ProviderUnavailable,
@@ -759,7 +760,7 @@ def import_statement(
         :class:`Transaction`), ``skipped_duplicates`` (one dict per skipped row:
         the row, ``matched_transaction_id``, ``reason``, ``score``) and
         ``rows_found`` set. Its ``processing_logs`` tell every stage.
-    :raises ValueError: ``account`` belongs to another user.
+    :raises NotYours: ``account`` is not one of the user's accounts.
     :raises OSError: a path that cannot be read.
     """
     account = _own_account(user, account)
@@ -978,10 +979,9 @@ def _own_account(user: Any, account: Any) -> Account | None:
         return None
     if not isinstance(account, Account):
         account = Account.objects.filter(pk=account).first()
-        if account is None:
-            raise ValueError("No such account.")
-    if account.user_id != user.pk:
-        raise ValueError("The account belongs to another user; a statement can only go to the user's own account.")
+    if account is None or account.user_id != getattr(user, "pk", None):
+        # Another user's account does not exist for this user.
+        raise NotYours("No such account: a statement can only go to one of your own accounts.")
     return account
 
 
