@@ -33,25 +33,25 @@ def flatmates(user, django_user_model):
 
 
 def test_a_simple_submit_is_a_bounded_number_of_queries(user, django_assert_max_num_queries):
-    # Insert the message; read the context; then one atomic block (2 for
+    # Insert the message; read the context (default account, preferences); then one atomic block (2 for
     # BEGIN/COMMIT or SAVEPOINT/RELEASE): the transaction, the status update
     # (status, metadata and link in one UPDATE) and the reply.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         result = submit_message(user, "coffee 4.50")
     assert result.message.status == "completed" and result.transaction.amount == Decimal("-4.50")
 
 
 def test_a_message_without_amount_is_a_bounded_number_of_queries(user, django_assert_max_num_queries):
-    # Insert, context, then the failed status and its reply in one atomic block.
-    with django_assert_max_num_queries(6):
+    # Insert, context (two reads), then the failed status and its reply in one atomic block.
+    with django_assert_max_num_queries(7):
         result = submit_message(user, "lunch")
     assert result.message.status == "failed" and result.transaction is None
 
 
 def test_a_group_split_is_a_bounded_number_of_queries(user, flatmates, django_assert_max_num_queries):
-    # + usernames, contacts' first names, groups, group members, the mention
-    # row, the split currency and the splits (one INSERT, none deleted or re-read).
-    limit = 14 if connection.features.can_return_rows_from_bulk_insert else 15
+    # + people, groups, group members, the mention row, the split rule, the
+    # split currency and the splits (one INSERT, none deleted or re-read).
+    limit = 15 if connection.features.can_return_rows_from_bulk_insert else 16
     with django_assert_max_num_queries(limit):
         result = submit_message(user, "@flatmates $60 groceries")
     shares = TransactionSplit.objects.filter(transaction=result.transaction).order_by("pk")
@@ -96,20 +96,6 @@ def test_the_fast_path_refuses_a_transaction_that_already_has_splits(user, flatm
     with pytest.raises(IntegrityError), transaction.atomic():
         apply_split(tx, [user, flatmates["john"]], SplitMethod.EQUAL, new_transaction=True)
     assert TransactionSplit.objects.filter(transaction=tx).count() == 2
-
-
-def test_a_split_in_the_users_currency_reads_no_currency_row(user, flatmates):
-    # chat_context reads the currency row with the user's settings, so the split needs no query of its own.
-    from django_expense_ai.swappable import get_currency_model
-
-    submit_message(user, "$1 warm-up")  # the USD row exists from here on
-    table = get_currency_model()._meta.db_table
-    with CaptureQueriesContext(connection) as queries:
-        result = submit_message(user, "@flatmates $60 groceries")
-    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and table in q["sql"]]
-    assert len(reads) == 1 and "JOIN" in reads[0]  # only the context query touches it
-    shares = TransactionSplit.objects.filter(transaction=result.transaction)
-    assert {(s.currency.code, s.currency.minor_units) for s in shares} == {("USD", 2)}
 
 
 def test_a_split_in_another_currency_looks_its_row_up(user, flatmates):

@@ -168,8 +168,8 @@ def test_resolution_is_a_bounded_number_of_queries(world):
         parse_message(one, user=world.alice, today=TODAY)
     with CaptureQueriesContext(connection) as many_ctx:
         parse = parse_message(many, user=world.alice, today=TODAY)
-    assert len(few_ctx) == 3  # context, people (usernames and contacts' first names), categories
-    assert len(many_ctx) == 4  # + groups, for the names no person matched
+    assert len(few_ctx) == 4  # context (account, preferences), people (username or first name), categories
+    assert len(many_ctx) == 5  # + groups, for the names no person matched
     assert sum(m.resolved for m in parse.mentions) == 7  # 5 @ and 2 categories; tags have no target
 
 
@@ -249,16 +249,6 @@ def test_ambiguous_names_are_reported(world):
 
 
 # -- currency and date ------------------------------------------------------------
-
-
-def test_the_context_brings_the_currency_row_of_the_users_currency(user):
-    get_user_preferences_model().objects.create(user=user, default_currency="JPY")
-    ctx = chat_context(user)
-    assert (ctx.currency, ctx.currency_row.code, ctx.currency_row.minor_units) == ("JPY", "JPY", 0)
-    Account.objects.create(user=user, name="Main", currency="eur", is_default=True)
-    ctx = chat_context(user)
-    assert (ctx.currency, ctx.currency_row.code) == ("EUR", "EUR")
-    assert chat_context(user, default_currency="GBP").currency_row is None  # not the code the SQL read
 
 
 def test_currency_defaults_to_the_site_setting(user, settings):

@@ -140,7 +140,8 @@ def test_base_name():
 # -- pattern validation -------------------------------------------------------
 
 
-@pytest.mark.parametrize("pattern", ["", r"hdfc_.*\.pdf", r"stmt_\d{4}-\d{2}\.pdf", r"(\d{2})+", r"(?:a|b)*x"])
+@pytest.mark.parametrize("pattern", ["", r"hdfc_.*\.pdf", r"stmt_\d{4}-\d{2}\.pdf", r"(\d{2})+", r"(?:a|b)*x",
+                                     r"(a{2,5})*", r"[(]+(x)+", r"(a|b+)?", r"(?:x+){1}", r"(?P<y>\d+)_[)+]+"])
 def test_valid_patterns(pattern):
     validate_file_pattern(pattern)
 
@@ -155,6 +156,9 @@ def test_valid_patterns(pattern):
         ("(a+)+", "unsafe_pattern"),
         ("(.*)*x", "unsafe_pattern"),
         (r"(\w+\s?)*$", "unsafe_pattern"),
+        (r"([a-z]+){2,}", "unsafe_pattern"),
+        (r"((a)+b)+", "unsafe_pattern"),
+        (r"(?:(?:x*)y)+?", "unsafe_pattern"),
     ],
 )
 def test_rejected_patterns(pattern, code):

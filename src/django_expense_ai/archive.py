@@ -432,7 +432,7 @@ def _delete(model: type[models.Model], batch: models.QuerySet, using: str) -> in
     table points at the model, even with ``SET_NULL``; that load was more than
     half of an archive run. When the only incoming links are ``SET_NULL`` or
     ``DO_NOTHING`` and nobody listens to delete signals, the links are set to
-    NULL with one UPDATE each and the rows deleted with one DELETE: the same
+    NULL with one UPDATE each and the rows deleted loading only their keys: the same
     end state. Otherwise (a host model with ``CASCADE``, a receiver) the
     ordinary delete runs.
     """
@@ -455,7 +455,9 @@ def _delete(model: type[models.Model], batch: models.QuerySet, using: str) -> in
                 f"{fk.attname}__in": batch.values("pk"),
             }
         ).update(**{fk.attname: None})
-    return batch._raw_delete(using)
+    # Only the keys are loaded: the links are already NULL, so nothing else is needed.
+    _, per_model = batch.only("pk").delete()
+    return per_model.get(model._meta.label, 0)
 
 
 def archive(
@@ -637,12 +639,11 @@ def _restore_model(model: type[models.Model], records: list[dict[str, Any]], rep
                 report.skipped[key] = report.skipped.get(key, 0) + 1
     objs = [model(**row) for row in values.values()]
     if objs:
-        connection = connections[using]
-        step = max(1, connection.ops.bulk_batch_size(fields, objs))
-        for start in range(0, len(objs), step):
-            # raw=True inserts the values as stored: bulk_create would overwrite
-            # created_at/updated_at (auto_now) with the time of the restore.
-            model._base_manager.using(using)._insert(objs[start : start + step], fields=fields, using=using, raw=True)
+        with db_transaction.atomic(using=using):
+            for obj in objs:
+                # A raw save (what loaddata does) writes the values as stored:
+                # bulk_create would stamp created_at/updated_at (auto_now) anew.
+                obj.save_base(using=using, raw=True, force_insert=True)
         report.restored[label] = report.restored.get(label, 0) + len(objs)
     _relink(model, {pk: by_pk[pk].get("links") or {} for pk in values}, using, report)
 

@@ -3,56 +3,78 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.core.exceptions import ValidationError
-
-try:  # Python 3.11+: the parser moved (sre_parse now warns on import)
-    from re import _constants as sre_constants
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
 
 #: Longest ``file_pattern`` accepted (the column's max_length).
 MAX_PATTERN_LENGTH = 255
 
-_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
-if hasattr(sre_constants, "POSSESSIVE_REPEAT"):
-    _REPEATS.add(sre_constants.POSSESSIVE_REPEAT)
+# A quantifier after an atom: *, +, ?, {n}, {n,}, {n,m} (each maybe lazy or possessive).
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d*)(,?)(\d*)\})[?+]?")
 
 
-def _subpatterns(value: Any):
-    """Every parsed sub-pattern nested anywhere in one node's arguments."""
-    if isinstance(value, sre_parse.SubPattern):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _subpatterns(item)
+def _quantifier_at(pattern: str, pos: int) -> tuple[bool, bool, int]:
+    """Read a quantifier at ``pos``: ``(repeats more than once, unbounded, end)``; none: ``(False, False, pos)``."""
+    match = _QUANTIFIER.match(pattern, pos)
+    if match is None:
+        return False, False, pos
+    token = match.group(0)[0]
+    if token in "*+":
+        return True, True, match.end()
+    if token == "?":
+        return False, False, match.end()
+    low, comma, high = match.group(1), match.group(2), match.group(3)
+    if not comma:  # {n}: exactly n
+        return bool(low) and int(low) > 1, False, match.end()
+    if not high:  # {n,}: unbounded
+        return True, True, match.end()
+    return int(high) > 1, False, match.end()
 
 
-def _has_unbounded_repeat(pattern: Any) -> bool:
-    for op, av in pattern:
-        if op in _REPEATS and av[1] == sre_constants.MAXREPEAT:
-            return True
-        if any(_has_unbounded_repeat(sub) for sub in _subpatterns(av)):
-            return True
-    return False
+def _skip_class(pattern: str, pos: int) -> int:
+    """The index after a ``[...]`` class starting at ``pos``."""
+    pos += 1
+    if pos < len(pattern) and pattern[pos] == "^":
+        pos += 1
+    if pos < len(pattern) and pattern[pos] == "]":
+        pos += 1
+    while pos < len(pattern) and pattern[pos] != "]":
+        pos += 2 if pattern[pos] == "\\" else 1
+    return pos + 1
 
 
-def _has_nested_repeat(pattern: Any) -> bool:
-    """True for an unbounded repeat inside another repeat, like ``(a+)+``.
+def _has_nested_repeat(pattern: str) -> bool:
+    """True for an unbounded repeat inside a group that itself repeats, like ``(a+)+``.
 
     Those are what make a backtracking regex take exponential time on a
-    non-matching name; the check is deliberately simple and strict.
+    non-matching name; the check is deliberately simple and strict. It reads
+    the pattern itself (atoms, classes, groups, quantifiers); the pattern has
+    already compiled, so it is well formed.
     """
-    for op, av in pattern:
-        if op in _REPEATS:
-            _min, high, body = av
-            if high > 1 and _has_unbounded_repeat(body):
+    # One entry per open group: does it contain an unbounded repeat?
+    stack: list[bool] = [False]
+    pos = 0
+    while pos < len(pattern):
+        char = pattern[pos]
+        if char == "(":
+            stack.append(False)
+            pos += 1
+            continue
+        if char == ")":
+            inner = stack.pop()
+            repeats, unbounded, pos = _quantifier_at(pattern, pos + 1)
+            if repeats and inner:
                 return True
-        if any(_has_nested_repeat(sub) for sub in _subpatterns(av)):
-            return True
+            stack[-1] = stack[-1] or inner or unbounded
+            continue
+        if char == "[":
+            pos = _skip_class(pattern, pos)
+        elif char == "\\":
+            pos += 2
+        else:
+            pos += 1
+        _repeats, unbounded, pos = _quantifier_at(pattern, pos)
+        stack[-1] = stack[-1] or unbounded
     return False
 
 
@@ -71,13 +93,12 @@ def validate_file_pattern(pattern: str) -> None:
             code="pattern_too_long",
         )
     try:
-        parsed = sre_parse.parse(pattern)
         re.compile(pattern)
     except re.error as err:
         raise ValidationError(
             f"The file pattern is not a valid regular expression: {err}.", code="invalid_pattern"
         ) from err
-    if _has_nested_repeat(parsed):
+    if _has_nested_repeat(pattern):
         raise ValidationError(
             "The file pattern repeats a group that itself repeats (like (a+)+); such patterns can "
             "take exponential time. Simplify it, e.g. 'hdfc_.*\\.pdf'.",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import logging
 import re
 from collections.abc import Mapping
@@ -30,11 +29,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connections, router
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from .. import ai, plugins, rows
+from .. import ai, plugins
 from ..conf import settings
 from ..exceptions import ChatError, ConfigurationError, InvalidTransition, MoneyError, ProviderError
 from ..ledger import ClassificationError
@@ -55,7 +53,7 @@ from ..models import (
 )
 from ..money import normalize_currency, quantize, to_decimal
 from ..splits.services import apply_split
-from ..swappable import get_currency_model, get_user_preferences_model
+from ..swappable import get_user_preferences_model
 from . import grammar
 from .grammar import DEFAULT_MAX_AMOUNT, ChatParse, ParsedMention
 from .mentions import MentionTargets, group_member_ids, resolve_mentions
@@ -137,50 +135,16 @@ def transition(
 
 
 def _update_status(pk: Any, current: str, updates: dict[str, Any]) -> int:
-    """``ChatMessage.objects.filter(pk=pk, status=current).update(**updates)``, the rows changed.
-
-    Written out (see :func:`_update_sql`): through the ORM this one-row
-    UPDATE, run for every message, cost ~0.7 ms of CPU; written out ~0.3 ms.
-    """
-    alias = router.db_for_write(ChatMessage)
-    connection = connections[alias]
-    sql, fields = _update_sql(alias, tuple(updates))
-    params = []
-    for field, value in zip(fields, updates.values(), strict=True):
-        if field.remote_field is not None and isinstance(value, field.related_model):
-            value = value.pk  # what QuerySet.update() stores for a model instance
-        params.append(field.get_db_prep_save(value, connection=connection))
-    meta = ChatMessage._meta
-    params += [
-        meta.pk.get_db_prep_value(pk, connection),
-        meta.get_field("status").get_db_prep_save(current, connection),
-    ]
-    with db_transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-@functools.lru_cache(maxsize=16)
-def _update_sql(alias: str, names: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """The compare-and-set UPDATE of :func:`transition` setting ``names``, and their fields."""
-    quote = connections[alias].ops.quote_name
-    meta = ChatMessage._meta
-    fields = [meta.get_field(name) for name in names]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {assignments} "
-        f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s"
-    )
-    return sql, fields
+    """Compare-and-set: change the message only if its status is still ``current``; the rows changed."""
+    return ChatMessage.objects.filter(pk=pk, status=current).update(**updates)
 
 
 # -- writing rows ------------------------------------------------------------------
 
 
 def _save_new_transaction(tx: Transaction) -> None:
-    """Insert a new chat transaction as ``tx.save()`` would (its rule, then the row, signals sent)."""
-    tx.apply_exclusion_rule()  # what Transaction.save() does first; rows.insert bypasses save()
-    rows.insert([tx])
+    """Insert a new chat transaction (``save()`` applies the exclusion rule and sends the signals)."""
+    tx.save(force_insert=True)
 
 
 # -- context ---------------------------------------------------------------------
@@ -193,10 +157,7 @@ class ChatContext:
     ``currency`` is the user's currency: their default account's, else
     ``UserPreferences.default_currency``, else ``EXPENSE_AI["DEFAULT_CURRENCY"]``.
     ``today`` is the current local date. ``account_id`` is the default
-    account's pk (new transactions go there) or ``None``. ``currency_row``
-    is the currency model's row for ``currency`` (only its key, ``code`` and
-    ``minor_units`` loaded), read in the same query for the splits; ``None``
-    when there is no such row yet.
+    account's pk (new transactions go there) or ``None``.
     """
 
     user: Any
@@ -205,7 +166,6 @@ class ChatContext:
     quick_add_mode: str = QuickAddMode.NORMAL
     default_chat_parser: str = "ai"
     account_id: Any = None
-    currency_row: Any = None
 
 
 def chat_context(
@@ -213,9 +173,8 @@ def chat_context(
 ) -> ChatContext:
     """Look up the author's currency, date, default account and chat preferences.
 
-    Reads only (no preferences row is created for a user who has none): one
-    query with a user (the default account and the preferences row joined to
-    a one-row base, see :func:`_context_sql`), none without.
+    Reads only (no preferences row is created for a user who has none): two
+    queries with a user (the default account, the preferences), none without.
 
     :param default_currency: overrides the user's currency when given.
     :param today: overrides ``django.utils.timezone.localdate()``.
@@ -226,77 +185,31 @@ def chat_context(
     if user is None:
         code = default_currency or settings.DEFAULT_CURRENCY
         return ChatContext(user=None, currency=normalize_currency(code), today=today)
-    alias = router.db_for_read(Account)
-    prefs_model, currency_model = get_user_preferences_model(), get_currency_model()
-    sql, currency_fields = _context_sql(alias, prefs_model, currency_model)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(
-            sql, [user.pk, True, user.pk, *([settings.DEFAULT_CURRENCY] if currency_fields else [])]
-        )
-        row = cursor.fetchone() or (None,) * (5 + len(currency_fields))
-    account_id, account_currency, preferred_currency, quick_add_mode, default_chat_parser = row[:5]
-    currency = normalize_currency(
-        default_currency or account_currency or preferred_currency or settings.DEFAULT_CURRENCY
+    # Reads only: a user without preferences or a default account gets the defaults.
+    account = (
+        Account.objects.filter(user=user, is_default=True).order_by("pk").values("pk", "currency").first() or {}
     )
-    currency_row = None
-    if currency_fields and row[5] is not None:
-        currency_row = currency_model.from_db(alias, currency_fields, row[5:])
-        if currency_row.code.upper() != currency:  # the SQL guessed another code: let the splits look it up
-            currency_row = None
+    prefs = (
+        get_user_preferences_model()
+        .objects.filter(user=user)
+        .values("default_currency", "quick_add_mode", "default_chat_parser")
+        .first()
+        or {}
+    )
+    currency = normalize_currency(
+        default_currency
+        or account.get("currency")
+        or prefs.get("default_currency")
+        or settings.DEFAULT_CURRENCY
+    )
     return ChatContext(
         user=user,
         currency=currency,
         today=today,
-        quick_add_mode=quick_add_mode or QuickAddMode.NORMAL,
-        default_chat_parser=default_chat_parser or "ai",
-        account_id=account_id,
-        currency_row=currency_row,
+        quick_add_mode=prefs.get("quick_add_mode") or QuickAddMode.NORMAL,
+        default_chat_parser=prefs.get("default_chat_parser") or "ai",
+        account_id=account.get("pk"),
     )
-
-
-@functools.lru_cache(maxsize=16)
-def _context_sql(alias: str, prefs_model: Any, currency_model: Any) -> tuple[str, list[str]]:
-    """The SQL of :func:`chat_context`, built once per database and preferences and currency model.
-
-    Written out rather than built by the ORM each call: the ORM spent ~4 ms of
-    CPU compiling the five correlated subqueries this replaces, a third of a
-    submit's Python time. Names come from the models' ``_meta`` (a swapped
-    preferences model works), and the SQL is plain enough for PostgreSQL,
-    MariaDB/MySQL and SQLite. Parameters: the user's pk, ``True``, the user's
-    pk, and ``EXPENSE_AI["DEFAULT_CURRENCY"]`` when the currency is joined.
-    The ``LEFT JOIN`` to a one-row base returns one row even for a user
-    without a default account or preferences; ``ORDER BY`` picks the first
-    default account, as there may be several (preferences are one-to-one).
-    The currency row of the code the user's currency most likely is comes
-    along, so that a split needs no query of its own for it (the caller
-    checks the code); not for a multi-table currency model.
-
-    :returns: the SQL, and the currency fields (attribute names, for
-        ``from_db``) its last columns hold (none when not joined).
-    """
-    quote = connections[alias].ops.quote_name
-    acc, prefs, cur = Account._meta, prefs_model._meta, currency_model._meta
-
-    def col(meta: Any, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    fields = [f for f in cur.concrete_fields if f.primary_key or f.name in ("code", "minor_units")]
-    if cur.parents:
-        fields = []
-    # Python's "a or b or default" in SQL: '' counts as missing, as None does.
-    guess = f"UPPER(COALESCE(NULLIF(a.{col(acc, 'currency')}, ''), NULLIF(p.{col(prefs, 'default_currency')}, ''), %s))"
-    currency_columns = "".join(f", c.{quote(f.column)}" for f in fields)
-    currency_join = f"LEFT JOIN {quote(cur.db_table)} c ON c.{col(cur, 'code')} = {guess} " if fields else ""
-    sql = (
-        f"SELECT a.{quote(acc.pk.column)}, a.{col(acc, 'currency')}, p.{col(prefs, 'default_currency')}, "
-        f"p.{col(prefs, 'quick_add_mode')}, p.{col(prefs, 'default_chat_parser')}{currency_columns} "
-        f"FROM (SELECT 1 AS one) base "
-        f"LEFT JOIN {quote(acc.db_table)} a ON a.{col(acc, 'user')} = %s AND a.{col(acc, 'is_default')} = %s "
-        f"LEFT JOIN {quote(prefs.db_table)} p ON p.{col(prefs, 'user')} = %s "
-        f"{currency_join}"
-        f"ORDER BY a.{quote(acc.pk.column)} LIMIT 1"
-    )
-    return sql, [f.attname for f in fields]
 
 
 # -- parsing -----------------------------------------------------------------------
@@ -630,7 +543,7 @@ def submit_message(user: Any, text: str, *, conversation_id: str = "main") -> Ch
     transition(message, MessageStatus.PROCESSING)
     # One INSERT: in autocommit it is its own transaction, committed before
     # anything else runs (inside a caller's atomic block it is theirs to commit).
-    rows.insert([message])
+    message.save(force_insert=True)
     try:
         if too_long:
             today = timezone.localdate()
@@ -699,7 +612,7 @@ def _reply(
         status=status,
         related_transaction=transaction,
     )
-    rows.insert([reply])
+    reply.save(force_insert=True)
     return reply
 
 
@@ -858,10 +771,10 @@ def _create(
         _save_new_transaction(tx)
         mentions = _mention_rows(parse, tx, author)
         if mentions:
-            rows.insert(mentions, signals=False)
+            TransactionMention.objects.bulk_create(mentions)
         if plan and plan["applied"]:
             apply_split(
-                tx, plan["participants"], SplitMethod.EQUAL, new_transaction=True, currency=ctx.currency_row
+                tx, plan["participants"], SplitMethod.EQUAL, new_transaction=True
             )
         metadata = _metadata(reading, transaction_id=tx.pk, **extra)
         if confirmed:

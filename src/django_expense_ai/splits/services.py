@@ -25,7 +25,6 @@ from ..conf import settings
 from ..exceptions import ConfigurationError, MoneyError, SplitError
 from ..models import Group, SplitMethod, Transaction, TransactionSplit, ownership
 from ..money import currency_code, from_minor, quantize, to_decimal, to_minor
-from ..rows import insert
 from ..swappable import currency_for_code
 from .arithmetic import allocate_minor, split_amount
 
@@ -149,7 +148,7 @@ def apply_split(
         for pid, part, value in zip(participant_ids, parts, stored_values, strict=True)
     ]
     if new_transaction:
-        created = insert(rows, signals=False)  # SQL built once: a chat split per submit
+        created = TransactionSplit.objects.bulk_create(rows)
         if all(row.pk is not None for row in created):  # the backend returned the keys
             return created
     else:

@@ -26,11 +26,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connections, models, router, transaction
-from django.db.models import NOT_PROVIDED, Field, Model, signals
-from django.db.models.base import ModelState
+from django.db.models import NOT_PROVIDED, Field, Model
 from django.db.models.fields import AutoFieldMixin
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.query_utils import DeferredAttribute
 
 __all__ = ["COPY_MIN_ROWS", "ORM_BATCH_SIZE", "insert_all", "instance_builder"]
 
@@ -82,11 +79,6 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
     values), which costs a third of keyword construction. Fields left out get
     their default, as with keyword construction.
 
-    When ``Model.__init__`` would only store the values (every field attribute is a
-    plain Django descriptor, no ``pre_init``/``post_init`` receiver for ``model`` when
-    the builder is made), the values are put into the instance directly, which
-    halves the cost again; otherwise ``model(*values)`` is called.
-
     :returns: the builder.
     :raises TypeError: a name in ``common`` (or, when building, in ``values``)
         is not a concrete field's attribute name.
@@ -107,9 +99,6 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
     if unknown:
         raise TypeError(f"{model.__name__} has no field attribute(s) {', '.join(sorted(unknown))}.")
 
-    attnames = [f.attname for f in fields]
-    direct = _init_only_stores(model)
-
     def build(**values: Any) -> M:
         row = template.copy()
         for i, f in callable_defaults:
@@ -120,33 +109,9 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
                 row[position[name]] = value
         except KeyError as err:
             raise TypeError(f"{model.__name__} has no field attribute {err.args[0]!r}.") from None
-        if not direct:
-            return model(*row)
-        obj = model.__new__(model)
-        obj._state = ModelState()
-        obj.__dict__.update(zip(attnames, row, strict=True))
-        return obj
+        return model(*row)
 
     return build
-
-
-def _init_only_stores(model: type[Model]) -> bool:
-    """True when ``model(*values)`` does nothing but store the values (and a fresh ``_state``).
-
-    That holds when no ``pre_init``/``post_init`` receiver listens to ``model``, the
-    model keeps ``Model.__init__`` and plain attribute setting, and every field's
-    class attribute is Django's ``DeferredAttribute`` (no ``__set__``) or
-    ``ForeignKeyDeferredAttribute`` (whose ``__set__`` only drops a cached related
-    object, which a new instance does not have).
-    """
-    if model._meta.abstract or model.__init__ is not Model.__init__ or model.__setattr__ is not object.__setattr__:
-        return False
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-        return False
-    for f in model._meta.concrete_fields:
-        if type(getattr(model, f.attname, None)) not in (DeferredAttribute, ForeignKeyDeferredAttribute):
-            return False
-    return True
 
 
 def insert_all(objs: Sequence[M], *, using: str | None = None) -> list[M]:
@@ -193,9 +158,9 @@ def _copy_insert(model: type[Model], objs: list[Model], connection: Any, alias: 
     pk = opts.pk
     if pk is None or pk not in fields:
         return False
-    for obj in objs:
-        if obj._state.fields_cache:  # related objects were assigned: let Django check them as it does
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    relations = [f for f in fields if f.is_relation]
+    if any(f.is_cached(obj) for f in relations for obj in objs):
+        return False  # related objects were assigned: bulk_create checks them as save() does
     missing_pk = [obj for obj in objs if obj.pk is None]
     if missing_pk and (len(missing_pk) != len(objs) or not isinstance(pk, AutoFieldMixin)):
         return False
