@@ -5,6 +5,7 @@ Real files on disk: the library's own storage under pytest's ``tmp_path``.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
@@ -334,3 +335,76 @@ def test_default_quota_is_generous_but_finite():
     from django_expense_ai.conf import DEFAULTS
 
     assert DEFAULTS["MAX_STORAGE_BYTES_PER_USER"] >= 20 * DEFAULTS["MAX_UPLOAD_BYTES"]
+
+
+# -- moving files from the old default storage -------------------------------------------
+
+
+@pytest.fixture
+def old_media(settings, tmp_path, root) -> Path:
+    """The pre-upgrade set-up: files in a public FileSystemStorage ("default" under MEDIA_ROOT)."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    return media
+
+
+def _legacy_row(user, data: bytes, stored_as: str, filename: str) -> UploadedFile:
+    from django.core.files.storage import storages
+
+    name = storages["default"].save(stored_as, ContentFile(data))
+    uf = UploadedFile.objects.create(user=user, filename=filename, size=len(data), status="completed")
+    UploadedFile.objects.filter(pk=uf.pk).update(file=name)
+    uf.refresh_from_db()
+    return uf
+
+
+def test_move_command_brings_old_files_into_the_private_storage(old_media, root, user, client):
+    from django.core.management import call_command
+
+    good = _legacy_row(user, CSV, "expense_ai/statements/tok1.exe", "march.exe")
+    bad = _legacy_row(user, HTML, "expense_ai/statements/tok2.html", "page.html")
+    lost = UploadedFile.objects.create(user=user, filename="gone.csv", size=3, status="completed")
+    UploadedFile.objects.filter(pk=lost.pk).update(file="expense_ai/statements/gone.csv")
+
+    out = io.StringIO()
+    call_command("expense_ai_move_statements", "--from", "default", "--dry-run", stdout=out)
+    assert "1 would move" in out.getvalue() and len(files_under(old_media)) == 2 and files_under(root) == []
+
+    out = io.StringIO()
+    call_command("expense_ai_move_statements", "--from", "default", stdout=out)
+    assert "1 moved" in out.getvalue() and f"missing: file ids {lost.pk}" in out.getvalue()
+    assert f"not statements: file ids {bad.pk}" in out.getvalue()
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert Path(good.file.path).read_bytes() == CSV and good.file.name.endswith(".csv")
+    assert root in Path(good.file.path).parents
+    assert not bad.file and bad.filename == "page.html"
+    assert files_under(old_media) == []  # moved, and the refused page deleted
+    client.force_login(user)
+    response = client.get(f"/expense-ai/statements/{good.pk}/download/")
+    assert b"".join(response.streaming_content) == CSV
+
+    out = io.StringIO()
+    call_command("expense_ai_move_statements", "--from", "default", stdout=out)
+    assert out.getvalue().startswith("0 moved, 1 already in place")
+
+
+def test_move_command_can_copy_and_refuses_nonsense(old_media, root, user):
+    from django.core.management import CommandError, call_command
+
+    good = _legacy_row(user, CSV, "expense_ai/statements/tok1.csv", "march.csv")
+    call_command("expense_ai_move_statements", "--from", "default", "--keep-source", stdout=io.StringIO())
+    good.refresh_from_db()
+    assert len(files_under(old_media)) == 1 and root in Path(good.file.path).parents
+    with pytest.raises(CommandError, match="'nope'"):
+        call_command("expense_ai_move_statements", "--from", "nope")
+
+
+def test_move_command_will_not_move_a_storage_onto_itself(settings, old_media):
+    from django.core.management import CommandError, call_command
+
+    settings.EXPENSE_AI = {"STORAGE_ALIAS": "default"}
+    with pytest.raises(CommandError, match="already go to"):
+        call_command("expense_ai_move_statements", "--from", "default")
