@@ -408,3 +408,31 @@ def test_move_command_will_not_move_a_storage_onto_itself(settings, old_media):
     settings.EXPENSE_AI = {"STORAGE_ALIAS": "default"}
     with pytest.raises(CommandError, match="already go to"):
         call_command("expense_ai_move_statements", "--from", "default")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploads_at_once_cannot_all_slip_under_the_quota(settings, root, user):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip("in-memory SQLite gives each thread its own empty database; run on PostgreSQL/MariaDB")
+    settings.EXPENSE_AI = {"PRIVATE_STORAGE_ROOT": str(root), "MAX_STORAGE_BYTES_PER_USER": len(CSV) + 10}
+    start = threading.Barrier(4)
+    results: list = []
+
+    def worker(index: int) -> None:
+        try:
+            start.wait(timeout=30)
+            results.append(import_statement(user, CSV.replace(b"3.50", f"{index}.50".encode()), filename=f"{index}.csv"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert sorted(uf.status for uf in results) == ["completed", "failed", "failed", "failed"]
+    assert len(files_under(root)) == 1 and storage_used(user) == len(CSV)
