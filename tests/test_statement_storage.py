@@ -436,3 +436,16 @@ def test_uploads_at_once_cannot_all_slip_under_the_quota(settings, root, user):
         thread.join(timeout=90)
     assert sorted(uf.status for uf in results) == ["completed", "failed", "failed", "failed"]
     assert len(files_under(root)) == 1 and storage_used(user) == len(CSV)
+
+
+def test_the_stand_in_forwards_every_public_storage_method():
+    """A method Django adds to Storage must be forwarded too, or it would act on the stand-in itself."""
+    import inspect
+
+    from django.core.files.storage import Storage
+
+    from django_expense_ai.storage import StatementStorage
+
+    public = {name for name, _ in inspect.getmembers(Storage, inspect.isfunction) if not name.startswith("_")}
+    missing = {name for name in public if name not in vars(StatementStorage)}
+    assert missing == set()

@@ -115,6 +115,9 @@ class StatementStorage(Storage):
     def get_available_name(self, name, max_length=None):
         return self.target.get_available_name(name, max_length=max_length)
 
+    def is_name_available(self, name, max_length=None):  # Django 6.0+
+        return self.target.is_name_available(name, max_length=max_length)
+
     def generate_filename(self, filename):
         return self.target.generate_filename(filename)
 
