@@ -7,7 +7,17 @@ runs for every test session.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Statement files go to the library's default storage, a private folder under
+# BASE_DIR (see django_expense_ai.storage): a throwaway BASE_DIR keeps them out
+# of the checkout, and the tests run the default a host gets.
+BASE_DIR = Path(tempfile.mkdtemp(prefix="expense-ai-tests-"))
+atexit.register(shutil.rmtree, BASE_DIR, ignore_errors=True)
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False

@@ -67,9 +67,42 @@ def test_new_startproject_site_with_the_wheel(wheel, tmp_path):
         # Only the installed wheel, never the source tree, provides the package.
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
         env.update(PYTHONPATH=str(target), STATEMENT_PASSWORD_KEY=Fernet.generate_key().decode())
+
+        def manage(*args):
+            return subprocess.run([sys.executable, "manage.py", *args], cwd=tmp_path, env=env,
+                                  capture_output=True, text=True, timeout=600)
+
+        # A host that forgot the URLs hears it from the system checks, not from a 500 later.
+        result = manage("check")
+        assert result.returncode != 0 and "expense_ai.E005" in result.stderr, (result.stdout, result.stderr)
+        _include_urls(tmp_path / "hostsite" / "urls.py")
         for args in (["migrate", "--noinput"], ["check"], ["makemigrations", "--check", "--dry-run"],
                      ["shell", "-c", "import django_expense_ai, sys; print(django_expense_ai.__file__)"]):
-            result = subprocess.run([sys.executable, "manage.py", *args], cwd=tmp_path, env=env,
-                                    capture_output=True, text=True, timeout=600)
+            result = manage(*args)
             assert result.returncode == 0, (args, result.stdout, result.stderr)
+            assert "expense_ai." not in result.stderr, (args, result.stderr)  # no warning either
         assert str(target) in result.stdout
+        # The default storage: a private folder under BASE_DIR (the project), never MEDIA_ROOT or the cwd.
+        result = manage("shell", "-c", _IMPORT_ONE_STATEMENT)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        status, path = result.stdout.split()[-2:]
+        assert status == "completed"
+        assert Path(path).parent.parent.parent == tmp_path / "expense_ai_private"
+        assert Path(path).suffix == ".csv"
+
+
+_IMPORT_ONE_STATEMENT = (
+    "from django.contrib.auth.models import User\n"
+    "from django_expense_ai.statements import import_statement\n"
+    "user = User.objects.create_user('host-user')\n"
+    "data = b'Date,Description,Amount\\n2024-03-01,Coffee shop,-3.50\\n2024-03-02,Salary,2500.00\\n'\n"
+    "uf = import_statement(user, data, filename='march.csv')\n"
+    "print(uf.status, uf.file.path)\n"
+)
+
+
+def _include_urls(urls_py: Path) -> None:
+    """What the README tells a host to add to its urls.py."""
+    text = urls_py.read_text().replace("from django.urls import path", "from django.urls import include, path")
+    text = text.replace("urlpatterns = [", 'urlpatterns = [\n    path("expense-ai/", include("django_expense_ai.urls")),')
+    urls_py.write_text(text)

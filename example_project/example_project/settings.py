@@ -99,6 +99,11 @@ STATEMENT_PASSWORD_KEY = _demo_key()
 
 EXPENSE_AI = {
     "DEFAULT_CURRENCY": "USD",
+    # Statement files: the library's private folder (no URL; downloads go through the
+    # permission-checked view), outside MEDIA_ROOT. This is also the default under BASE_DIR;
+    # a real site points it at a persistent, backed-up volume (or names a private bucket
+    # with "STORAGE_ALIAS").
+    "PRIVATE_STORAGE_ROOT": os.environ.get("EXPENSE_AI_PRIVATE_STORAGE_ROOT", str(BASE_DIR / "expense_ai_private")),
 }
 
 STORAGES = {
@@ -106,6 +111,8 @@ STORAGES = {
                 "OPTIONS": {"location": str(BASE_DIR / "media"), "base_url": "/media/"}},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_URL = "/media/"
 STATIC_URL = "static/"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

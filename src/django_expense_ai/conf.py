@@ -41,8 +41,13 @@ DEFAULTS: dict[str, Any] = {
     # Wall-clock budget for reading one statement (checked inside pages and CSV rows).
     "MAX_PROCESSING_SECONDS": 10.0,
     "MAX_STATEMENT_ROWS": 50_000,
-    "STORAGE_ALIAS": "default",
+    # Statement files: None = the library's private folder (no URL); or a STORAGES alias.
+    "STORAGE_ALIAS": None,
+    # That private folder: absolute; None = BASE_DIR / "expense_ai_private".
+    "PRIVATE_STORAGE_ROOT": None,
     "UPLOAD_PREFIX": "expense_ai/statements",
+    # Bytes of statement files one user may keep (refused files are not kept); None or 0 = no quota.
+    "MAX_STORAGE_BYTES_PER_USER": 500 * 1024 * 1024,
     "PROCESSING_VERSION": "2.0",
     "TASKS_MODE": "immediate",
     # De-duplication of transactions.

@@ -138,6 +138,30 @@ class ProcessingLimitExceeded(StatementTooLarge):
         self.value = value
 
 
+class StorageQuotaExceeded(StatementError):
+    """Keeping the file would take the user's stored statements past ``MAX_STORAGE_BYTES_PER_USER``.
+
+    ``limit``, ``used`` and ``size`` are byte counts: the quota, what the
+    user's kept files take now, and the refused file.
+    """
+
+    stage = "upload"
+
+    def __init__(self, message: str, *, limit: int = 0, used: int = 0, size: int = 0):
+        super().__init__(message)
+        self.limit = limit
+        self.used = used
+        self.size = size
+
+
+class NoPublicURL(ExpenseAIError, ValueError):
+    """A statement file was asked for a URL; it has none (download it through the checked view).
+
+    A ``ValueError``, as Django's own ``FileSystemStorage.url()`` raises when a
+    storage has no base URL.
+    """
+
+
 class NoTextLayer(CorruptStatement):
     """A PDF whose text came out empty: scanned, image-only or cut off."""
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,6 +11,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from .. import crypto
 from ..conf import settings as expense_settings
+from ..storage import StatementStorage, clean_display_name, random_stored_name
 from ..validators import validate_file_pattern
 from .choices import (
     FileStatus,
@@ -25,21 +23,25 @@ from .choices import (
 )
 from .querysets import LogQuerySet, MergeQuerySet, OwnedQuerySet
 
+_STATEMENT_STORAGE = StatementStorage()
+
 
 def statement_storage():
-    """The storage for statement files: ``EXPENSE_AI["STORAGE_ALIAS"]`` in ``STORAGES``."""
-    from django.core.files.storage import storages
+    """The storage of statement files (see :mod:`django_expense_ai.storage`).
 
-    return storages[expense_settings.STORAGE_ALIAS]
+    A stand-in that asks the settings at every call: ``EXPENSE_AI["STORAGE_ALIAS"]``
+    in ``STORAGES``, or by default the library's private folder, which has no URL.
+    """
+    return _STATEMENT_STORAGE
 
 
 def statement_upload_to(instance, filename: str) -> str:
-    """An unguessable name: the user's name for the file is kept only in ``filename``."""
-    suffix = ""
-    match = re.search(r"\.([A-Za-z0-9]{1,8})$", filename or "")
-    if match:
-        suffix = "." + match.group(1).lower()
-    return f"{expense_settings.UPLOAD_PREFIX}/{secrets.token_urlsafe(24)}{suffix}"
+    """An unguessable name: the user's name for the file is kept only in ``filename``.
+
+    Only an extension in :data:`~django_expense_ai.storage.STORED_SUFFIXES`
+    survives; the pipeline passes the one of the detected format.
+    """
+    return random_stored_name(filename, expense_settings.UPLOAD_PREFIX)
 
 
 def default_processing_version() -> str:
@@ -116,6 +118,11 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    def save(self, *args, **kwargs):
+        # The name is shown in pages, mails and download headers: no control or bidi characters.
+        self.filename = clean_display_name(self.filename)
+        super().save(*args, **kwargs)
 
 
 class StatementPassword(models.Model):

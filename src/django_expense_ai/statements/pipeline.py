@@ -42,7 +42,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import connections, router, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -61,6 +61,8 @@ from ..exceptions import (
     StatementError,
     StatementTooLarge,
     StatementValidationError,
+    StorageQuotaExceeded,
+    UnsupportedFormat,
     WrongPassword,
 )
 from ..models import (
@@ -78,6 +80,7 @@ from ..models.choices import (
     TransactionSource,
 )
 from ..money import jsonable, money_str
+from ..storage import stored_suffix
 from . import bulk, dedup, validation
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
@@ -93,6 +96,7 @@ __all__ = [
     "import_statement",
     "process_queued",
     "reprocess",
+    "storage_used",
     "transition",
 ]
 
@@ -214,7 +218,13 @@ def stage_upload(ctx: ImportContext) -> StageResult:
         )
     if ctx.data is None:
         ctx.data = _stored_bytes(uf)
-    ctx.format = detect_format(ctx.data, uf.filename)
+    try:
+        ctx.format = detect_format(ctx.data, uf.filename)
+    except (UnsupportedFormat, CorruptStatement):
+        # A refused file's bytes are not kept; its row and logs stay for the audit.
+        _discard_bytes(uf)
+        raise
+    _keep_bytes(ctx)
     content_type = _CONTENT_TYPES[ctx.format]
     if uf.content_type != content_type:
         UploadedFile.objects.filter(pk=uf.pk).update(content_type=content_type)
@@ -768,16 +778,13 @@ def import_statement(
     uf = UploadedFile(
         user=user,
         account=account,
-        filename=name[:255],
+        filename=name,  # cleaned for display by UploadedFile.save()
         size=size,
         sha256=hashlib.sha256(data).hexdigest() if data is not None else "",
         processing_version=settings.PROCESSING_VERSION,
     )
-    with transaction.atomic():
-        uf.save()
-        if data is not None:
-            # upload_to gives an unguessable name; the user's name stays in ``filename``.
-            uf.file.save(name, ContentFile(data), save=True)
+    # The bytes are stored by the upload stage, once their format is known (see _keep_bytes).
+    uf.save()
     return _start(uf, data=data, password=password)
 
 
@@ -870,6 +877,83 @@ def _save(uf: UploadedFile, **fields: Any) -> None:
     UploadedFile.objects.filter(pk=uf.pk).update(updated_at=timezone.now(), **fields)
     for name, value in fields.items():
         setattr(uf, name, value)
+
+
+def storage_used(user: Any) -> int:
+    """Bytes of statement files ``user`` keeps in storage (what ``MAX_STORAGE_BYTES_PER_USER`` limits).
+
+    Files whose bytes were not kept (refused, too large) and deleted files do not count.
+
+    :returns: the sum of ``size`` over the user's files that have stored bytes.
+    """
+    user_id = getattr(user, "pk", user)
+    return _kept_bytes(user_id)
+
+
+def _kept_bytes(user_id: Any, *, exclude: Any = None) -> int:
+    qs = UploadedFile.objects.filter(user_id=user_id).exclude(file="")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return int(qs.aggregate(total=Sum("size"))["total"] or 0)
+
+
+def _keep_bytes(ctx: ImportContext) -> None:
+    """Store the accepted bytes under a random name with the detected format's extension.
+
+    Within the user's quota, checked under the user's lock so two uploads at
+    once cannot both slip under it. A file stored before (a reprocess) stays
+    where it is, unless its name carries another extension (stored by an
+    older version under the user's extension): then it is stored again.
+
+    :raises StorageQuotaExceeded: keeping it would pass ``MAX_STORAGE_BYTES_PER_USER``.
+    """
+    uf = ctx.uploaded_file
+    data = ctx.data or b""
+    suffix = stored_suffix(ctx.format, uf.filename)
+    old_name = uf.file.name if uf.file else ""
+    if old_name and os.path.splitext(old_name)[1].lower() == suffix:
+        return
+    with transaction.atomic():
+        lock_user(uf.user_id)
+        if not old_name:
+            _check_quota(uf, len(data))
+        # upload_to gives an unguessable name; the user's name stays in ``filename``.
+        uf.file.save("statement" + suffix, ContentFile(data), save=False)
+        try:
+            UploadedFile.objects.filter(pk=uf.pk).update(file=uf.file.name, updated_at=timezone.now())
+        except Exception:
+            uf.file.storage.delete(uf.file.name)
+            raise
+    if old_name:
+        storage = uf.file.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+
+
+def _check_quota(uf: UploadedFile, size: int) -> None:
+    quota = settings.MAX_STORAGE_BYTES_PER_USER
+    if not quota:
+        return
+    used = _kept_bytes(uf.user_id, exclude=uf.pk)
+    if used + size > quota:
+        raise StorageQuotaExceeded(
+            f"Keeping {uf.filename!r} ({_mib(size)}) would bring your stored statement files to "
+            f"{_mib(used + size)}; the limit per user is {_mib(quota)} (MAX_STORAGE_BYTES_PER_USER). "
+            "Delete statement files you no longer need, or ask your administrator to raise the limit.",
+            limit=int(quota), used=used, size=size,
+        )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def _discard_bytes(uf: UploadedFile) -> None:
+    """Forget and delete the stored bytes of ``uf`` (after the current transaction commits)."""
+    if not uf.file:
+        return
+    storage, name = uf.file.storage, uf.file.name
+    _save(uf, file="")
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def _stored_bytes(uf: UploadedFile) -> bytes:

@@ -6,11 +6,16 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from ..models import UploadedFile
+from ..storage import download_name
 
 
 @require_GET
 def download_statement(request, pk: int):
     """Send the stored file as an attachment under the name the user gave it.
+
+    The name loses control and bidi characters and ends in the extension of
+    the format the content was detected as (``evil.html`` holding CSV is sent
+    as ``evil.html.csv``).
 
     :returns: a ``FileResponse`` (``application/octet-stream``, attachment).
     :raises Http404: not logged in, not the owner (nor a superuser), no such
@@ -28,9 +33,9 @@ def download_statement(request, pk: int):
         handle = uploaded_file.file.open("rb")
     except (OSError, FileNotFoundError) as err:
         raise Http404("The statement's stored file is missing.") from err
-    response = FileResponse(
-        handle, as_attachment=True, filename=uploaded_file.filename, content_type="application/octet-stream"
-    )
+    # The shown name without control/bidi characters, ending in the stored (detected) extension.
+    name = download_name(uploaded_file.filename, uploaded_file.file.name)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type="application/octet-stream")
     # Never let a browser sniff an uploaded file into HTML, nor cache it in shared caches.
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
