@@ -22,6 +22,17 @@ class ConfigurationError(ExpenseAIError, ImproperlyConfigured):
     """A setting is missing or malformed."""
 
 
+# -- ledger and reports ----------------------------------------------------------
+
+
+class ClassificationError(ExpenseAIError, ValueError):
+    """A classification that is not one of :class:`~.models.ExpenseClassification`."""
+
+
+class ReportError(ExpenseAIError, ValueError):
+    """A report asked for an impossible period (month 13, end before start)."""
+
+
 # -- ownership ---------------------------------------------------------------
 
 
@@ -205,8 +216,8 @@ class ProviderError(ExpenseAIError):
         self.raw_response = raw_response
 
 
-class ProviderNotInstalled(ProviderError, ConfigurationError):
-    """The provider's SDK extra is not installed."""
+class ProviderNotInstalled(ProviderError, ConfigurationError, ImportError):
+    """The provider's SDK extra is not installed (also an ``ImportError``, as anymail's is)."""
 
     kind = "not_installed"
 

@@ -17,12 +17,8 @@ from django.db import transaction as db_transaction
 
 from .cache import invalidate_transactions
 from .classification import excluded_classifications
-from .exceptions import ExpenseAIError
+from .exceptions import ClassificationError  # noqa: F401  (re-exported: its former home)
 from .models import ExpenseClassification, Transaction
-
-
-class ClassificationError(ExpenseAIError, ValueError):
-    """A classification that is not one of :class:`ExpenseClassification`."""
 
 
 def _check_classification(classification: str) -> str:

@@ -28,7 +28,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 
 from .cache import cached_report, months_between
-from .exceptions import ExpenseAIError
+from .exceptions import ReportError  # noqa: F401  (re-exported: its former home)
 from .models import Category, Transaction
 from .money import is_known_currency, quantize
 
@@ -37,9 +37,6 @@ T = TypeVar("T")
 #: Per currency code, a signed amount: ``{"USD": Decimal("-12.50")}``.
 Amounts = dict[str, Decimal]
 
-
-class ReportError(ExpenseAIError, ValueError):
-    """A report asked for an impossible period (month 13, end before start)."""
 
 
 @dataclass(frozen=True)
