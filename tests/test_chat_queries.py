@@ -35,8 +35,9 @@ def flatmates(user, django_user_model):
 def test_a_simple_submit_is_a_bounded_number_of_queries(user, django_assert_max_num_queries):
     # Insert the message; read the context; then one atomic block (2 for
     # BEGIN/COMMIT or SAVEPOINT/RELEASE): the transaction, the status update
-    # (status, metadata and link in one UPDATE) and the reply.
-    with django_assert_max_num_queries(7):
+    # (status, metadata and link in one UPDATE) and the reply; + the fingerprint
+    # of the user's categorised history (categorize: with none, nothing more).
+    with django_assert_max_num_queries(8):
         result = submit_message(user, "coffee 4.50")
     assert result.message.status == "completed" and result.transaction.amount == Decimal("-4.50")
 
