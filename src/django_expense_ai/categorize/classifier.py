@@ -1,6 +1,6 @@
 """A text classifier over normalised descriptions, with scikit-learn (pure; optional).
 
-Features: the words and the character 2-4-grams (within words) of the
+Features: the words and the character 3-4-grams (within words) of the
 normalised description, plus one token for the amount band and direction
 (see :func:`~.normalize.amount_band`). A linear model (logistic loss, trained
 by stochastic gradient descent) gives a probability per category. The
@@ -85,7 +85,7 @@ class TextClassifier:
                     "chars",
                     TfidfVectorizer(
                         analyzer="char_wb",
-                        ngram_range=(2, 4),
+                        ngram_range=(3, 4),
                         lowercase=False,
                         preprocessor=_words_only,
                         sublinear_tf=True,

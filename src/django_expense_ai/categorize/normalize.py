@@ -59,6 +59,7 @@ _STAR_REF = re.compile(r"\*\s*[A-Z0-9]*\d[A-Z0-9]*")
 _LABELLED = re.compile(r"\b(?:REF|REFERENCE|TRACE|AUTH|CONF|ID|NO|STORE|STR|TERMINAL|TERM|CARD|X+)\b\.?\s*[#:]?\s*[A-Z0-9-]*\d[A-Z0-9-]*")
 _HASH_NUMBER = re.compile(r"#\s*[A-Z0-9-]*")
 _NON_WORD = re.compile(r"[^A-Z0-9&']+")
+_DIGIT_WORD = re.compile(r"\S*\d\S*")
 _US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
     "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split()
@@ -112,8 +113,9 @@ def normalize_description(text: str) -> str:
     cleaned = _STAR_REF.sub(" ", cleaned)
     cleaned = _LABELLED.sub(" ", cleaned)
     cleaned = _HASH_NUMBER.sub(" ", cleaned)
-    tokens = [t.strip("'") for t in _NON_WORD.sub(" ", cleaned).split()]
-    tokens = [t for t in tokens if t and not any(c.isdigit() for c in t)]
+    cleaned = _DIGIT_WORD.sub(" ", _NON_WORD.sub(" ", cleaned))  # store numbers, references, zip codes
+    tokens = [t.strip("'") for t in cleaned.split()]
+    tokens = [t for t in tokens if t]
     tokens = _strip_place(tokens)
     if not tokens:  # everything looked like noise: keep the original's words
         tokens = [t for t in _NON_WORD.sub(" ", upper).split() if t]
