@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -153,6 +156,28 @@ def test_with_the_classifier_known_merchants_are_right_and_new_ones_beat_the_bas
     # A payee the user never categorised is never presented as sure.
     classifier_guesses = [g for g in guesses if g is not None and g.source == "classifier"]
     assert classifier_guesses and max(g.confidence for g in classifier_guesses) <= NEW_PAYEE_TRUST
+
+
+def test_the_pure_layers_never_import_the_orm():
+    code = (
+        "import sys; from decimal import Decimal; "
+        "from django_expense_ai.categorize.core import Categorizer, HistoryRow; "
+        "c = Categorizer.train([HistoryRow('SQ *BLUE BOTTLE', Decimal('-4'), 1)] * 3, use_classifier=False); "
+        "assert c.suggest('SQ *BLUE BOTTLE 9', Decimal('-4')).category == 1; "
+        "bad = [m for m in sys.modules if m.startswith(('django.db', 'django_expense_ai.models'))]; "
+        "assert not bad, bad"
+    )
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": "src"}, cwd=root)
+
+
+def test_without_scikit_learn_the_memory_answers_alone(monkeypatch, realistic):
+    # What an install without the [learn] extra sees: available() is False.
+    monkeypatch.setattr(text_classifier, "available", lambda: False)
+    train_rows, test_rows, _unseen = realistic
+    categorizer = Categorizer.train(_rows(train_rows), use_classifier=True)
+    assert categorizer.classifier is None
+    assert _accuracy(categorizer, test_rows)[0] >= 0.9
 
 
 def test_an_empty_history_answers_nothing():

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from .. import plugins
 from ..conf import settings
@@ -41,6 +41,7 @@ __all__ = [
     "accuracy_report",
     "categorize_new_transactions",
     "forget",
+    "prepare",
     "suggest_categories",
     "suggest_category",
     "train",
@@ -99,6 +100,11 @@ def _user_id(user: Any) -> Any:
     return getattr(user, "pk", user)
 
 
+def _usable_categories(user_id: Any, ids: Iterable[Any]) -> Any:
+    """The user's own and the system categories among ``ids`` that still exist."""
+    return Category.objects.filter(Q(user_id=user_id) | Q(user__isnull=True), pk__in=set(ids))
+
+
 def _use_classifier(use_classifier: bool | None) -> bool:
     wanted = settings.CATEGORIZE_CLASSIFIER if use_classifier is None else use_classifier
     return bool(wanted) and text_classifier.available()
@@ -155,6 +161,16 @@ def forget(user: Any = None) -> None:
 
 
 plugins.on_reset(forget)
+
+
+def prepare(user: Any) -> None:
+    """Train the built-in plugin's categorizer for ``user`` now, when it answers at all.
+
+    The statement pipeline calls it before it locks the ledger, so a retrain
+    never holds the lock.
+    """
+    if settings.CATEGORIZE_FROM_HISTORY:
+        train(user)
 
 
 def train(user: Any, *, use_classifier: bool | None = None) -> dict[str, Any]:
@@ -236,10 +252,7 @@ def suggest_categories(user: Any, items: Iterable[Any], *, use_classifier: bool 
     wanted = {g.category for g in guesses if g is not None}
     if not wanted:
         return [None] * len(fields)
-    # The user's own categories and the system ones, still there.
-    from django.db.models import Q
-
-    categories = Category.objects.filter(Q(user_id=user_id) | Q(user__isnull=True), pk__in=wanted).in_bulk()
+    categories = _usable_categories(user_id, wanted).in_bulk()
     return [
         None
         if guess is None or guess.category not in categories
@@ -379,8 +392,8 @@ def accuracy_report(user: Any, *, last: int = 50, use_classifier: bool | None = 
     rows = _history_rows(user_id, exclude=[row[0] for row in held])
     categorizer = Categorizer.train(rows, use_classifier=_use_classifier(use_classifier))
     guesses = categorizer.suggest_many([(d or "", a, m or None) for _pk, d, m, a, _c, _n in held])
-    known = set(Category.objects.filter(pk__in={g.category for g in guesses if g}).values_list("pk", flat=True))
-    names = dict(Category.objects.filter(pk__in=known).values_list("pk", "name"))
+    names = dict(_usable_categories(user_id, {g.category for g in guesses if g}).values_list("pk", "name"))
+    known = set(names)
     answered = correct = applied = applied_correct = 0
     misses = []
     for (pk, description, _merchant, _amount, chosen, chosen_name), guess in zip(held, guesses, strict=True):

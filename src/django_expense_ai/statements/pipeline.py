@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from .. import ai, limits, plugins
 from ..categorize.services import categorize_new_transactions
+from ..categorize.services import prepare as prepare_categories
 from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import (
@@ -540,6 +541,8 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
     are the same either way.
     """
     assert ctx.dedup is not None
+    if ctx.dedup.new_rows:
+        prepare_categories(ctx.uploaded_file.user_id)  # (re)train from history before the lock, not under it
     with transaction.atomic():
         rechecked = _recheck_duplicates(ctx)
         if not ctx.dedup.new_rows:
