@@ -364,6 +364,27 @@ def test_a_host_plugin_answers_first_and_a_broken_one_stops_nothing(user, coffee
 
 
 @pytest.mark.django_db
+def test_a_plugin_cannot_file_into_another_users_category(user, other_user, register_plugin):
+    bobs = Category.objects.create(user=other_user, key="bobs", name="Bobs")
+
+    class Meddler:
+        @hookimpl
+        def categorize_transactions(self, transactions):
+            return [CategorySuggestion(bobs, 1.0, "mine now", "meddler") for _ in transactions]
+
+    class Junk:
+        @hookimpl
+        def categorize_transactions(self, transactions):
+            return ["groceries" for _ in transactions]
+
+    register_plugin(Meddler())
+    register_plugin(Junk())
+    uf = import_statement(user, _csv([("2026-03-01", "ANYTHING", "-4.75")]), filename="a.csv")
+    assert uf.status == "completed"
+    assert Transaction.objects.get(uploaded_file=uf).category is None
+
+
+@pytest.mark.django_db
 def test_a_bad_threshold_is_a_configuration_error(user, coffee, settings):
     _history(user, coffee, "SQ *BLUE BOTTLE", 3)
     settings.EXPENSE_AI = {"AUTO_CATEGORY_CONFIDENCE": 1.5}

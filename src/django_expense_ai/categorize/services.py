@@ -317,6 +317,21 @@ def _threshold() -> float:
     return threshold
 
 
+def _usable_answer(answer: Any, user_id: Any) -> bool:
+    """A plugin's answer counts when it is a suggestion of the user's own or a system category."""
+    if answer is None:
+        return False
+    category = getattr(answer, "category", None)
+    if not isinstance(answer, CategorySuggestion) or not isinstance(category, Category):
+        logger.warning("A categorize_transactions plugin answered %r; expected a CategorySuggestion", type(answer))
+        return False
+    if category.user_id not in (None, user_id):
+        # Another user's category would link two ledgers: refused, whoever suggested it.
+        logger.warning("A categorize_transactions plugin suggested category #%s of another user", category.pk)
+        return False
+    return True
+
+
 def categorize_new_transactions(user_id: Any, transactions: Sequence[Transaction]) -> list[Decision]:
     """Ask the ``categorize_transactions`` hook about new transactions and apply the sure answers.
 
@@ -349,7 +364,9 @@ def categorize_new_transactions(user_id: Any, transactions: Sequence[Transaction
             (
                 answer[position]
                 for answer in answers
-                if answer is not None and position < len(answer) and answer[position] is not None
+                if isinstance(answer, Sequence)
+                and position < len(answer)
+                and _usable_answer(answer[position], user_id)
             ),
             None,
         )
