@@ -35,8 +35,9 @@ def flatmates(user, django_user_model):
 def test_a_simple_submit_is_a_bounded_number_of_queries(user, django_assert_max_num_queries):
     # Insert the message; read the context (default account, preferences); then one atomic block (2 for
     # BEGIN/COMMIT or SAVEPOINT/RELEASE): the transaction, the status update
-    # (status, metadata and link in one UPDATE) and the reply.
-    with django_assert_max_num_queries(8):
+    # (status, metadata and link in one UPDATE) and the reply; + the fingerprint
+    # of the user's categorised history (categorize: with none, nothing more).
+    with django_assert_max_num_queries(9):
         result = submit_message(user, "coffee 4.50")
     assert result.message.status == "completed" and result.transaction.amount == Decimal("-4.50")
 
@@ -50,8 +51,8 @@ def test_a_message_without_amount_is_a_bounded_number_of_queries(user, django_as
 
 def test_a_group_split_is_a_bounded_number_of_queries(user, flatmates, django_assert_max_num_queries):
     # + people, groups, group members, the mention row, the split rule, the
-    # split currency and the splits (one INSERT, none deleted or re-read).
-    limit = 15 if connection.features.can_return_rows_from_bulk_insert else 16
+    # split currency, the history fingerprint and the splits (one INSERT, none deleted or re-read).
+    limit = 16 if connection.features.can_return_rows_from_bulk_insert else 17
     with django_assert_max_num_queries(limit):
         result = submit_message(user, "@flatmates $60 groceries")
     shares = TransactionSplit.objects.filter(transaction=result.transaction).order_by("pk")

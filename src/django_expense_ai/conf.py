@@ -59,6 +59,17 @@ DEFAULTS: dict[str, Any] = {
     "CHAT_MAX_LENGTH": 1000,
     "CHAT_CONFIRM_BELOW": 0.6,
     "DEFAULT_CURRENCY": "USD",
+    # Categories from the user's own history (django_expense_ai.categorize).
+    # A suggestion at or above this confidence is applied at import and chat entry; below, kept as a suggestion.
+    "AUTO_CATEGORY_CONFIDENCE": 0.8,
+    # The built-in categorisation plugin answers from history (False: only host plugins are asked).
+    "CATEGORIZE_FROM_HISTORY": True,
+    # Use the scikit-learn text classifier when installed (False: the payee memory alone).
+    "CATEGORIZE_CLASSIFIER": True,
+    # The most recent categorised transactions a user's categorizer learns from.
+    "CATEGORIZE_HISTORY_LIMIT": 50_000,
+    # Users whose trained categorizer each process keeps in memory (never pickled or cached).
+    "CATEGORIZE_MODELS_KEPT": 32,
     # Classification: which classifications are left out of regular totals.
     "EXCLUDED_CLASSIFICATIONS": ["charity", "family_support", "reimbursable", "one_time"],
     # Splits: "largest_remainder" or "payer_absorbs".

@@ -78,6 +78,29 @@ def classify_transaction(transaction):
     """
 
 
+@hookspec
+def categorize_transactions(user_id, transactions):
+    """Suggest categories for new transactions, before any AI provider is asked.
+
+    Called by the statement pipeline (once per import, with every new row)
+    and the chat service (with the one transaction), for the transactions
+    that have no category yet (a category the user chose is never asked
+    about). Every implementation is called, host plugins first and the
+    built-in history plugin (:mod:`django_expense_ai.categorize.plugin`,
+    ``trylast``) last; for each transaction the first answer wins. An answer
+    at or above ``EXPENSE_AI["AUTO_CATEGORY_CONFIDENCE"]`` becomes the
+    transaction's category; one below is kept as a suggestion (the import's
+    ``transaction_creation`` log, the chat message's metadata).
+
+    :param user_id: the owner's primary key.
+    :param transactions: the unsaved :class:`Transaction` objects
+        (``description``, ``amount``, ``merchant``, ``currency`` are set).
+    :return: a list with one
+        :class:`~django_expense_ai.categorize.CategorySuggestion` or ``None``
+        per transaction, in order; or ``None`` to answer for none of them.
+    """
+
+
 @hookspec(firstresult=True)
 def suggest_budget(user, monthly_income, currency, context):
     """Suggest category allocations before the AI provider or the heuristic.

@@ -32,6 +32,7 @@ DEFAULT_PLUGINS = (
     "django_expense_ai.statements.builtin_parsers",
     "django_expense_ai.providers.builtin",
     "django_expense_ai.models.ownership",
+    "django_expense_ai.categorize.plugin",
 )
 
 ORIGIN_BUILTIN = "built-in"

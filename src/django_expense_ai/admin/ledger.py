@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from ..models import (
     Account,
@@ -75,6 +78,33 @@ class TransactionAdmin(ScopedAdmin):
     autocomplete_fields = ("account", "category", "group", "uploaded_file", "chat_message")
     readonly_fields = ("import_fingerprint", "created_at", "updated_at")
     inlines = [SplitInline, MentionInline]
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("categorize-accuracy/", self.admin_site.admin_view(self.categorize_accuracy_view),
+                 name="%s_%s_categorize_accuracy" % info),
+            *super().get_urls(),
+        ]
+
+    def categorize_accuracy_view(self, request):
+        """How well history-based categories do on the acting user's own last N edits (``?last=N``)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        from ..categorize.services import accuracy_report
+
+        try:
+            last = max(1, min(int(request.GET.get("last", 50)), 1000))
+        except ValueError:
+            last = 50
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Categories from your history: accuracy",
+            "last": last,
+            "report": accuracy_report(request.user, last=last),
+        }
+        return TemplateResponse(request, "admin/expense_ai/transaction/categorize_accuracy.html", context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

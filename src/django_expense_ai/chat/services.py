@@ -33,6 +33,7 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from .. import ai, plugins
+from ..categorize.services import Decision, categorize_new_transactions
 from ..conf import settings
 from ..exceptions import ChatError, ConfigurationError, InvalidTransition, MoneyError, ProviderError
 from ..ledger import ClassificationError
@@ -224,6 +225,9 @@ class _Reading:
     category: Any = None  # the Category row the transaction gets
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     note: str = ""  # said before the reply (e.g. "the AI parser was unavailable")
+    # The category is the AI provider's guess, not one the user typed or chose:
+    # the user's history is asked first (see categorize).
+    category_guessed: bool = False
 
 
 def parse_message(
@@ -388,8 +392,9 @@ def _reading_from_entry(text: str, result: Any, ctx: ChatContext) -> _Reading:
 
     category = targets.categories.get(ai_category.lower()) if ai_category else None
     category_name: str | None = ai_category or None
+    guessed = category is not None
     if category is None and typed.category_mention is not None:
-        category, category_name = typed.category_mention.target, typed.category
+        category, category_name, guessed = typed.category_mention.target, typed.category, False
     reasons = [f"unresolved_mention:{m.text}" for m in mentions if m.kind == "person"]
     unresolved = len(reasons)
     amount, currency, error = _checked_amount(entry.amount, entry.currency or ctx.currency)
@@ -421,7 +426,7 @@ def _reading_from_entry(text: str, result: Any, ctx: ChatContext) -> _Reading:
         missing=tuple(missing),
     )
     details = {"provider": ai.result_details(result, max_raw=500), **_ambiguity(targets)}
-    return _Reading(parse, "ai", category, details)
+    return _Reading(parse, "ai", category, details, category_guessed=guessed)
 
 
 def _checked_amount(amount: Any, currency: str) -> tuple[Decimal | None, str, str]:
@@ -588,6 +593,8 @@ def _metadata(reading: _Reading, **extra: Any) -> dict[str, Any]:
     data = reading.parse.to_metadata()
     data["mentions"] = _mentions_metadata(reading.parse)
     data["parsed"]["category_id"] = getattr(reading.category, "pk", None)
+    if reading.category_guessed:
+        data["parsed"]["category_guessed"] = True
     data["parser"] = reading.parser
     data.update(reading.details)
     data.update(extra)
@@ -751,22 +758,28 @@ def _create(
         amount=amount,
         currency=parse.currency,
         description=description,
-        category=reading.category,
+        category=None if reading.category_guessed else reading.category,
         group=groups[0] if groups else None,
         paid_by=author,
         source=TransactionSource.CHAT,
         chat_message=message,
     )
+    # The user's category always wins; then history; the AI's guess only where history is unsure.
+    decision = categorize_new_transactions(author.pk, [tx])[0]
+    if tx.category_id is None and reading.category is not None:
+        tx.category = reading.category
     classification = _classification(tx)
     if classification:
         tx.expense_classification = classification
     extra: dict[str, Any] = {"split": plan} if plan else {}
+    if decision.suggestion is not None:
+        extra["category_suggestion"] = {**decision.suggestion.to_data(), "applied": decision.applied}
     if len(parse.description) > _DESCRIPTION_MAX:
         extra["description_truncated"] = True
     if confirmed:
         extra["confirmed"] = True
     text = render_reply(parse, today=ctx.today)
-    text = " ".join(part for part in (reading.note, text, _split_note(plan)) if part)
+    text = " ".join(part for part in (reading.note, text, _split_note(plan), _category_note(decision)) if part)
     with db_transaction.atomic():
         _save_new_transaction(tx)
         mentions = _mention_rows(parse, tx, author)
@@ -786,6 +799,15 @@ def _create(
             lambda: plugins.hook().chat_transaction_created(message=message, transaction=tx), robust=True
         )
     return ChatResult(message, reply, tx)
+
+
+def _category_note(decision: Decision) -> str:
+    suggestion = decision.suggestion
+    if suggestion is None:
+        return ""
+    if decision.applied:
+        return f"I filed it under {suggestion.category.name}: {suggestion.reason}."
+    return f"Is it {suggestion.category.name}? {suggestion.reason}."
 
 
 def _mention_rows(parse: ChatParse, tx: Transaction, author: Any) -> list[TransactionMention]:
@@ -875,7 +897,8 @@ def _reading_from_metadata(message: ChatMessage) -> _Reading:
     )
     details = {key: data[key] for key in ("fallback", "provider", "ambiguous") if key in data}
     category = categories.get(parsed.get("category_id")) if parsed.get("category_id") else None
-    return _Reading(parse, data.get("parser", "system"), category, details)
+    guessed = bool(parsed.get("category_guessed")) and category is not None
+    return _Reading(parse, data.get("parser", "system"), category, details, category_guessed=guessed)
 
 
 def _category_edit(user: Any, value: Any) -> Any:
@@ -932,6 +955,7 @@ def _apply_edits(reading: _Reading, user: Any, edits: Mapping[str, Any]) -> _Rea
     if "category" in edits:
         category = _category_edit(user, edits["category"])
         changes["category"] = category.name if category is not None else None
+        reading = dataclasses.replace(reading, category_guessed=False)  # the user chose it
     if parse.amount is None and "amount" not in changes:
         raise ChatError("The suggestion has no amount; confirm it with amount=...")
     return dataclasses.replace(reading, parse=dataclasses.replace(parse, **changes), category=category)

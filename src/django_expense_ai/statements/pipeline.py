@@ -47,6 +47,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from .. import ai, limits, plugins
+from ..categorize.services import categorize_new_transactions
+from ..categorize.services import prepare as prepare_categories
 from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import (
@@ -551,6 +553,8 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
     are the same either way.
     """
     assert ctx.dedup is not None
+    if ctx.dedup.new_rows:
+        prepare_categories(ctx.uploaded_file.user_id)  # (re)train from history before the lock, not under it
     with transaction.atomic():
         rechecked = _recheck_duplicates(ctx)
         if not ctx.dedup.new_rows:
@@ -601,6 +605,8 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
         )
         for index in ctx.dedup.new_rows
     ]
+    # Categories from the user's history (and host plugins) before any AI provider; see categorize.
+    categorized = categorize_new_transactions(uf.user_id, objects)
     by_class = {default_class: len(objects)}
     plugin_errors = 0
     if classify:
@@ -636,7 +642,19 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
     details = {"created": len(ctx.created), "total": money_str(total), "by_classification": by_class}
     if plugin_errors:
         details["classification_plugin_errors"] = plugin_errors
+    if any(decision.suggestion for decision in categorized):
+        details["categories"] = _categorized_details(ctx.created, categorized)
     return details
+
+
+def _categorized_details(created: list[Transaction], decisions: list[Any]) -> dict[str, Any]:
+    """The log's record of history's categories: how many applied, and the suggestions left below the bar."""
+    suggested = [
+        {"transaction_id": tx.pk, **decision.suggestion.to_data()}
+        for tx, decision in zip(created, decisions, strict=True)
+        if decision.suggestion is not None and not decision.applied
+    ]
+    return {"applied": sum(d.applied for d in decisions), "suggested": suggested}
 
 
 def stage_completion(ctx: ImportContext) -> StageResult:
