@@ -1,4 +1,13 @@
-"""Ledger services: classify transactions and override what counts in totals.
+"""Ledger services: the one writer of new transactions, classification, and what counts in totals.
+
+:func:`create_transactions` is the only way the library creates transactions
+(statement imports, chat entry; the REST API and pages call the services that
+call it). It owns the policy every path shares: the rows belong to the user
+and link only to what the user may use, the ``classify_transaction`` hook is
+asked once per row (a plugin that fails is logged and ignored, never losing
+the user's row), the exclusion rule is applied, the rows are written (one by
+one with ``save()`` and its signals, or all at once) and the cached reports of
+the months touched are invalidated.
 
 The rule itself is pure (:mod:`django_expense_ai.classification`, driven by
 ``EXPENSE_AI["EXCLUDED_CLASSIFICATIONS"]``) and ``Transaction.save()`` applies
@@ -11,14 +20,129 @@ rule.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connections, router
 from django.db import transaction as db_transaction
 
+from . import plugins
 from .cache import invalidate_transactions
 from .classification import excluded_classifications
-from .exceptions import ClassificationError  # noqa: F401  (re-exported: its former home)
-from .models import ExpenseClassification, Transaction
+from .exceptions import ClassificationError, OwnershipError
+from .models import ExpenseClassification, Transaction, ownership
+from .statements import bulk
+
+logger = logging.getLogger(__name__)
+
+#: The columns whose links :func:`create_transactions` checks against the owner.
+_LINK_COLUMNS = ("account_id", "category_id", "group_id", "uploaded_file_id", "chat_message_id", "paid_by_id")
+
+
+@dataclass
+class Created:
+    """What :func:`create_transactions` wrote."""
+
+    transactions: list[Transaction]
+    #: ``{classification: count}`` over the new rows.
+    by_classification: dict[str, int] = field(default_factory=dict)
+    #: Rows whose ``classify_transaction`` plugin raised or answered an unknown value.
+    plugin_errors: int = 0
+
+
+def create_transactions(
+    user: Any, transactions: Sequence[Transaction], *, classify: bool = True, one_by_one: bool = False
+) -> Created:
+    """Create new transactions for ``user``: the one writer (see the module docstring).
+
+    :param transactions: unsaved instances, each with ``user_id == user.pk``.
+    :param classify: ask the ``classify_transaction`` hook (skipped when nobody listens).
+    :param one_by_one: write each row with ``save()`` (its signals sent) instead of
+        one bulk insert (PostgreSQL ``COPY`` for large batches; no save signals).
+        Call it inside your own ``transaction.atomic()`` block when other rows
+        must be written with these.
+    :returns: a :class:`Created` whose transactions have their primary keys.
+    :raises OwnershipError: a row is another user's, or links to a row its owner may not use.
+    """
+    objs = list(transactions)
+    if not objs:
+        return Created([])
+    _check_owned(user, objs)
+    result = Created([], plugin_errors=_classify(objs) if classify else 0)
+    for tx in objs:
+        tx.apply_exclusion_rule()  # what save() does; the bulk path skips save()
+        result.by_classification[tx.expense_classification] = (
+            result.by_classification.get(tx.expense_classification, 0) + 1
+        )
+    if one_by_one:
+        with db_transaction.atomic(savepoint=len(objs) > 1):
+            for tx in objs:
+                tx.save(force_insert=True)  # the post_save receivers invalidate the cache
+        result.transactions = objs
+        return result
+    result.transactions = _insert_all(user, objs)
+    # A bulk insert sends no post_save: one (user, month) pair per month touched.
+    invalidate_transactions({(tx.user_id, tx.date.replace(day=1)) for tx in result.transactions})
+    return result
+
+
+def _check_owned(user: Any, objs: list[Transaction]) -> None:
+    if any(tx.user_id != user.pk for tx in objs):
+        raise OwnershipError("A transaction can only be created for its owner.", field="user")
+    # Rows of one import or message share their links: check each distinct set once.
+    seen: set[tuple[Any, ...]] = set()
+    for tx in objs:
+        links = tuple(getattr(tx, name) for name in _LINK_COLUMNS)
+        if links not in seen:
+            seen.add(links)
+            ownership.check_links(tx, owner=user)
+
+
+def _classify(objs: list[Transaction]) -> int:
+    """Ask the hook for each row; a failing plugin is logged and ignored. Returns the failures."""
+    hook = plugins.hook()
+    if not hook.classify_transaction.get_hookimpls():
+        return 0
+    errors = 0
+    for tx in objs:
+        try:
+            chosen = hook.classify_transaction(transaction=tx)
+        except Exception:  # a broken plugin must not lose the user's row
+            logger.exception("A classify_transaction plugin failed; the row keeps %r.", tx.expense_classification)
+            errors += 1
+            continue
+        if chosen is None:
+            continue
+        if chosen not in ExpenseClassification.values:
+            logger.error(
+                "A classify_transaction plugin returned %r; return one of %s or None. The row keeps %r.",
+                chosen, ", ".join(ExpenseClassification.values), tx.expense_classification,
+            )
+            errors += 1
+            continue
+        tx.expense_classification = str(chosen)
+    return errors
+
+
+def _insert_all(user: Any, objs: list[Transaction]) -> list[Transaction]:
+    alias = router.db_for_write(Transaction)
+    before = None
+    if not connections[alias].features.can_return_rows_from_bulk_insert:  # see the read-back below
+        before = Transaction.objects.order_by("-pk").values_list("pk", flat=True).first()
+    created = bulk.insert_all(objs, using=alias)
+    if all(tx.pk is not None for tx in created):
+        return list(created)
+    # Backends that cannot return ids from a bulk insert: read the new rows back,
+    # by their file when they have one (imports of two accounts may run at once).
+    qs = Transaction.objects.filter(user=user)
+    files = {tx.uploaded_file_id for tx in objs}
+    if None not in files:
+        qs = qs.filter(uploaded_file_id__in=files)
+    if before is not None:
+        qs = qs.filter(pk__gt=before)
+    return list(qs.order_by("pk")[: len(objs)])
 
 
 def _check_classification(classification: str) -> str:

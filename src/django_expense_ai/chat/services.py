@@ -32,16 +32,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from .. import ai, plugins
+from .. import ai, ledger, plugins
 from ..categorize.services import Decision, categorize_new_transactions
 from ..conf import settings
 from ..exceptions import ChatError, ConfigurationError, InvalidTransition, MoneyError, ProviderError
-from ..ledger import ClassificationError
 from ..models import (
     Account,
     Category,
     ChatMessage,
-    ExpenseClassification,
     Group,
     MentionType,
     MessageStatus,
@@ -141,11 +139,6 @@ def _update_status(pk: Any, current: str, updates: dict[str, Any]) -> int:
 
 
 # -- writing rows ------------------------------------------------------------------
-
-
-def _save_new_transaction(tx: Transaction) -> None:
-    """Insert a new chat transaction (``save()`` applies the exclusion rule and sends the signals)."""
-    tx.save(force_insert=True)
 
 
 # -- context ---------------------------------------------------------------------
@@ -728,18 +721,6 @@ def _split_note(plan: dict[str, Any] | None) -> str:
     return "I didn't split it: there is nobody else to split with."
 
 
-def _classification(transaction: Transaction) -> str | None:
-    chosen = plugins.hook().classify_transaction(transaction=transaction)
-    if chosen is None:
-        return None
-    if chosen not in ExpenseClassification.values:
-        raise ClassificationError(
-            f"A classify_transaction plugin returned {chosen!r}; return one of "
-            f"{', '.join(ExpenseClassification.values)} or None."
-        )
-    return str(chosen)
-
-
 def _create(
     message: ChatMessage, reading: _Reading, ctx: ChatContext, *, confirmed: bool = False
 ) -> ChatResult:
@@ -768,9 +749,6 @@ def _create(
     decision = categorize_new_transactions(author.pk, [tx])[0]
     if tx.category_id is None and reading.category is not None:
         tx.category = reading.category
-    classification = _classification(tx)
-    if classification:
-        tx.expense_classification = classification
     extra: dict[str, Any] = {"split": plan} if plan else {}
     if decision.suggestion is not None:
         extra["category_suggestion"] = {**decision.suggestion.to_data(), "applied": decision.applied}
@@ -781,7 +759,7 @@ def _create(
     text = render_reply(parse, today=ctx.today)
     text = " ".join(part for part in (reading.note, text, _split_note(plan), _category_note(decision)) if part)
     with db_transaction.atomic():
-        _save_new_transaction(tx)
+        ledger.create_transactions(author, [tx], one_by_one=True)
         mentions = _mention_rows(parse, tx, author)
         if mentions:
             TransactionMention.objects.bulk_create(mentions)

@@ -285,17 +285,24 @@ def _not_yours(obj: models.Model) -> str:
 # -- relations -------------------------------------------------------------------------
 
 
-def _belongs(model: type[models.Model], pk: Any, owner: Any) -> bool:
-    return pk is None or usable_by_id(owner, model).filter(pk=pk).exists()
+def _belongs(obj: models.Model, field: str, model: type[models.Model], owner: Any) -> bool:
+    """Whether ``obj.<field>`` is a row the owner may use; in memory when the related row is loaded."""
+    pk = getattr(obj, f"{field}_id")
+    if pk is None:
+        return True
+    descriptor = obj._meta.get_field(field)
+    if descriptor.is_cached(obj):
+        related = getattr(obj, field)
+        if related is not None and related.pk == pk:
+            related_owner = owner_id(related)
+            if related_owner == owner.pk:
+                return True
+            if related_owner is None and isinstance(related, (Category, BudgetTemplate)):
+                return True  # a system row
+    return usable(owner, model).filter(pk=pk).exists()
 
 
-def usable_by_id(owner_pk: Any, model: type[models.Model]) -> models.QuerySet:
-    """:func:`usable` for an owner given by pk (the link rules know the owner's id, not the object)."""
-    owner = get_user_model()._default_manager.filter(pk=owner_pk).first()
-    return usable(owner, model)
-
-
-def check_links(obj: models.Model) -> None:
+def check_links(obj: models.Model, *, owner: Any = None) -> None:
     """Raise :class:`OwnershipError` when a relation of ``obj`` points at a row its owner may not use.
 
     A password's account, a transaction's account, category, group, file and
@@ -304,33 +311,35 @@ def check_links(obj: models.Model) -> None:
     mention's people and group: all must be the same user's (or usable by
     them: system categories, joined groups, people they may mention).
     Many-to-many relations are checked with :func:`check_merge_files`.
+
+    :param owner: the owner's user object when the caller has it (saves a query).
     """
-    owner = _owner_for_write(obj)
-    if owner is None:
+    owner_pk = _owner_for_write(obj)
+    if owner_pk is None:
         return
+    if owner is None or owner.pk != owner_pk:
+        owner = get_user_model()._default_manager.filter(pk=owner_pk).first()
+        if owner is None:
+            return
     for field, model in _LINKS.get(type(obj), ()):
-        value = getattr(obj, f"{field}_id")
-        if value is not None and not _belongs(model, value, owner):
+        if not _belongs(obj, field, model, owner):
             raise OwnershipError(f"Choose one of your own {model._meta.verbose_name_plural}.", field=field)
     if isinstance(obj, TransactionSplit) and obj.participant_id is not None:
-        owner_user = get_user_model()._default_manager.filter(pk=owner).first()
-        check_participants(owner_user, [obj.participant_id])
+        check_participants(owner, [obj.participant_id])
     if isinstance(obj, TransactionMention):
-        if obj.created_by_id is not None and obj.created_by_id != owner:
+        if obj.created_by_id is not None and obj.created_by_id != owner.pk:
             raise OwnershipError("A mention is made by the transaction's owner.", field="created_by")
         if obj.mentioned_user_id is not None:
-            owner_user = get_user_model()._default_manager.filter(pk=owner).first()
-            if not mentionable_users(owner_user).filter(pk=obj.mentioned_user_id).exists():
+            if not mentionable_users(owner).filter(pk=obj.mentioned_user_id).exists():
                 raise OwnershipError(
                     "You can mention only people who share a group or a transaction with you.",
                     field="mentioned_user",
                 )
-    if isinstance(obj, Transaction) and obj.paid_by_id is not None and obj.paid_by_id != owner:
-        owner_user = get_user_model()._default_manager.filter(pk=owner).first()
-        if not mentionable_users(owner_user).filter(pk=obj.paid_by_id).exists():
+    if isinstance(obj, Transaction) and obj.paid_by_id is not None and obj.paid_by_id != owner.pk:
+        if not mentionable_users(owner).filter(pk=obj.paid_by_id).exists():
             raise OwnershipError("The payer must be you or someone you share expenses with.", field="paid_by")
     if isinstance(obj, StatementMerge) and obj.primary_file_id is not None:
-        if not UploadedFile.objects.filter(pk=obj.primary_file_id, user_id=owner).exists():
+        if not UploadedFile.objects.filter(pk=obj.primary_file_id, user_id=owner.pk).exists():
             raise OwnershipError("A merge's files must all be your own statements.", field="primary_file")
 
 

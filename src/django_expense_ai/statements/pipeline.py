@@ -41,12 +41,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from .. import ai, limits, plugins
+from .. import ai, ledger, limits, plugins
 from ..categorize.services import categorize_new_transactions
 from ..categorize.services import prepare as prepare_categories
 from ..classification import is_excluded
@@ -74,7 +74,6 @@ from ..models import (
     UploadedFile,
 )
 from ..models.choices import (
-    ExpenseClassification,
     FileStatus,
     LogStatus,
     ParserType,
@@ -580,9 +579,6 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
     """Build and insert the new rows' transactions (the caller holds the atomic block)."""
     assert ctx.dedup is not None
     uf = ctx.uploaded_file
-    hook = plugins.hook()
-    classify = bool(hook.classify_transaction.get_hookimpls())  # skip the per-row call when nobody listens
-    # The insert skips save(), which derives the exclusion from the classification.
     default_class = Transaction._meta.get_field("expense_classification").get_default()
     build = bulk.instance_builder(
         Transaction,
@@ -607,41 +603,14 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
     ]
     # Categories from the user's history (and host plugins) before any AI provider; see categorize.
     categorized = categorize_new_transactions(uf.user_id, objects)
-    by_class = {default_class: len(objects)}
-    plugin_errors = 0
-    if classify:
-        by_class = {}
-        for tx in objects:
-            chosen = None
-            try:
-                chosen = hook.classify_transaction(transaction=tx)
-            except Exception:  # a broken plugin must not stop the import
-                logger.exception("classify_transaction failed for statement file #%s", uf.pk)
-                plugin_errors += 1
-            if chosen in ExpenseClassification.values:
-                tx.expense_classification = chosen
-                tx.apply_exclusion_rule()
-            by_class[tx.expense_classification] = by_class.get(tx.expense_classification, 0) + 1
-    alias = router.db_for_write(Transaction)
-    before = None
-    if not connections[alias].features.can_return_rows_from_bulk_insert:  # see the read-back below
-        before = Transaction.objects.filter(uploaded_file_id=uf.pk).order_by("-pk").values_list("pk", flat=True).first()
-    created = bulk.insert_all(objects, using=alias)
-    if any(tx.pk is None for tx in created):  # backends that cannot return ids from a bulk insert
-        qs = Transaction.objects.filter(uploaded_file_id=uf.pk)
-        if before is not None:
-            qs = qs.filter(pk__gt=before)
-        created = list(qs.order_by("pk"))
-    ctx.created = list(created)
-    # A bulk insert sends no post_save: tell the report cache itself.
-    from ..cache import invalidate_transactions
-
-    # One (user, month) pair per month touched, not one item per row: the same bumps.
-    invalidate_transactions({(tx.user_id, tx.date.replace(day=1)) for tx in ctx.created})
+    written = ledger.create_transactions(uf.user, objects)
+    ctx.created = written.transactions
     total = sum((tx.amount for tx in ctx.created), Decimal(0))
-    details = {"created": len(ctx.created), "total": money_str(total), "by_classification": by_class}
-    if plugin_errors:
-        details["classification_plugin_errors"] = plugin_errors
+    details = {
+        "created": len(ctx.created), "total": money_str(total), "by_classification": written.by_classification,
+    }
+    if written.plugin_errors:
+        details["classification_plugin_errors"] = written.plugin_errors
     if any(decision.suggestion for decision in categorized):
         details["categories"] = _categorized_details(ctx.created, categorized)
     return details
