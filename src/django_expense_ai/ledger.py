@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db import transaction as db_transaction
 
@@ -143,6 +144,16 @@ def _insert_all(user: Any, objs: list[Transaction]) -> list[Transaction]:
     if before is not None:
         qs = qs.filter(pk__gt=before)
     return list(qs.order_by("pk")[: len(objs)])
+
+
+def lock_user(user_id: Any) -> None:
+    """Lock the user's row (``SELECT ... FOR UPDATE``) until the current transaction ends.
+
+    Serialises work that must not interleave for one user's ledger: the
+    creation of an import without account and the suggestion of statement
+    merges. Call it inside ``transaction.atomic``.
+    """
+    list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
 
 
 def _check_classification(classification: str) -> str:

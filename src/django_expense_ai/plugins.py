@@ -31,6 +31,7 @@ from .exceptions import PluginError
 DEFAULT_PLUGINS = (
     "django_expense_ai.statements.builtin_parsers",
     "django_expense_ai.providers.builtin",
+    "django_expense_ai.statements.duplicates",
     "django_expense_ai.models.ownership",
     "django_expense_ai.categorize.plugin",
 )

@@ -43,6 +43,7 @@ from django.utils import timezone
 from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import InvalidTransition, MergeError, NotYours
+from ..ledger import lock_user
 from ..models import (
     ChatMessage,
     StatementMerge,
@@ -53,7 +54,6 @@ from ..models import (
 )
 from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy
 from ..money import jsonable
-from .pipeline import lock_user
 from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
 
 __all__ = [

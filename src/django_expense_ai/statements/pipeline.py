@@ -39,7 +39,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max, Sum
@@ -67,6 +66,7 @@ from ..exceptions import (
     UnsupportedFormat,
     WrongPassword,
 )
+from ..ledger import lock_user
 from ..models import (
     Account,
     StatementProcessingLog,
@@ -530,16 +530,6 @@ def _lock_ledger(ctx: ImportContext) -> None:
         lock_user(uf.user_id)
 
 
-def lock_user(user_id: Any) -> None:
-    """Lock the user's row (``SELECT ... FOR UPDATE``) until the current transaction ends.
-
-    Serialises work that must not interleave for one user: the creation of an
-    import without account (:func:`_lock_ledger`) and the suggestion of
-    statement merges (:mod:`.merges`). Call it inside ``transaction.atomic``.
-    """
-    list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
-
-
 def stage_transaction_creation(ctx: ImportContext) -> StageResult:
     """Create the new rows' transactions together, in one atomic insert.
 
@@ -716,13 +706,8 @@ def _finish(ctx: ImportContext) -> UploadedFile:
     uf.created_transactions = ctx.created
     uf.skipped_duplicates = ctx.dedup.details(ctx.rows)["skipped"] if ctx.dedup else []
     uf.rows_found = ctx.found
-    if uf.status == FileStatus.COMPLETED:
-        try:  # a duplicate-statement check must never fail the import it follows
-            from .merges import detect_duplicate_statements
-
-            detect_duplicate_statements(uf)
-        except Exception:
-            logger.exception("Duplicate statement detection failed for file #%s", uf.pk)
+    # Duplicate-statement detection is a built-in statement_processed plugin
+    # (statements/duplicates.py), called first.
     try:
         plugins.hook().statement_processed(
             uploaded_file=uf, created=list(ctx.created), duplicates=len(uf.skipped_duplicates)
