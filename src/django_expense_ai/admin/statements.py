@@ -20,8 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from ..exceptions import ExpenseAIError, InvalidTransition
-from ..models import Account, StatementMerge, StatementPassword, StatementProcessingLog, UploadedFile
+from ..models import Account, StatementMerge, StatementProcessingLog, UploadedFile
 from ..models.choices import FileStatus, MergeStatus, MergeStrategy
+from ..statements.passwords import remember_password
 from .base import ScopedAdmin, ScopedInline
 
 
@@ -130,19 +131,12 @@ class UploadedFileAdmin(ScopedAdmin):
     def _remember_password(self, request, uploaded, data, password):
         if not (password and data.get("remember")):
             return
-        opened = (
-            uploaded.is_password_protected
-            and uploaded.used_password_id is None
-            and uploaded.processing_logs.filter(processing_stage="password_decrypt", status="success").exists()
-        )
-        if not opened:
+        entry = remember_password(request.user, uploaded, password, account=data.get("account"),
+                                  hint=data.get("password_hint") or "")
+        if entry is None:
             self.message_user(request, "The password was not saved: it was not needed or did not open the file.",
                               messages.WARNING)
             return
-        entry = StatementPassword(user=request.user, account=data.get("account"),
-                                  password_hint=data.get("password_hint") or "")
-        entry.set_password(password)
-        entry.save()
         self.message_user(request, f"The password was saved (encrypted) as password #{entry.pk}.")
 
     def _report(self, request, uploaded):

@@ -20,8 +20,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from ..models import StatementPassword, UploadedFile
+from ..exceptions import NotYours
+from ..models import StatementPassword, UploadedFile, ownership
 from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
@@ -105,3 +107,36 @@ def record_password_success(password: StatementPassword, uploaded_file: Uploaded
         uploaded_file.used_password = password
         uploaded_file.is_password_protected = True
         uploaded_file.updated_at = now
+
+
+def opened_with_given_password(uploaded_file: UploadedFile) -> bool:
+    """Whether the password the caller typed (not a stored one) is what opened ``uploaded_file``.
+
+    True for a protected file that was unlocked while no stored password was
+    used: the pipeline tries the caller's password first and records a stored
+    one in ``used_password`` when it is that one that worked.
+    """
+    if not uploaded_file.is_password_protected or uploaded_file.used_password_id is not None:
+        return False
+    return uploaded_file.processing_logs.filter(processing_stage="password_decrypt", status="success").exists()
+
+
+@sensitive_variables("password")
+def remember_password(
+    user: Any, uploaded_file: UploadedFile, password: str, *, account: Any = None, hint: str = ""
+) -> StatementPassword | None:
+    """Store ``password`` (encrypted) in the user's password book if it is what opened the file.
+
+    :returns: the new :class:`StatementPassword`, or ``None`` when the password
+        was not needed or did not open the file (nothing is stored then).
+    :raises NotYours: the file or the account is not the user's.
+    """
+    if uploaded_file.user_id != getattr(user, "pk", None):
+        raise NotYours("No such statement file.")
+    if not password or not opened_with_given_password(uploaded_file):
+        return None
+    entry = StatementPassword(user=user, account=account, password_hint=hint or "")
+    ownership.check_links(entry, owner=user)
+    entry.set_password(password)
+    entry.save()
+    return entry
