@@ -41,10 +41,18 @@ DEFAULTS: dict[str, Any] = {
     # Wall-clock budget for reading one statement (checked inside pages and CSV rows).
     "MAX_PROCESSING_SECONDS": 10.0,
     "MAX_STATEMENT_ROWS": 50_000,
+    # One PDF page: decoded content-stream bytes and text operators it may hold before it is read.
+    "MAX_PAGE_CONTENT_BYTES": 1024 * 1024,
+    "MAX_PAGE_TEXT_OPERATORS": 30_000,
+    # Which engine reads PDFs: "auto" (PDFium when pypdfium2 is installed, else pypdf), "pypdf", "pdfium".
+    "PDF_ENGINE": "auto",
     "STORAGE_ALIAS": "default",
     "UPLOAD_PREFIX": "expense_ai/statements",
     "PROCESSING_VERSION": "2.0",
     "TASKS_MODE": "immediate",
+    # Immediate mode: files over these sizes go to the task queue instead of the request (0: never).
+    "IMMEDIATE_MAX_BYTES": 2 * 1024 * 1024,
+    "IMMEDIATE_MAX_PAGES": 20,
     # De-duplication of transactions.
     "DEDUP_DATE_WINDOW_DAYS": 3,
     "DEDUP_DESCRIPTION_SIMILARITY": 0.8,

@@ -318,9 +318,13 @@ def _extract_text(ctx: ImportContext) -> StageResult:
     details: dict[str, Any] = {"format": ctx.format}
     if ctx.format == "pdf":
         unlocked = ctx.unlocked or pdf.unlock_pdf(data, None)
-        pages = pdf.extract_pages(
-            unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
-        )
+        try:
+            pages = pdf.extract_pages(
+                unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
+            )
+        finally:
+            unlocked.reader.close()  # the engine holds the decrypted file: release it early
+            ctx.unlocked = None
         ctx.document = StatementDocument(
             data=data,
             filename=uf.filename,
@@ -330,7 +334,7 @@ def _extract_text(ctx: ImportContext) -> StageResult:
             encrypted=unlocked.encrypted,
             password_needed=unlocked.password_needed,
         )
-        ctx.unlocked = None  # the reader holds the decrypted file: drop it early
+        details["engine"] = unlocked.reader.engine
         details["pages"] = len(pages)
     elif ctx.format == "ofx":
         ctx.document = StatementDocument(data=data, filename=uf.filename, format="ofx", text=ofx.decode_ofx(data))
@@ -835,7 +839,7 @@ def _start(uf: UploadedFile, *, data: bytes | None, password: str | None) -> Upl
     )
     ctx = ImportContext(uploaded_file=uf, password=password or None, data=data,
                         provider_name=ai.active_provider_name(uf.user))
-    if settings.TASKS_MODE != "enqueue":
+    if settings.TASKS_MODE != "enqueue" and not _too_big_for_the_request(uf, data):
         _run(ctx)
         return _finish(ctx)
     # Enqueue mode: the request runs what needs the caller's password (or just the
@@ -854,6 +858,30 @@ def _start(uf: UploadedFile, *, data: bytes | None, password: str | None) -> Upl
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _too_big_for_the_request(uf: UploadedFile, data: bytes | None) -> bool:
+    """Whether an immediate-mode import should go to the task queue instead.
+
+    True for a file over ``IMMEDIATE_MAX_BYTES``, or a PDF of more than
+    ``IMMEDIATE_MAX_PAGES`` pages (counted without reading any page), when a
+    tasks backend is installed to take it.
+    """
+    max_bytes, max_pages = settings.IMMEDIATE_MAX_BYTES, settings.IMMEDIATE_MAX_PAGES
+    too_big = bool(max_bytes and uf.size > max_bytes)
+    if not too_big and max_pages and data is not None and data[:1024].lstrip().startswith(b"%PDF"):
+        pages = pdf.page_count(data)
+        too_big = pages is not None and pages > max_pages
+    if not too_big:
+        return False
+    try:
+        from . import tasks  # noqa: F401  (needs django.tasks or the django-tasks backport)
+    except ImportError:
+        logger.warning("File #%s is over the immediate-mode limits but no tasks backend is installed; "
+                       "reading it in the request.", uf.pk)
+        return False
+    return True
+
 
 
 def _ms(started: float) -> int:

@@ -1,0 +1,661 @@
+"""The PDF engines: what opens a PDF, unlocks it and reads a page's text.
+
+Two engines sit behind one small interface (:class:`PdfDocument`), both used
+through their public APIs only:
+
+* ``pypdf`` (always installed): ``PdfReader``/``decrypt`` and
+  ``page.extract_text(extraction_mode="layout")``, falling back to plain
+  extraction when layout mode trips over a font;
+* ``pdfium`` (the ``[pdfium]`` extra, pypdfium2): ``PdfDocument(data,
+  password=...)`` and ``PdfTextPage``'s text rectangles with their positions,
+  laid out here into the same fixed-width lines and columns pypdf's layout
+  mode gives (see :func:`_layout_runs`), several times faster.
+
+``EXPENSE_AI["PDF_ENGINE"]`` chooses: ``"auto"`` (PDFium when pypdfium2 is
+installed, else pypdf), ``"pypdf"`` or ``"pdfium"``.
+
+Before any page goes to an engine, :func:`check_page_content` measures what it
+would have to read (decoded content streams and the form XObjects they draw,
+through pypdf's public ``decode_stream_data``) against
+``MAX_PAGE_CONTENT_BYTES`` and ``MAX_PAGE_TEXT_OPERATORS``, so no page can
+hold a worker or its memory; the processing deadline is checked as streams and
+text runs are read.
+
+Pure: no database. A password is only handed to the engines, never kept.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import logging
+import math
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ... import limits
+from ...conf import settings
+from ...exceptions import (
+    ConfigurationError,
+    CorruptStatement,
+    PasswordRequired,
+    ProcessingLimitExceeded,
+    StatementError,
+    WrongPassword,
+)
+
+__all__ = [
+    "ENGINES",
+    "PdfDocument",
+    "PdfiumDocument",
+    "PypdfDocument",
+    "check_page_content",
+    "engine_name",
+    "needs_password",
+    "open_document",
+    "pdfium_available",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The values ``EXPENSE_AI["PDF_ENGINE"]`` accepts.
+ENGINES = ("auto", "pypdf", "pdfium")
+
+# PDFium is not thread-safe: every call into it, from any thread, goes through this lock.
+_PDFIUM_LOCK = threading.RLock()
+
+_COUNT_SLICE = 256 * 1024
+# Operators that position or show text (Td TD Tm T* Tj TJ ' "), as tokens of a content stream.
+_TEXT_OPERATOR = re.compile(rb"(?<![^\s\])>])(?:T[dDmjJ*]|'|\")(?![^\s\[(<>/%])")
+
+
+# -- choosing ------------------------------------------------------------------
+
+
+def pdfium_available() -> bool:
+    """Whether pypdfium2 (the ``[pdfium]`` extra) is installed."""
+    return importlib.util.find_spec("pypdfium2") is not None
+
+
+def engine_name(choice: str | None = None) -> str:
+    """The engine that will read PDFs: ``"pypdf"`` or ``"pdfium"``.
+
+    :param choice: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (``None``: ``EXPENSE_AI["PDF_ENGINE"]``).
+    :raises ConfigurationError: an unknown name, or ``"pdfium"`` without pypdfium2 installed.
+    """
+    name = str(choice if choice is not None else settings.PDF_ENGINE or "auto").lower()
+    if name not in ENGINES:
+        raise ConfigurationError(
+            f"EXPENSE_AI['PDF_ENGINE'] is {name!r}; use one of {', '.join(map(repr, ENGINES))}."
+        )
+    if name == "auto":
+        return "pdfium" if pdfium_available() else "pypdf"
+    if name == "pdfium" and not pdfium_available():
+        raise ConfigurationError(
+            "EXPENSE_AI['PDF_ENGINE'] is 'pdfium' but pypdfium2 is not installed: "
+            "pip install 'django-expense-ai[pdfium]', or set it to 'auto'."
+        )
+    return name
+
+
+def _engine(choice: str | None) -> type[PdfDocument]:
+    return PdfiumDocument if engine_name(choice) == "pdfium" else PypdfDocument
+
+
+def open_document(data: bytes, password: str | None = None, *, engine: str | None = None) -> PdfDocument:
+    """Open (and if needed decrypt) a PDF with the chosen engine.
+
+    Without a password (or with ``""``) the empty password is tried, as every
+    PDF viewer does. With one, it is tried first and the empty password after,
+    so a stored password that does not belong to this file does no harm when
+    the file opens without one. A password given for an unencrypted file is ignored.
+
+    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (``None``: the setting).
+    :returns: a :class:`PdfDocument`; ``password_needed`` is True only when a
+        non-empty password opened it.
+    :raises PasswordRequired: encrypted, no password given, the empty one fails.
+    :raises WrongPassword: encrypted, and neither the given nor the empty password opens it.
+    :raises CorruptStatement: not a readable PDF.
+    :raises ConfigurationError: a bad ``engine``.
+    """
+    cls = _engine(engine)
+    if not cls.is_encrypted(data):
+        return cls.open(data, None, encrypted=False, password_needed=False)
+    if password:
+        document = cls.try_open(data, password)
+        if document is not None:
+            # If the empty password opens it too, the file did not really need one.
+            empty = cls.try_open(data, "")
+            if empty is not None:
+                empty.close()
+            document.password_needed = empty is None
+            return document
+    document = cls.try_open(data, "")
+    if document is not None:
+        return document
+    if password:
+        raise WrongPassword(
+            "The password did not open this PDF. Check it (statement passwords are often "
+            "a date of birth or part of an ID number) and try again."
+        )
+    raise PasswordRequired(
+        "This PDF is password-protected. Enter the statement password (the bank's email "
+        "usually says how it is formed) or save a password book entry for this account."
+    )
+
+
+def needs_password(data: bytes, *, engine: str | None = None) -> bool:
+    """Whether opening ``data`` needs a non-empty password.
+
+    :returns: True when the PDF is encrypted and the empty password does not open it.
+    :raises CorruptStatement: not a readable PDF.
+    """
+    cls = _engine(engine)
+    if not cls.is_encrypted(data):
+        return False
+    document = cls.try_open(data, "")
+    if document is None:
+        return True
+    document.close()
+    return False
+
+
+def _damaged(err: BaseException) -> CorruptStatement:
+    return CorruptStatement(
+        f"This PDF is damaged and cannot be read ({type(err).__name__}). "
+        "Download it again from your bank and re-upload it."
+    )
+
+
+# -- the interface -------------------------------------------------------------
+
+
+class PdfDocument:
+    """An opened PDF: its page count and each page's text, under the page limits.
+
+    Subclasses implement :meth:`is_encrypted`, :meth:`try_open`,
+    :meth:`_page_count`, :meth:`_text` and :meth:`close`.
+    """
+
+    engine = ""
+
+    def __init__(self, *, encrypted: bool, password_needed: bool):
+        self.encrypted = encrypted
+        self.password_needed = password_needed
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} encrypted={self.encrypted} password_needed={self.password_needed}>"
+
+    @classmethod
+    def is_encrypted(cls, data: bytes) -> bool:
+        """Whether ``data`` is an encrypted PDF. :raises CorruptStatement: not a readable PDF."""
+        raise NotImplementedError
+
+    @classmethod
+    def try_open(cls, data: bytes, password: str) -> PdfDocument | None:
+        """The document opened with ``password``, or ``None`` when it does not open it."""
+        raise NotImplementedError
+
+    @classmethod
+    def open(cls, data: bytes, password: str | None, *, encrypted: bool, password_needed: bool) -> PdfDocument:
+        """Open ``data`` (unencrypted, or known to open with ``password``)."""
+        document = cls.try_open(data, password or "")
+        if document is None:  # pragma: no cover - is_encrypted said it was not encrypted
+            raise CorruptStatement("This PDF's encryption cannot be processed.")
+        document.encrypted, document.password_needed = encrypted, password_needed
+        return document
+
+    def page_count(self) -> int:
+        """How many pages the document has. :raises CorruptStatement: a broken page tree."""
+        try:
+            return self._page_count()
+        except StatementError:
+            raise
+        except Exception as err:
+            raise CorruptStatement(
+                f"This PDF's page list is damaged ({type(err).__name__}). Download it again and re-upload it."
+            ) from err
+
+    def page_text(self, index: int, *, layout: bool = True) -> str:
+        """The text of page ``index`` (0-based), laid out in columns when ``layout``.
+
+        :raises ProcessingLimitExceeded: the page's content is over ``MAX_PAGE_CONTENT_BYTES``
+            or ``MAX_PAGE_TEXT_OPERATORS``, or the processing deadline passed.
+        :raises CorruptStatement: the page cannot be read.
+        """
+        number = index + 1
+        limits.check(f"page {number}")
+        try:
+            return self._text(index, layout=layout)
+        except StatementError:
+            raise
+        except Exception as err:
+            raise CorruptStatement(
+                f"The text of page {number} cannot be read ({type(err).__name__}). "
+                "Download the statement again and re-upload it."
+            ) from err
+
+    def close(self) -> None:
+        """Release what the engine holds (safe to call twice)."""
+
+    def _page_count(self) -> int:
+        raise NotImplementedError
+
+    def _text(self, index: int, *, layout: bool) -> str:
+        raise NotImplementedError
+
+
+# -- the page guard ------------------------------------------------------------
+
+
+def check_page_content(page: Any, number: int) -> None:
+    """Refuse a page whose content would take too long or too much memory to read.
+
+    Measures the page's decoded content streams, and those of the form
+    XObjects its resources name (one level down), with pypdf's public
+    ``decode_stream_data``, each decompression capped just above the limit.
+
+    :param page: a ``pypdf.PageObject``.
+    :param number: the page's number, for the message.
+    :raises ProcessingLimitExceeded: over ``MAX_PAGE_CONTENT_BYTES`` (``limit``
+        names it) or ``MAX_PAGE_TEXT_OPERATORS``, or the deadline passed.
+    """
+    max_bytes = int(settings.MAX_PAGE_CONTENT_BYTES or 0)
+    max_operators = int(settings.MAX_PAGE_TEXT_OPERATORS or 0)
+    if not max_bytes and not max_operators:
+        return
+    total = operators = 0
+    for stream in _content_streams(page):
+        limits.check(f"page {number}")
+        data = _decoded(stream, max_bytes - total if max_bytes else 0, number)
+        total += len(data)
+        if max_bytes and total > max_bytes:
+            raise _too_big(number, "MAX_PAGE_CONTENT_BYTES", max_bytes, "bytes of drawing instructions")
+        if max_operators:
+            # Counted in slices, stopping as soon as the limit is crossed (a slice boundary can
+            # split one operator from its operands, never an operator: they are 1-2 bytes).
+            for start in range(0, len(data), _COUNT_SLICE):
+                operators += len(_TEXT_OPERATOR.findall(data, start, start + _COUNT_SLICE + 2))
+                if operators > max_operators:
+                    raise _too_big(number, "MAX_PAGE_TEXT_OPERATORS", max_operators, "text operators")
+        del data
+
+
+def _too_big(number: int, setting: str, value: int, what: str) -> ProcessingLimitExceeded:
+    return ProcessingLimitExceeded(
+        f"Page {number} of this PDF holds more than {value:,} {what}, far more than a statement page; "
+        f"it was not read (limit EXPENSE_AI[{setting!r}]). Upload the bank's original statement or its "
+        "CSV/OFX export.",
+        limit=setting,
+        value=value,
+    )
+
+
+def _content_streams(page: Any) -> Iterator[Any]:
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else None
+    if contents is not None:
+        if hasattr(contents, "get_data"):
+            yield contents
+        else:  # an array of streams
+            for item in contents:
+                yield item.get_object()
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else {}
+    xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+    xobjects = xobjects.get_object() if xobjects is not None else {}
+    for ref in xobjects.values() if hasattr(xobjects, "values") else ():
+        xobject = ref.get_object()
+        if hasattr(xobject, "get_data") and xobject.get("/Subtype") == "/Form":
+            yield xobject
+
+
+def _decoded(stream: Any, cap: int, number: int) -> bytes:
+    """``stream``'s decoded bytes, decompressing at most about ``cap`` + 1 bytes (0: pypdf's own cap)."""
+    import pypdf
+    from pypdf.errors import LimitReachedError
+    from pypdf.filters import decode_stream_data
+
+    apply = getattr(pypdf, "apply_configuration", None)  # pypdf >= 7; older ones keep their 75 MB cap
+    try:
+        if cap > 0 and apply is not None:
+            cap = max(cap, 1) + 1
+            with apply(
+                zlib_maximum_output_length=cap, lzw_maximum_output_length=cap,
+                run_length_maximum_output_length=cap,
+            ):
+                data = decode_stream_data(stream)
+        else:
+            data = decode_stream_data(stream)
+    except LimitReachedError as err:
+        raise _too_big(
+            number, "MAX_PAGE_CONTENT_BYTES", int(settings.MAX_PAGE_CONTENT_BYTES), "bytes of drawing instructions"
+        ) from err
+    except Exception as err:  # a filter pypdf cannot undo: nothing it could read either
+        logger.warning("A content stream of page %s cannot be decoded (%s); not counted.", number,
+                       type(err).__name__)
+        return b""
+    return data if isinstance(data, bytes) else bytes(data or b"")
+
+
+# -- pypdf ---------------------------------------------------------------------
+
+
+def _pypdf_reader(data: bytes) -> Any:
+    from pypdf import PdfReader
+
+    try:
+        return PdfReader(io.BytesIO(data), strict=False)
+    except Exception as err:  # pypdf raises many non-pypdf types on garbage
+        raise _damaged(err) from err
+
+
+def _pypdf_encrypted(reader: Any) -> bool:
+    try:
+        return bool(reader.is_encrypted)
+    except Exception as err:  # a broken trailer or /Encrypt entry
+        raise _damaged(err) from err
+
+
+def _pypdf_decrypt(reader: Any, password: str) -> bool:
+    from pypdf import PasswordType
+
+    try:
+        return reader.decrypt(password) != PasswordType.NOT_DECRYPTED
+    except Exception as err:  # broken /Encrypt dictionaries, unsupported handlers
+        raise CorruptStatement(
+            f"This PDF's encryption cannot be processed ({type(err).__name__}). "
+            "Save an unprotected copy from your bank's site or viewer and upload that."
+        ) from err
+
+
+def _pypdf_open(data: bytes, password: str) -> Any | None:
+    """A pypdf reader for ``data``, decrypted with ``password`` when encrypted; None if it does not open."""
+    reader = _pypdf_reader(data)
+    if _pypdf_encrypted(reader) and not _pypdf_decrypt(reader, password):
+        return None
+    return reader
+
+
+def _decrypted_copy(reader: Any) -> bytes:
+    from pypdf import PdfWriter
+
+    try:
+        out = io.BytesIO()
+        PdfWriter(clone_from=reader).write(out)
+        return out.getvalue()
+    except Exception as err:
+        raise CorruptStatement(
+            f"This PDF's encryption cannot be processed ({type(err).__name__}). "
+            "Save an unprotected copy from your bank's site or viewer and upload that."
+        ) from err
+
+
+class PypdfDocument(PdfDocument):
+    """pypdf: layout-mode text (plain text when layout mode fails on a page)."""
+
+    engine = "pypdf"
+
+    def __init__(self, reader: Any, *, encrypted: bool = False, password_needed: bool = False):
+        super().__init__(encrypted=encrypted, password_needed=password_needed)
+        self.reader = reader
+        self._pages: list[Any] | None = None
+
+    @classmethod
+    def is_encrypted(cls, data: bytes) -> bool:
+        return _pypdf_encrypted(_pypdf_reader(data))
+
+    @classmethod
+    def try_open(cls, data: bytes, password: str) -> PypdfDocument | None:
+        reader = _pypdf_open(data, password)
+        return None if reader is None else cls(reader, encrypted=True)
+
+    @property
+    def pages(self) -> list[Any]:
+        """pypdf's page objects."""
+        if self._pages is None:
+            self._pages = list(self.reader.pages)
+        return self._pages
+
+    def _page_count(self) -> int:
+        return len(self.pages)
+
+    def _text(self, index: int, *, layout: bool) -> str:
+        page = self.pages[index]
+        if hasattr(page, "get"):  # a real PageObject (tests may hand in look-alikes)
+            check_page_content(page, index + 1)
+        if layout:
+            try:
+                return page.extract_text(extraction_mode="layout") or ""
+            except Exception:  # layout mode trips over some fonts; plain mode is more forgiving
+                pass
+        return page.extract_text() or ""
+
+
+# -- PDFium --------------------------------------------------------------------
+
+
+class PdfiumDocument(PdfDocument):
+    """PDFium (pypdfium2): text rectangles with positions, laid out like pypdf's layout mode.
+
+    PDFium opens and decrypts the file itself (RC4 and AES, incl. AES-256 R6).
+    The page guard measures each page's content with pypdf before PDFium
+    loads it, so a pypdf reader of the same file is opened alongside.
+    """
+
+    engine = "pdfium"
+
+    def __init__(self, document: Any, guard: Any, *, encrypted: bool = False, password_needed: bool = False):
+        super().__init__(encrypted=encrypted, password_needed=password_needed)
+        self.document = document
+        self._guard = guard  # a pypdf reader for check_page_content, or None if pypdf cannot decrypt it
+        self._guard_pages: list[Any] | None = None
+
+    @classmethod
+    def _load(cls, data: bytes, password: str | None) -> Any | None:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+
+        try:
+            with _PDFIUM_LOCK:
+                return pdfium.PdfDocument(data, password=password)
+        except pdfium.PdfiumError as err:
+            if getattr(err, "err_code", None) == raw.FPDF_ERR_PASSWORD:
+                return None
+            raise _damaged(err) from err
+        except Exception as err:
+            raise _damaged(err) from err
+
+    @classmethod
+    def is_encrypted(cls, data: bytes) -> bool:
+        import pypdfium2.raw as raw
+
+        document = cls._load(data, None)
+        if document is None:  # even the empty password did not open it
+            return True
+        try:
+            with _PDFIUM_LOCK:
+                return raw.FPDF_GetSecurityHandlerRevision(document) != -1
+        finally:
+            with _PDFIUM_LOCK:
+                document.close()
+
+    @classmethod
+    def try_open(cls, data: bytes, password: str) -> PdfiumDocument | None:
+        document = cls._load(data, password)
+        try:
+            guard = _pypdf_open(data, password)
+        except CorruptStatement:
+            guard = None
+        if document is None:
+            if guard is None:
+                return None
+            # pypdf takes this password where PDFium does not (an empty *owner* password of an
+            # AES-256 file): PDFium reads the copy pypdf decrypts, so both engines open the same files.
+            document = cls._load(_decrypted_copy(guard), None)
+            if document is None:  # pragma: no cover - the copy is not encrypted
+                return None
+        return cls(document, guard, encrypted=True)
+
+    def _page_count(self) -> int:
+        with _PDFIUM_LOCK:
+            return len(self.document)
+
+    def _guard_page(self, index: int) -> Any:
+        if self._guard is None:
+            raise CorruptStatement(
+                "This PDF's pages cannot be checked before reading (its encryption or structure is "
+                "unusual). Save an unprotected copy from your bank's site or viewer and upload that."
+            )
+        if self._guard_pages is None:
+            self._guard_pages = list(self._guard.pages)
+        if len(self._guard_pages) != self._page_count():
+            raise CorruptStatement("This PDF's page list is inconsistent. Download it again and re-upload it.")
+        return self._guard_pages[index]
+
+    def _text(self, index: int, *, layout: bool) -> str:
+        number = index + 1
+        check_page_content(self._guard_page(index), number)
+        with _PDFIUM_LOCK:
+            page = self.document[index]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    if not layout:
+                        return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                    return _layout_runs(_text_runs(textpage, number))
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+
+    def close(self) -> None:
+        with _PDFIUM_LOCK:
+            if self.document is not None:
+                self.document.close()
+                self.document = None
+        self._guard, self._guard_pages = None, None
+
+
+def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, float, str]]:
+    """``(x, right, baseline_y, font_height, text)`` for each run of characters PDFium read.
+
+    A run is what pypdf's layout mode calls a BT group: characters on one
+    baseline with no gap wider than about half a space between them. Spaces
+    belong to the run they follow, as in the content stream.
+    """
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    handle = textpage.raw
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    per_char = len(text) != count  # characters outside the BMP: fetch one by one
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    x, y = ctypes.c_double(), ctypes.c_double()
+    box, origin, font_size = raw.FPDFText_GetCharBox, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
+    text_object = raw.FPDFText_GetTextObject
+    runs: list[tuple[float, float, float, float, str]] = []
+    chars: list[str] = []
+    run_left = run_right = baseline = size = 0.0
+    run_object: Any = None
+
+    def close() -> None:
+        if chars and "".join(chars).strip():
+            runs.append((run_left, run_right, baseline, size, "".join(chars)))
+        chars.clear()
+
+    for i in range(count):
+        if not i % 2048:
+            limits.check(f"page {number}")
+        char = textpage.get_text_range(i, 1) if per_char else text[i]
+        if char in "\r\n\x02":  # PDFium's generated line ends and soft hyphens' markers
+            close()
+            continue
+        box(handle, i, left, right, bottom, top)
+        if char.isspace():
+            if chars:  # a space ends where the next run may start, as pypdf's displacement does
+                chars.append(" ")
+                run_right = max(run_right, right.value)
+            continue
+        obj = text_object(handle, i)
+        # One text object (a Tj/TJ string) stays one run, whatever its kerning, as PDFium's
+        # text rectangles do; another object on the same line joins it only when it touches.
+        if chars and (not obj or ctypes.cast(obj, ctypes.c_void_p).value != run_object):
+            gap = left.value - run_right
+            origin(handle, i, x, y)
+            if abs(y.value - baseline) > size / 2 or gap > _JOIN_GAP * size or gap < -size:
+                close()
+        if not chars:
+            origin(handle, i, x, y)
+            run_left, baseline = left.value, y.value
+            size = font_size(handle, i) or (top.value - bottom.value)
+        run_object = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+        chars.append(char)
+        run_right = max(run_right, right.value) if len(chars) > 1 else right.value
+    close()
+    return runs
+
+
+# pypdf's layout mode limits, kept so both engines give the same lines.
+_NEWLINE_LIMIT = 50
+_WHITESPACE_LIMIT = 200
+_SCALE_WEIGHT = 1.25
+# A gap under this many font sizes between two runs on a line is inside a word (half a narrow space).
+_JOIN_GAP = 0.12
+_CONTROL = str.maketrans(dict.fromkeys(range(14, 32), " "))
+
+
+def _layout_runs(runs: list[tuple[float, float, float, float, str]]) -> str:
+    """Lay text runs out as fixed-width lines, the way pypdf's layout mode does.
+
+    Runs are grouped into lines by baseline (lines closer than a font height
+    merge unless they overlap), placed at ``x // char_width`` columns where
+    ``char_width`` is the page's average character width weighted like
+    pypdf's, and blank lines stand for vertical gaps of a font height or more.
+    """
+    if not runs:
+        return ""
+    lines: list[tuple[int, float, list[tuple[float, float, float, float, str]]]] = []
+    for run in sorted(runs, key=lambda r: (-int(r[2]), r[0])):
+        y = int(run[2])
+        if lines:
+            last_y, height, members = lines[-1]
+            taken = {int(m[0]) for m in members}
+            if abs(y - last_y) < min(height, run[3]) and int(run[0]) not in taken:
+                members.append(run)
+                continue
+        lines.append((y, run[3], [run]))
+    total_width = sum(r[1] - r[0] for r in runs)
+    total_len = sum(len(r[4]) for r in runs) * _SCALE_WEIGHT
+    char_width = total_width / total_len if total_len else 0.0
+    out: list[str] = []
+    last_y = 0
+    for y, _, members in lines:
+        members.sort(key=lambda r: r[0])
+        if out:
+            height = members[0][3]
+            blank = 0 if not height else int(abs(y - last_y) / height) - 1
+            out.extend([""] * min(max(blank, 0), _NEWLINE_LIMIT))
+        parts: list[str] = []
+        length = 0
+        last_right = 0.0
+        for left, right, _, size, text in members:
+            # Pieces of one word (PDFium splits at kerning) join as pypdf joins them in a BT group.
+            joined = parts and left - last_right < _JOIN_GAP * size
+            offset = int(left // char_width) if char_width else length
+            needed = offset - length
+            if not joined and needed > 0 and math.ceil(last_right) < int(left):
+                needed = min(needed, _WHITESPACE_LIMIT)
+                parts.append(" " * needed)
+                length += needed
+            text = text.translate(_CONTROL)
+            parts.append(text)
+            length += len(text)
+            last_right = right
+        out.append("".join(parts).rstrip())
+        last_y = y
+    return "\n".join(out)
