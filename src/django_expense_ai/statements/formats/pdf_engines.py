@@ -121,16 +121,15 @@ def open_document(data: bytes, password: str | None = None, *, engine: str | Non
     :raises ConfigurationError: a bad ``engine``.
     """
     cls = _engine(engine)
-    if not cls.is_encrypted(data):
-        return cls.open(data, None, encrypted=False, password_needed=False)
     if password:
         document = cls.try_open(data, password)
         if document is not None:
-            # If the empty password opens it too, the file did not really need one.
-            empty = cls.try_open(data, "")
-            if empty is not None:
-                empty.close()
-            document.password_needed = empty is None
+            if document.encrypted:
+                # If the empty password opens it too, the file did not really need one.
+                empty = cls.try_open(data, "")
+                if empty is not None:
+                    empty.close()
+                document.password_needed = empty is None
             return document
     document = cls.try_open(data, "")
     if document is not None:
@@ -152,10 +151,7 @@ def needs_password(data: bytes, *, engine: str | None = None) -> bool:
     :returns: True when the PDF is encrypted and the empty password does not open it.
     :raises CorruptStatement: not a readable PDF.
     """
-    cls = _engine(engine)
-    if not cls.is_encrypted(data):
-        return False
-    document = cls.try_open(data, "")
+    document = _engine(engine).try_open(data, "")
     if document is None:
         return True
     document.close()
@@ -175,8 +171,8 @@ def _damaged(err: BaseException) -> CorruptStatement:
 class PdfDocument:
     """An opened PDF: its page count and each page's text, under the page limits.
 
-    Subclasses implement :meth:`is_encrypted`, :meth:`try_open`,
-    :meth:`_page_count`, :meth:`_text` and :meth:`close`.
+    Subclasses implement :meth:`try_open`, :meth:`_page_count`, :meth:`_text`
+    and :meth:`close`.
     """
 
     engine = ""
@@ -189,23 +185,13 @@ class PdfDocument:
         return f"<{type(self).__name__} encrypted={self.encrypted} password_needed={self.password_needed}>"
 
     @classmethod
-    def is_encrypted(cls, data: bytes) -> bool:
-        """Whether ``data`` is an encrypted PDF. :raises CorruptStatement: not a readable PDF."""
-        raise NotImplementedError
-
-    @classmethod
     def try_open(cls, data: bytes, password: str) -> PdfDocument | None:
-        """The document opened with ``password``, or ``None`` when it does not open it."""
-        raise NotImplementedError
+        """The document opened with ``password`` (any password opens an unencrypted one), or ``None``.
 
-    @classmethod
-    def open(cls, data: bytes, password: str | None, *, encrypted: bool, password_needed: bool) -> PdfDocument:
-        """Open ``data`` (unencrypted, or known to open with ``password``)."""
-        document = cls.try_open(data, password or "")
-        if document is None:  # pragma: no cover - is_encrypted said it was not encrypted
-            raise CorruptStatement("This PDF's encryption cannot be processed.")
-        document.encrypted, document.password_needed = encrypted, password_needed
-        return document
+        ``encrypted`` is set on the result; ``password_needed`` is left False.
+        :raises CorruptStatement: not a readable PDF.
+        """
+        raise NotImplementedError
 
     def page_count(self) -> int:
         """How many pages the document has. :raises CorruptStatement: a broken page tree."""
@@ -318,6 +304,9 @@ def _decoded(stream: Any, cap: int, number: int) -> bytes:
     from pypdf.errors import LimitReachedError
     from pypdf.filters import decode_stream_data
 
+    if not stream.get("/Filter"):  # stored as is: nothing to expand
+        data = stream.get_data()
+        return data if isinstance(data, bytes) else bytes(data or b"")
     apply = getattr(pypdf, "apply_configuration", None)  # pypdf >= 7; older ones keep their 75 MB cap
     try:
         if cap > 0 and apply is not None:
@@ -404,13 +393,12 @@ class PypdfDocument(PdfDocument):
         self._pages: list[Any] | None = None
 
     @classmethod
-    def is_encrypted(cls, data: bytes) -> bool:
-        return _pypdf_encrypted(_pypdf_reader(data))
-
-    @classmethod
     def try_open(cls, data: bytes, password: str) -> PypdfDocument | None:
-        reader = _pypdf_open(data, password)
-        return None if reader is None else cls(reader, encrypted=True)
+        reader = _pypdf_reader(data)
+        encrypted = _pypdf_encrypted(reader)
+        if encrypted and not _pypdf_decrypt(reader, password):
+            return None
+        return cls(reader, encrypted=encrypted)
 
     @property
     def pages(self) -> list[Any]:
@@ -450,7 +438,8 @@ class PdfiumDocument(PdfDocument):
     def __init__(self, document: Any, guard: Any, *, encrypted: bool = False, password_needed: bool = False):
         super().__init__(encrypted=encrypted, password_needed=password_needed)
         self.document = document
-        self._guard = guard  # a pypdf reader for check_page_content, or None if pypdf cannot decrypt it
+        # A pypdf reader for check_page_content, or a callable that opens one on first use.
+        self._guard = guard
         self._guard_pages: list[Any] | None = None
 
     @classmethod
@@ -469,34 +458,23 @@ class PdfiumDocument(PdfDocument):
             raise _damaged(err) from err
 
     @classmethod
-    def is_encrypted(cls, data: bytes) -> bool:
+    def try_open(cls, data: bytes, password: str) -> PdfiumDocument | None:
         import pypdfium2.raw as raw
 
-        document = cls._load(data, None)
-        if document is None:  # even the empty password did not open it
-            return True
-        try:
+        document = cls._load(data, password or None)
+        if document is not None:
             with _PDFIUM_LOCK:
-                return raw.FPDF_GetSecurityHandlerRevision(document) != -1
-        finally:
-            with _PDFIUM_LOCK:
-                document.close()
-
-    @classmethod
-    def try_open(cls, data: bytes, password: str) -> PdfiumDocument | None:
-        document = cls._load(data, password)
-        try:
-            guard = _pypdf_open(data, password)
-        except CorruptStatement:
-            guard = None
-        if document is None:
-            if guard is None:
-                return None
-            # pypdf takes this password where PDFium does not (an empty *owner* password of an
-            # AES-256 file): PDFium reads the copy pypdf decrypts, so both engines open the same files.
-            document = cls._load(_decrypted_copy(guard), None)
-            if document is None:  # pragma: no cover - the copy is not encrypted
-                return None
+                encrypted = raw.FPDF_GetSecurityHandlerRevision(document) != -1
+            # The page guard's pypdf reader is opened only when a page is read.
+            return cls(document, lambda: _pypdf_open(data, password), encrypted=encrypted)
+        guard = _pypdf_open(data, password)
+        if guard is None:
+            return None
+        # pypdf takes this password where PDFium does not (an empty *owner* password of an
+        # AES-256 file): PDFium reads the copy pypdf decrypts, so both engines open the same files.
+        document = cls._load(_decrypted_copy(guard), None)
+        if document is None:  # pragma: no cover - the copy is not encrypted
+            return None
         return cls(document, guard, encrypted=True)
 
     def _page_count(self) -> int:
@@ -504,6 +482,11 @@ class PdfiumDocument(PdfDocument):
             return len(self.document)
 
     def _guard_page(self, index: int) -> Any:
+        if callable(self._guard):
+            try:
+                self._guard = self._guard()
+            except CorruptStatement:
+                self._guard = None
         if self._guard is None:
             raise CorruptStatement(
                 "This PDF's pages cannot be checked before reading (its encryption or structure is "
