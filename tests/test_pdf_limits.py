@@ -107,7 +107,7 @@ def test_a_low_processing_budget_is_honoured_between_pages(engine, monkeypatch):
 
 
 def test_the_budget_is_checked_inside_a_pdfium_page(monkeypatch):
-    # One page of about 9,000 characters: PDFium's runs are checked every 2,048 characters.
+    # One page of some 45 lines: PDFium's text runs are checked every 32 runs.
     lines = [f"{day:02d}/03/2024  Coffee shop number {day} in the high street  {day}.50" for day in range(1, 29)]
     data = factory.text_pdf(*lines * 5, pages=1)
     document = pdf.open_pdf(data, engine="pdfium")

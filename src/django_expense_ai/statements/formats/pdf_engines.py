@@ -523,11 +523,15 @@ class PdfiumDocument(PdfDocument):
 
 
 def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, float, str]]:
-    """``(x, right, baseline_y, font_height, text)`` for each run of characters PDFium read.
+    """``(x, right, baseline_y, font_height, text)`` for each of PDFium's text rectangles.
 
-    A run is what pypdf's layout mode calls a BT group: characters on one
-    baseline with no gap wider than about half a space between them. Spaces
-    belong to the run they follow, as in the content stream.
+    PDFium cuts a page's characters, in content order, into rectangles: one
+    per text object and line, what pypdf's layout mode calls a BT group.
+    Each rectangle's text is what PDFium finds inside it, asked for a box
+    trimmed where it overlaps its neighbours on the line (kerned letters'
+    boxes overlap, and the overlapped letter would come out twice). The
+    baseline and font size come from the rectangle's first character, found
+    in the page text from where the previous rectangle's text ended.
     """
     import ctypes
 
@@ -536,50 +540,36 @@ def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, fl
     handle = textpage.raw
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
-    per_char = len(text) != count  # characters outside the BMP: fetch one by one
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    exact = len(text) == count  # else characters outside the BMP shift the indices
     x, y = ctypes.c_double(), ctypes.c_double()
-    box, origin, font_size = raw.FPDFText_GetCharBox, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
-    text_object = raw.FPDFText_GetTextObject
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    origin, font_size = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
+    rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
     runs: list[tuple[float, float, float, float, str]] = []
-    chars: list[str] = []
-    run_left = run_right = baseline = size = 0.0
-    run_object: Any = None
-
-    def close() -> None:
-        if chars and "".join(chars).strip():
-            runs.append((run_left, run_right, baseline, size, "".join(chars)))
-        chars.clear()
-
-    for i in range(count):
-        if not i % 2048:
+    cursor = 0
+    for k, (left, bottom, right, top) in enumerate(rects):
+        if not k % 32:  # a run is a line's piece: a page has hundreds, a hostile one millions
             limits.check(f"page {number}")
-        char = textpage.get_text_range(i, 1) if per_char else text[i]
-        if char in "\r\n\x02":  # PDFium's generated line ends and soft hyphens' markers
-            close()
+        query_left, query_right = left, right
+        middle = (bottom + top) / 2
+        if k and rects[k - 1][2] > left and rects[k - 1][1] < middle < rects[k - 1][3]:
+            query_left = rects[k - 1][2] + 0.01
+        if k + 1 < len(rects) and rects[k + 1][0] < right and rects[k + 1][1] < middle < rects[k + 1][3]:
+            query_right = rects[k + 1][0] - 0.01
+        if query_right <= query_left:
+            query_left = query_right = (left + right) / 2
+        piece = textpage.get_text_bounded(query_left, bottom, query_right, top)
+        piece = piece.replace("\r", "").replace("\n", "")
+        word = piece.strip()
+        if not word:
             continue
-        box(handle, i, left, right, bottom, top)
-        if char.isspace():
-            if chars:  # a space ends where the next run may start, as pypdf's displacement does
-                chars.append(" ")
-                run_right = max(run_right, right.value)
-            continue
-        obj = text_object(handle, i)
-        # One text object (a Tj/TJ string) stays one run, whatever its kerning, as PDFium's
-        # text rectangles do; another object on the same line joins it only when it touches.
-        if chars and (not obj or ctypes.cast(obj, ctypes.c_void_p).value != run_object):
-            gap = left.value - run_right
-            origin(handle, i, x, y)
-            if abs(y.value - baseline) > size / 2 or gap > _JOIN_GAP * size or gap < -size:
-                close()
-        if not chars:
-            origin(handle, i, x, y)
-            run_left, baseline = left.value, y.value
-            size = font_size(handle, i) or (top.value - bottom.value)
-        run_object = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
-        chars.append(char)
-        run_right = max(run_right, right.value) if len(chars) > 1 else right.value
-    close()
+        baseline, size = bottom, top - bottom
+        found = text.find(word, cursor) if exact else -1
+        if found >= 0:
+            cursor = found + len(word)
+            if origin(handle, found, x_ref, y_ref):
+                baseline, size = y.value, font_size(handle, found) or size
+        runs.append((left, right, baseline, size, piece.lstrip()))
     return runs
 
 
