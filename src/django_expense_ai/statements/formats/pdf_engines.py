@@ -523,15 +523,14 @@ class PdfiumDocument(PdfDocument):
 
 
 def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, float, str]]:
-    """``(x, right, baseline_y, font_height, text)`` for each of PDFium's text rectangles.
+    """``(x, right, baseline_y, font_height, text)`` for each run of text PDFium read.
 
-    PDFium cuts a page's characters, in content order, into rectangles: one
-    per text object and line, what pypdf's layout mode calls a BT group.
-    Each rectangle's text is what PDFium finds inside it, asked for a box
-    trimmed where it overlaps its neighbours on the line (kerned letters'
-    boxes overlap, and the overlapped letter would come out twice). The
-    baseline and font size come from the rectangle's first character, found
-    in the page text from where the previous rectangle's text ended.
+    PDFium's page text is in content order, with the line ends and the spaces
+    it *generates* where characters stand apart (between columns, between
+    words placed separately), and none inside a kerned word. A run is the
+    text between two generated breaks, what pypdf's layout mode calls a BT
+    group; its position comes from its first and last characters' boxes, so
+    PDFium is asked about a few characters per run, not about every one.
     """
     import ctypes
 
@@ -540,36 +539,43 @@ def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, fl
     handle = textpage.raw
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
-    exact = len(text) == count  # else characters outside the BMP shift the indices
+    if len(text) != count:  # characters outside the BMP shift the indices: fetch one by one
+        text = "".join((textpage.get_text_range(i, 1) or " ")[:1] for i in range(count))
+    generated = raw.FPDFText_IsGenerated
+    char_box, origin, font_size = raw.FPDFText_GetCharBox, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    box_refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
     x, y = ctypes.c_double(), ctypes.c_double()
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
-    origin, font_size = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
-    rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+
     runs: list[tuple[float, float, float, float, str]] = []
-    cursor = 0
-    for k, (left, bottom, right, top) in enumerate(rects):
-        if not k % 32:  # a run is a line's piece: a page has hundreds, a hostile one millions
-            limits.check(f"page {number}")
-        query_left, query_right = left, right
-        middle = (bottom + top) / 2
-        if k and rects[k - 1][2] > left and rects[k - 1][1] < middle < rects[k - 1][3]:
-            query_left = rects[k - 1][2] + 0.01
-        if k + 1 < len(rects) and rects[k + 1][0] < right and rects[k + 1][1] < middle < rects[k + 1][3]:
-            query_right = rects[k + 1][0] - 0.01
-        if query_right <= query_left:
-            query_left = query_right = (left + right) / 2
-        piece = textpage.get_text_bounded(query_left, bottom, query_right, top)
-        piece = piece.replace("\r", "").replace("\n", "")
-        word = piece.strip()
-        if not word:
-            continue
-        baseline, size = bottom, top - bottom
-        found = text.find(word, cursor) if exact else -1
-        if found >= 0:
-            cursor = found + len(word)
-            if origin(handle, found, x_ref, y_ref):
-                baseline, size = y.value, font_size(handle, found) or size
-        runs.append((left, right, baseline, size, piece.lstrip()))
+
+    def add(start: int, end: int) -> None:
+        piece = text[start:end]
+        first = start + len(piece) - len(piece.lstrip())
+        last = start + len(piece.rstrip()) - 1
+        if last < first:
+            return
+        char_box(handle, last, *box_refs)
+        run_right = right.value
+        char_box(handle, first, *box_refs)
+        if origin(handle, first, x_ref, y_ref):
+            baseline = y.value
+        else:  # pragma: no cover - PDFium knows every character's origin
+            baseline = bottom.value
+        size = font_size(handle, first) or (top.value - bottom.value)
+        runs.append((left.value, run_right, baseline, size, text[first:end]))
+
+    start = 0
+    for i, char in enumerate(text):
+        if char in "\r\n\x02" or (char == " " and generated(handle, i)):
+            if i > start:
+                add(start, i)
+            start = i + 1
+            if len(runs) % 32 == 0:  # a run is a line's piece: a page has hundreds, a hostile one millions
+                limits.check(f"page {number}")
+    if count > start:
+        add(start, count)
     return runs
 
 
@@ -580,6 +586,7 @@ _SCALE_WEIGHT = 1.25
 # A gap under this many font sizes between two runs on a line is inside a word (half a narrow space).
 _JOIN_GAP = 0.12
 _CONTROL = str.maketrans(dict.fromkeys(range(14, 32), " "))
+_HAS_CONTROL = re.compile("[\x0e-\x1f]")
 
 
 def _layout_runs(runs: list[tuple[float, float, float, float, str]]) -> str:
@@ -625,7 +632,8 @@ def _layout_runs(runs: list[tuple[float, float, float, float, str]]) -> str:
                 needed = min(needed, _WHITESPACE_LIMIT)
                 parts.append(" " * needed)
                 length += needed
-            text = text.translate(_CONTROL)
+            if _HAS_CONTROL.search(text):
+                text = text.translate(_CONTROL)
             parts.append(text)
             length += len(text)
             last_right = right
