@@ -304,3 +304,37 @@ def text_flood_pdf(*, pages: int = 40, megabytes: int = 70) -> bytes:
     line = b"(12/03/2024 COFFEE SHOP 4.50 1,234.56) Tj 0 -12 Td\n"
     count = megabytes * 1_000_000 // len(line)
     return hostile_pdf(b"BT /F1 10 Tf 72 720 Td\n" + line * count + b"ET", pages=pages)
+
+
+def nested_form_pdf(form_content: bytes) -> bytes:
+    """One page that draws a form XObject, which draws another holding ``form_content`` (compressed).
+
+    Content hidden two forms down still counts against the page's limits.
+    """
+    import zlib
+
+    inner = zlib.compress(form_content, 9)
+    outer = b"/Inner Do"
+    page = b"BT /F1 10 Tf 72 760 Td (Statement) Tj ET /Outer Do"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> "
+        b"/XObject << /Outer 6 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /Inner 7 0 R >> >> "
+        b"/Length %d >>\nstream\n%s\nendstream" % (len(outer), outer),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(inner), inner),
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

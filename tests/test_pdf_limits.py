@@ -85,6 +85,19 @@ def test_a_page_just_over_a_low_content_limit_is_refused_and_one_under_is_read(e
         assert len(read_statement(data, "s.pdf").rows) == 30
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_content_hidden_in_nested_forms_counts_against_the_page(engine):
+    flood = factory.nested_form_pdf(b"BT /F1 10 Tf 72 700 Td " + b"0 0 Td " * 300_000 + b"(end) Tj ET")
+    with override_settings(EXPENSE_AI={"PDF_ENGINE": engine}):
+        with pytest.raises(ProcessingLimitExceeded) as info:
+            read_statement(flood, "statement.pdf")
+    assert info.value.limit == "MAX_PAGE_CONTENT_BYTES"
+    # The same file with a small form reads, so the limit is what stopped the big one.
+    small = factory.nested_form_pdf(b"BT /F1 10 Tf 72 700 Td (01/02/2024 Coffee 3.50) Tj ET")
+    with override_settings(EXPENSE_AI={"PDF_ENGINE": engine}):
+        assert "Statement" in read_statement(small, "statement.pdf").raw_text
+
+
 class _Clock:
     """A stand-in for the ``time`` module inside :mod:`limits`: one second passes per look."""
 

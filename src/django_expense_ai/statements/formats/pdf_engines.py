@@ -240,7 +240,7 @@ def check_page_content(page: Any, number: int) -> None:
     """Refuse a page whose content would take too long or too much memory to read.
 
     Measures the page's decoded content streams, and those of the form
-    XObjects its resources name (one level down), with pypdf's public
+    XObjects its resources name (and theirs, each once), with pypdf's public
     ``decode_stream_data``, each decompression capped just above the limit.
 
     :param page: a ``pypdf.PageObject``.
@@ -280,6 +280,7 @@ def _too_big(number: int, setting: str, value: int, what: str) -> ProcessingLimi
 
 
 def _content_streams(page: Any) -> Iterator[Any]:
+    """The page's content streams, then every form XObject its resources (and theirs) name, each once."""
     contents = page.get("/Contents")
     contents = contents.get_object() if contents is not None else None
     if contents is not None:
@@ -288,14 +289,21 @@ def _content_streams(page: Any) -> Iterator[Any]:
         else:  # an array of streams
             for item in contents:
                 yield item.get_object()
-    resources = page.get("/Resources")
-    resources = resources.get_object() if resources is not None else {}
-    xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
-    xobjects = xobjects.get_object() if xobjects is not None else {}
-    for ref in xobjects.values() if hasattr(xobjects, "values") else ():
-        xobject = ref.get_object()
-        if hasattr(xobject, "get_data") and xobject.get("/Subtype") == "/Form":
+    seen: set[int] = set()
+    pending = [page]
+    while pending:
+        holder = pending.pop()
+        resources = holder.get("/Resources")
+        resources = resources.get_object() if resources is not None else None
+        xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+        xobjects = xobjects.get_object() if xobjects is not None else None
+        for ref in xobjects.values() if hasattr(xobjects, "values") else ():
+            xobject = ref.get_object()
+            if id(xobject) in seen or not hasattr(xobject, "get_data") or xobject.get("/Subtype") != "/Form":
+                continue
+            seen.add(id(xobject))
             yield xobject
+            pending.append(xobject)  # a form may draw forms of its own
 
 
 def _decoded(stream: Any, cap: int, number: int) -> bytes:
