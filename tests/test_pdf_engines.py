@@ -204,3 +204,19 @@ def test_pdfium_calls_are_serialised_across_threads():
     for thread in threads:
         thread.join()
     assert len(results) == 4 and all(r == results[0] for r in results) and len(results[0]) == 30
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("engine", ENGINES)
+def test_import_reads_with_the_configured_engine_and_logs_which(user, engine):
+    from django_expense_ai.statements import import_statement
+
+    printed = factory.make_rows(15)
+    data = factory.encrypt_pdf(factory.build_statement(printed), "pässw0rd", algorithm="AES-256")
+    with override_settings(EXPENSE_AI={"PDF_ENGINE": engine}):
+        uf = import_statement(user, data, filename="s.pdf", password="pässw0rd")
+    assert uf.status == "completed", uf.error_message
+    assert sorted(t.amount for t in uf.created_transactions) == sorted(r.amount for r in printed)
+    log = uf.processing_logs.get(processing_stage="text_extraction")
+    assert log.details["engine"] == engine and log.details["pages"] >= 1
+    assert "pässw0rd" not in str(list(uf.processing_logs.values_list("details", flat=True)))

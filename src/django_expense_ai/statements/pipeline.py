@@ -718,6 +718,9 @@ def _log(uploaded_file: UploadedFile, stage: str, result: StageResult, elapsed_m
 
 def _finish(ctx: ImportContext) -> UploadedFile:
     uf = ctx.uploaded_file
+    if ctx.unlocked is not None:  # opened, but the text stage did not run (a duplicate file)
+        ctx.unlocked.reader.close()
+        ctx.unlocked = None
     uf.created_transactions = ctx.created
     uf.skipped_duplicates = ctx.dedup.details(ctx.rows)["skipped"] if ctx.dedup else []
     uf.rows_found = ctx.found
