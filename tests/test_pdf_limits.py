@@ -229,3 +229,23 @@ def test_a_large_csv_in_immediate_mode_goes_to_the_queue(user, task_queue, djang
 def test_statement_too_large_is_what_a_caller_catches():
     # ProcessingLimitExceeded is a StatementTooLarge: callers that caught the older error still do.
     assert issubclass(ProcessingLimitExceeded, StatementTooLarge)
+
+
+@pytest.mark.django_db
+def test_a_caller_outside_a_request_can_read_a_large_file_in_place(user, task_queue):
+    data = factory.build_statement(factory.make_rows(12))
+    with override_settings(EXPENSE_AI={"IMMEDIATE_MAX_BYTES": 100}):
+        uf = import_statement(user, data, filename="statement.pdf", defer_large=False)
+    assert uf.status == "completed" and len(uf.created_transactions) == 12
+    assert task_queue.results == []
+
+
+@pytest.mark.django_db
+def test_the_import_command_reads_large_files_in_place(user, task_queue, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(factory.build_statement(factory.make_rows(12)))
+    with override_settings(EXPENSE_AI={"IMMEDIATE_MAX_BYTES": 100, "IMMEDIATE_MAX_PAGES": 0}):
+        call_command("expense_ai_import", str(path), user=user.username, verbosity=0)
+    assert Transaction.objects.filter(user=user).count() == 12 and task_queue.results == []

@@ -750,6 +750,7 @@ def import_statement(
     filename: str | None = None,
     account: Any = None,
     password: str | None = None,
+    defer_large: bool = True,
 ) -> UploadedFile:
     """Import a statement file for ``user``.
 
@@ -759,8 +760,11 @@ def import_statement(
     :param account: an :class:`Account` of ``user`` (or its id), or ``None``.
     :param password: tried first on an encrypted PDF; never stored. In the
         enqueue mode it is used before enqueueing (unlock and extract text) or not at all.
+    :param defer_large: in immediate mode, hand a file over ``IMMEDIATE_MAX_BYTES``
+        or ``IMMEDIATE_MAX_PAGES`` to the task queue (for web requests); ``False``
+        reads it here whatever its size (a management command, a worker).
     :returns: the :class:`UploadedFile`, ``completed``, ``failed`` or (enqueue
-        mode) ``queued``, with ``created_transactions`` (list of new
+        mode, or a large file in immediate mode) ``queued``, with ``created_transactions`` (list of new
         :class:`Transaction`), ``skipped_duplicates`` (one dict per skipped row:
         the row, ``matched_transaction_id``, ``reason``, ``score``) and
         ``rows_found`` set. Its ``processing_logs`` tell every stage.
@@ -782,7 +786,7 @@ def import_statement(
         if data is not None:
             # upload_to gives an unguessable name; the user's name stays in ``filename``.
             uf.file.save(name, ContentFile(data), save=True)
-    return _start(uf, data=data, password=password)
+    return _start(uf, data=data, password=password, defer_large=defer_large)
 
 
 def reprocess(uploaded_file: UploadedFile, *, password: str | None = None) -> UploadedFile:
@@ -835,14 +839,16 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
     return _finish(ctx)
 
 
-def _start(uf: UploadedFile, *, data: bytes | None, password: str | None) -> UploadedFile:
+def _start(
+    uf: UploadedFile, *, data: bytes | None, password: str | None, defer_large: bool = True
+) -> UploadedFile:
     transition(
         uf, FileStatus.PROCESSING, error_stage="", error_message="",
         processing_version=settings.PROCESSING_VERSION,
     )
     ctx = ImportContext(uploaded_file=uf, password=password or None, data=data,
                         provider_name=ai.active_provider_name(uf.user))
-    if settings.TASKS_MODE != "enqueue" and not _too_big_for_the_request(uf, data):
+    if settings.TASKS_MODE != "enqueue" and not (defer_large and _too_big_for_the_request(uf, data)):
         _run(ctx)
         return _finish(ctx)
     # Enqueue mode: the request runs what needs the caller's password (or just the
