@@ -1,4 +1,4 @@
-"""Page text: pypdf's layout extraction against ``formats/pdftext.py``, file by file.
+"""Page text: the PDF engines side by side (pypdf, PDFium), file by file; and read_statement on monopoly.
 
 Run from the repository root (no database)::
 
@@ -6,12 +6,19 @@ Run from the repository root (no database)::
 
 For the 50-page statement ``tests/pdf_factory`` prints (the one
 ``benchmarks/imports.py`` imports) and for every PDF of ``../shared/corpus``
-that opens with a known password, it prints the median time of
-``page.extract_text(extraction_mode="layout")`` over all pages, the median
-time of :func:`~django_expense_ai.statements.formats.pdftext.layout_text`, the
-ratio, how many pages pdftext read itself (the rest went to pypdf), and
-whether the text was the same on every page. The two are timed in
-alternation, each on a fresh reader (pypdf caches per page).
+that opens (with the password its manifest gives), it prints the median time of:
+
+* ``raw``: each engine's own plain text, no layout (pypdf's ``extract_text()``,
+  PDFium's ``PdfTextPage.get_text_range()``), the engines' bare speed;
+* ``layout``: the library's page text with each engine
+  (``extract_pages(open_pdf(data, engine=...))``: open, measure each page
+  against the page limits, lay the text out in columns), what the import uses;
+
+and whether both engines' text gives the table reader the same rows. Then
+``read_statement`` on the corpus's monopoly example, whole process (a fresh
+interpreter: import, read, parse) with each engine, and the same process
+without the read (what starting takes). Runs alternate between the
+engines, taking turns at going first.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import io
 import logging
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,12 +36,17 @@ from pathlib import Path
 sys.path[:0] = [p for p in ("src", ".") if p not in sys.path]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-from pypdf import PdfReader  # noqa: E402
+import django  # noqa: E402
+
+django.setup()
+
 from tests.pdf_factory import build_statement, make_rows  # noqa: E402
 
-from django_expense_ai.statements.formats import pdftext  # noqa: E402
+from django_expense_ai.exceptions import StatementError  # noqa: E402
+from django_expense_ai.statements.formats import pdf, pdf_engines  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+MONOPOLY = CORPUS / "pdf" / "monopoly__example_statement.pdf"
 # Passwords of the corpus's encrypted files, from its MANIFEST.md (as tests/test_read_statement_corpus.py).
 PASSWORDS = {
     "monopoly__protected.pdf": "foobar123",
@@ -46,43 +59,88 @@ PASSWORDS = {
 }
 for _name in ("aes-128-m", "aes-128", "aes-256-m", "aes-256", "rc4-128", "rc4-40"):
     PASSWORDS[f"pdfminer__{_name}.pdf"] = "baz"
-for _name in ("r2", "r3", "r4-aes", "r4"):
+for _name in ("r2", "r3", "r4-aes", "r4", "r5", "r6"):
     PASSWORDS[f"pypdf__encryption_{_name}-user-password.pdf"] = "asdfzxcv"
 
 
-def reader(data: bytes, password: str) -> PdfReader | None:
-    r = PdfReader(io.BytesIO(data))
-    if r.is_encrypted and not r.decrypt(password):
-        return None
-    return r
+def raw_pypdf(data: bytes, password: str) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        reader.decrypt(password)
+    return [page.extract_text() for page in reader.pages]
 
 
-def measure(name: str, data: bytes, runs: int) -> tuple[float, float] | None:
+def raw_pdfium(data: bytes, password: str) -> list[str]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data, password=password or None)
+    try:
+        return [page.get_textpage().get_text_range() for page in document]
+    finally:
+        document.close()
+
+
+def layout(data: bytes, password: str, engine: str) -> tuple[str, ...]:
+    document = pdf.open_pdf(data, password or None, engine=engine)
+    try:
+        return pdf.extract_pages(document, max_pages=0, max_seconds=0)
+    finally:
+        document.close()
+
+
+def rows(pages) -> list[tuple]:
+    parsed = pdf.parse_statement_text(pages)
+    return [(r.date, r.amount, "".join(r.description.split()), r.currency) for r in parsed.rows]
+
+
+def timed(fn, runs: int, engines: list[str]) -> dict[str, float]:
+    times: dict[str, list[float]] = {e: [] for e in engines}
+    for run in range(runs):
+        for engine in engines if run % 2 == 0 else engines[::-1]:
+            started = time.perf_counter()
+            fn(engine)
+            times[engine].append(time.perf_counter() - started)
+    return {e: statistics.median(t) * 1000 for e, t in times.items()}
+
+
+def measure(name: str, data: bytes, runs: int, engines: list[str]) -> dict[str, float] | None:
     password = PASSWORDS.get(name, "")
-    if reader(data, password) is None:
-        print(f"{name}: skipped (password unknown)")
+    try:
+        texts = {e: layout(data, password, e) for e in engines}
+    except StatementError as err:
+        print(f"{name}: not measured ({type(err).__name__})")
         return None
-    theirs_t, ours_t = [], []
+    raw_fns = {"pypdf": raw_pypdf, "pdfium": raw_pdfium}
+    raw = timed(lambda e: raw_fns[e](data, password), runs, engines)
+    laid = timed(lambda e: layout(data, password, e), runs, engines)
+    same = len({repr(rows(t)) for t in texts.values()}) == 1
+    line = f"{name}: {len(texts['pypdf'])} pages; raw " + ", ".join(f"{e} {raw[e]:.1f} ms" for e in engines)
+    line += "; layout " + ", ".join(f"{e} {laid[e]:.1f} ms" for e in engines)
+    if "pdfium" in engines:
+        line += (f"; pdfium faster: raw {raw['pypdf'] / raw['pdfium']:.1f}x, "
+                 f"layout {laid['pypdf'] / laid['pdfium']:.1f}x; same rows: {'yes' if same else 'NO'}")
+    print(line)
+    return {**{f"raw {e}": raw[e] for e in engines}, **{f"layout {e}": laid[e] for e in engines}}
+
+
+def whole_process(engine: str, runs: int) -> float:
+    """Median seconds of a fresh interpreter running read_statement on monopoly's example."""
+    code = (
+        "import os, sys; sys.path[:0] = ['src', '.']; os.environ['DJANGO_SETTINGS_MODULE'] = 'tests.settings';"
+        "import django; from django.conf import settings;"
+        "django.setup(); settings.EXPENSE_AI = {**getattr(settings, 'EXPENSE_AI', {}), 'PDF_ENGINE': sys.argv[1]};"
+        "from django_expense_ai.statements import read_statement; import pypdf;"
+        "p = None if sys.argv[1] == 'none' else read_statement(open(sys.argv[2], 'rb').read(), 'x.pdf');"
+        "assert p is None or len(p.rows) == 53"
+    )
+    times = []
     for _ in range(runs):
-        r = reader(data, password)
         started = time.perf_counter()
-        theirs = [page.extract_text(extraction_mode="layout") for page in r.pages]
-        theirs_t.append(time.perf_counter() - started)
-        r = reader(data, password)
-        started = time.perf_counter()
-        ours = [pdftext.layout_text(page) for page in r.pages]
-        ours_t.append(time.perf_counter() - started)
-    fast = 0
-    for page in reader(data, password).pages:
-        try:
-            pdftext._fast_layout_text(page)
-            fast += 1
-        except Exception:  # noqa: BLE001 - this page goes to pypdf
-            pass
-    a, b = statistics.median(theirs_t) * 1000, statistics.median(ours_t) * 1000
-    print(f"{name}: {len(theirs)} pages, pypdf {a:.1f} ms, pdftext {b:.1f} ms = {b / a:.2f}x; "
-          f"read by pdftext {fast}/{len(theirs)}; same text: {'yes' if ours == theirs else 'NO'}")
-    return a, b
+        subprocess.run([sys.executable, "-c", code, engine, str(MONOPOLY)], check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def main() -> int:
@@ -90,18 +148,24 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    print(f"pdftext.FAST = {pdftext.FAST} (tested pypdf releases: {', '.join(pdftext.TESTED_PYPDF)})")
-    measure("factory statement, 2,390 rows", build_statement(make_rows(2390)), args.runs)
+    engines = ["pypdf", "pdfium"] if pdf_engines.pdfium_available() else ["pypdf"]
+    if len(engines) == 1:
+        print("pypdfium2 is not installed (pip install 'django-expense-ai[pdfium]'): pypdf only")
+    measure("factory statement, 50 pages, 2,390 rows", build_statement(make_rows(2390)), args.runs, engines)
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}: only the factory statement was measured")
         return 0
-    totals = []
+    totals: dict[str, float] = {}
     for path in sorted([*CORPUS.glob("pdf/*.pdf"), *CORPUS.glob("pdf_encrypted/*.pdf")]):
-        result = measure(path.name, path.read_bytes(), args.runs)
-        if result:
-            totals.append(result)
-    a, b = sum(t for t, _ in totals), sum(o for _, o in totals)
-    print(f"corpus, {len(totals)} files: pypdf {a:.0f} ms, pdftext {b:.0f} ms in all = {b / a:.2f}x")
+        result = measure(path.name, path.read_bytes(), args.runs, engines)
+        for key, value in (result or {}).items():
+            totals[key] = totals.get(key, 0.0) + value
+    print("corpus in all: " + ", ".join(f"{key} {value:.0f} ms" for key, value in totals.items()))
+    if MONOPOLY.exists():
+        whole = {e: whole_process(e, max(3, args.runs // 2)) for e in [*engines, "none"]}
+        print("read_statement on monopoly's example, whole process (median): "
+              + ", ".join(f"{e} {s:.2f} s" for e, s in whole.items() if e != "none")
+              + f"; of which starting Python, Django and the library (no read) {whole['none']:.2f} s")
     return 0
 
 

@@ -254,3 +254,87 @@ def garbage_pdf(size: int = 4096, seed: int = 7) -> bytes:
 
 
 ELF_BYTES = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + bytes(range(256)) * 4
+
+
+def hostile_pdf(page_content: bytes, *, pages: int) -> bytes:
+    """A PDF whose every page draws ``page_content`` (Flate-compressed, one stream object per page).
+
+    Written by hand so a page can hold what no PDF library would write: the
+    security issue's 3 million ``0 0 Td`` per page, or 70 MB of text. The
+    content is compressed once; each page gets its own copy of the bytes, as
+    in the files of the issue.
+    """
+    import zlib
+
+    stream = zlib.compress(page_content, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        (f"<< /Type /Pages /Kids [{' '.join(f'{4 + 2 * i} 0 R' for i in range(pages))}] "
+         f"/Count {pages} >>").encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i in range(pages):
+        objects.append(
+            (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+             f"/Contents {5 + 2 * i} 0 R >>").encode()
+        )
+        objects.append(
+            b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream
+            + b"\nendstream"
+        )
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def td_flood_pdf(*, pages: int = 20, operators: int = 3_000_000) -> bytes:
+    """The issue's first file: ``pages`` pages each holding ``operators`` ``0 0 Td`` (about 617 KB)."""
+    return hostile_pdf(b"BT /F1 10 Tf 72 720 Td " + b"0 0 Td " * operators + b"(end) Tj ET", pages=pages)
+
+
+def text_flood_pdf(*, pages: int = 40, megabytes: int = 70) -> bytes:
+    """The issue's second file: ``pages`` pages each showing about ``megabytes`` MB of text (about 3.7 MB)."""
+    line = b"(12/03/2024 COFFEE SHOP 4.50 1,234.56) Tj 0 -12 Td\n"
+    count = megabytes * 1_000_000 // len(line)
+    return hostile_pdf(b"BT /F1 10 Tf 72 720 Td\n" + line * count + b"ET", pages=pages)
+
+
+def nested_form_pdf(form_content: bytes) -> bytes:
+    """One page that draws a form XObject, which draws another holding ``form_content`` (compressed).
+
+    Content hidden two forms down still counts against the page's limits.
+    """
+    import zlib
+
+    inner = zlib.compress(form_content, 9)
+    outer = b"/Inner Do"
+    page = b"BT /F1 10 Tf 72 760 Td (Statement) Tj ET /Outer Do"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> "
+        b"/XObject << /Outer 6 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /Inner 7 0 R >> >> "
+        b"/Length %d >>\nstream\n%s\nendstream" % (len(outer), outer),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(inner), inner),
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -118,6 +118,30 @@ class Settings:
         50_000, shown='``50000``',
         doc='Most transactions one statement may contain.',
     )
+    MAX_PAGE_CONTENT_BYTES: Setting[int] = Setting(
+        1024 * 1024,
+        shown="``1048576`` (1 MiB)",
+        doc=(
+            "Most decoded drawing instructions (content streams and the forms they draw) one PDF page "
+            "may hold; a page over it is not read and the import fails with ``ProcessingLimitExceeded`` "
+            '(``limit="MAX_PAGE_CONTENT_BYTES"``). Real statement pages hold 10–200 KB. ``0``: no limit.'
+        ),
+    )
+    MAX_PAGE_TEXT_OPERATORS: Setting[int] = Setting(
+        30_000,
+        doc=(
+            "Most text operators (``Td``, ``Tm``, ``Tj``, ``TJ``, ...) one PDF page may hold before it is "
+            "read; a dense real page has a few thousand. ``0``: no limit."
+        ),
+    )
+    PDF_ENGINE: Setting[str] = Setting(
+        "auto",
+        doc=(
+            'Which engine reads PDFs: ``"auto"`` (PDFium when the ``[pdfium]`` extra is installed, else '
+            'pypdf), ``"pypdf"`` or ``"pdfium"`` (a ``ConfigurationError`` when pypdfium2 is missing). '
+            "See :ref:`pdf-engines`."
+        ),
+    )
     STORAGE_ALIAS: Setting[str | None] = Setting(
         None,
         doc=(
@@ -159,6 +183,18 @@ class Settings:
             '``"immediate"`` processes uploads in the request; ``"enqueue"`` hands the file id to Django\'s '
             'tasks framework.'
         ),
+    )
+    IMMEDIATE_MAX_BYTES: Setting[int] = Setting(
+        2 * 1024 * 1024,
+        shown="``2097152`` (2 MiB)",
+        doc=(
+            "In immediate mode, a file larger than this goes to the task queue (as in enqueue mode) "
+            "instead of being read in the request, when a tasks backend is installed. ``0``: never."
+        ),
+    )
+    IMMEDIATE_MAX_PAGES: Setting[int] = Setting(
+        20,
+        doc="In immediate mode, a PDF of more pages than this goes to the task queue. ``0``: never.",
     )
     DEDUP_DATE_WINDOW_DAYS: Setting[int] = Setting(
         3,

@@ -331,9 +331,13 @@ def _extract_text(ctx: ImportContext) -> StageResult:
     details: dict[str, Any] = {"format": ctx.format}
     if ctx.format == "pdf":
         unlocked = ctx.unlocked or pdf.unlock_pdf(data, None)
-        pages = pdf.extract_pages(
-            unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
-        )
+        try:
+            pages = pdf.extract_pages(
+                unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
+            )
+        finally:
+            unlocked.reader.close()  # the engine holds the decrypted file: release it early
+            ctx.unlocked = None
         ctx.document = StatementDocument(
             data=data,
             filename=uf.filename,
@@ -343,7 +347,7 @@ def _extract_text(ctx: ImportContext) -> StageResult:
             encrypted=unlocked.encrypted,
             password_needed=unlocked.password_needed,
         )
-        ctx.unlocked = None  # the reader holds the decrypted file: drop it early
+        details["engine"] = unlocked.reader.engine
         details["pages"] = len(pages)
     elif ctx.format == "ofx":
         ctx.document = StatementDocument(data=data, filename=uf.filename, format="ofx", text=ofx.decode_ofx(data))
@@ -703,6 +707,9 @@ def _log(uploaded_file: UploadedFile, stage: str, result: StageResult, elapsed_m
 
 def _finish(ctx: ImportContext) -> UploadedFile:
     uf = ctx.uploaded_file
+    if ctx.unlocked is not None:  # opened, but the text stage did not run (a duplicate file)
+        ctx.unlocked.reader.close()
+        ctx.unlocked = None
     uf.created_transactions = ctx.created
     uf.skipped_duplicates = ctx.dedup.details(ctx.rows)["skipped"] if ctx.dedup else []
     uf.rows_found = ctx.found
@@ -728,6 +735,7 @@ def import_statement(
     filename: str | None = None,
     account: Any = None,
     password: str | None = None,
+    defer_large: bool = True,
 ) -> UploadedFile:
     """Import a statement file for ``user``.
 
@@ -737,8 +745,11 @@ def import_statement(
     :param account: an :class:`Account` of ``user`` (or its id), or ``None``.
     :param password: tried first on an encrypted PDF; never stored. In the
         enqueue mode it is used before enqueueing (unlock and extract text) or not at all.
+    :param defer_large: in immediate mode, hand a file over ``IMMEDIATE_MAX_BYTES``
+        or ``IMMEDIATE_MAX_PAGES`` to the task queue (for web requests); ``False``
+        reads it here whatever its size (a management command, a worker).
     :returns: the :class:`UploadedFile`, ``completed``, ``failed`` or (enqueue
-        mode) ``queued``, with ``created_transactions`` (list of new
+        mode, or a large file in immediate mode) ``queued``, with ``created_transactions`` (list of new
         :class:`Transaction`), ``skipped_duplicates`` (one dict per skipped row:
         the row, ``matched_transaction_id``, ``reason``, ``score``) and
         ``rows_found`` set. Its ``processing_logs`` tell every stage.
@@ -757,7 +768,7 @@ def import_statement(
     )
     # The bytes are stored by the upload stage, once their format is known (see _keep_bytes).
     uf.save()
-    return _start(uf, data=data, password=password)
+    return _start(uf, data=data, password=password, defer_large=defer_large)
 
 
 @sensitive_variables("password")
@@ -812,14 +823,16 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
 
 
 @sensitive_variables("password")
-def _start(uf: UploadedFile, *, data: bytes | None, password: str | None) -> UploadedFile:
+def _start(
+    uf: UploadedFile, *, data: bytes | None, password: str | None, defer_large: bool = True
+) -> UploadedFile:
     transition(
         uf, FileStatus.PROCESSING, error_stage="", error_message="",
         processing_version=settings.PROCESSING_VERSION,
     )
     ctx = ImportContext(uploaded_file=uf, password=password or None, data=data,
                         provider_name=ai.active_provider_name(uf.user))
-    if settings.TASKS_MODE != "enqueue":
+    if settings.TASKS_MODE != "enqueue" and not (defer_large and _too_big_for_the_request(uf, data)):
         _run(ctx)
         return _finish(ctx)
     # Enqueue mode: the request runs what needs the caller's password (or just the
@@ -838,6 +851,30 @@ def _start(uf: UploadedFile, *, data: bytes | None, password: str | None) -> Upl
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _too_big_for_the_request(uf: UploadedFile, data: bytes | None) -> bool:
+    """Whether an immediate-mode import should go to the task queue instead.
+
+    True for a file over ``IMMEDIATE_MAX_BYTES``, or a PDF of more than
+    ``IMMEDIATE_MAX_PAGES`` pages (counted without reading any page), when a
+    tasks backend is installed to take it.
+    """
+    max_bytes, max_pages = settings.IMMEDIATE_MAX_BYTES, settings.IMMEDIATE_MAX_PAGES
+    too_big = bool(max_bytes and uf.size > max_bytes)
+    if not too_big and max_pages and data is not None and data[:1024].lstrip().startswith(b"%PDF"):
+        pages = pdf.page_count(data)
+        too_big = pages is not None and pages > max_pages
+    if not too_big:
+        return False
+    try:
+        from . import tasks  # noqa: F401  (needs django.tasks or the django-tasks backport)
+    except ImportError:
+        logger.warning("File #%s is over the immediate-mode limits but no tasks backend is installed; "
+                       "reading it in the request.", uf.pk)
+        return False
+    return True
+
 
 
 def _ms(started: float) -> int:

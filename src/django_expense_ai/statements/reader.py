@@ -4,7 +4,7 @@
 unlock and extract a PDF's text, decode a CSV/OFX) then :func:`parse_document`
 (ask every registered parser how sure it is; the most confident one reads it).
 
-The password is only handed to pypdf: it is never stored on the document or
+The password is only handed to the PDF engine (pypdf or PDFium): it is never stored on the document or
 the result, and never appears in a message.
 """
 
@@ -48,9 +48,12 @@ def _load_document(data: bytes, filename: str, *, password: str | None) -> State
     kind = detect_format(data, filename)
     if kind == "pdf":
         unlocked = pdf.unlock_pdf(data, password)
-        pages = pdf.extract_pages(
-            unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
-        )
+        try:
+            pages = pdf.extract_pages(
+                unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
+            )
+        finally:
+            unlocked.reader.close()
         return StatementDocument(
             data=data,
             filename=filename,

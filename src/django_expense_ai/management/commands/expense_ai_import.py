@@ -89,7 +89,9 @@ class Command(BaseCommand):
         try:
             for path in paths:
                 progress.start(path.name)
-                results.append(import_statement(owner, path, account=target, password=password or None))
+                results.append(import_statement(
+                    owner, path, account=target, password=password or None, defer_large=False
+                ))
                 progress.finish()
         finally:
             if pm.is_registered(progress):

@@ -3,9 +3,11 @@
 Three steps, each usable on its own:
 
 * :func:`open_pdf` / :func:`unlock_pdf` turn bytes (and maybe a password) into a
-  pypdf reader, mapping every way that can fail onto our error types;
-* :func:`extract_pages` pulls the text of each page in pypdf's *layout* mode,
-  which keeps columns lined up, under page-count and time limits;
+  document of the configured engine (pypdf or PDFium, see :mod:`.pdf_engines`),
+  mapping every way that can fail onto our error types;
+* :func:`extract_pages` pulls the text of each page laid out in columns (pypdf's
+  *layout* mode, or PDFium's text laid out the same way), under page-count,
+  page-content and time limits;
 * :func:`parse_statement_text` reads dated rows out of that text: date /
   description / debit / credit / balance tables, signed amounts, ``CR``/``DR``,
   parentheses, continuation lines, and dates whose year must be inferred.
@@ -16,7 +18,6 @@ Pure: no database. The password is never put into a message or a result.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,23 +27,21 @@ from typing import Any
 
 from ...conf import settings
 from ...exceptions import (
-    CorruptStatement,
     NoTextLayer,
-    PasswordRequired,
     StatementError,
     StatementTooLarge,
-    WrongPassword,
 )
 from ...money import is_known_currency, quantize, quantum
 from ..types import ParsedStatement, StatementRow
-from . import guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
-from .pdftext import layout_text
+from . import guess_day_first, mask_account, parse_amount, parse_date_parts, pdf_engines, resolve_year
+from .pdf_engines import PdfDocument
 
 __all__ = [
     "UnlockedPdf",
     "extract_pages",
     "needs_password",
     "open_pdf",
+    "page_count",
     "parse_statement_text",
     "unlock_pdf",
 ]
@@ -57,52 +56,23 @@ class UnlockedPdf:
 
     ``password_needed`` is True only when a non-empty password opened it; a PDF
     encrypted with an empty user password (common for "no copying" files) is
-    ``encrypted`` but does not need one.
+    ``encrypted`` but does not need one. ``reader`` is the engine's
+    :class:`~.pdf_engines.PdfDocument` (``reader.engine`` names the engine).
     """
 
-    reader: Any  # pypdf.PdfReader
+    reader: PdfDocument
     encrypted: bool
     password_needed: bool
 
     def __repr__(self) -> str:
-        return f"UnlockedPdf(encrypted={self.encrypted}, password_needed={self.password_needed})"
+        return (
+            f"UnlockedPdf(engine={self.reader.engine!r}, encrypted={self.encrypted}, "
+            f"password_needed={self.password_needed})"
+        )
 
 
-def _reader(data: bytes) -> Any:
-    from pypdf import PdfReader
-
-    try:
-        return PdfReader(io.BytesIO(data), strict=False)
-    except Exception as err:  # pypdf raises many non-pypdf types on garbage
-        raise CorruptStatement(
-            f"This PDF is damaged and cannot be read ({type(err).__name__}). "
-            "Download it again from your bank and re-upload it."
-        ) from err
-
-
-def _open(data: bytes) -> tuple[Any, bool]:
-    """A reader for ``data``, and whether the file is encrypted."""
-    reader = _reader(data)
-    try:
-        return reader, bool(reader.is_encrypted)
-    except Exception as err:  # a broken trailer or /Encrypt entry
-        raise CorruptStatement(f"This PDF is damaged and cannot be read ({type(err).__name__}).") from err
-
-
-def _try_password(reader: Any, password: str) -> bool:
-    from pypdf import PasswordType
-
-    try:
-        return reader.decrypt(password) != PasswordType.NOT_DECRYPTED
-    except Exception as err:  # broken /Encrypt dictionaries, unsupported handlers
-        raise CorruptStatement(
-            f"This PDF's encryption cannot be processed ({type(err).__name__}). "
-            "Save an unprotected copy from your bank's site or viewer and upload that."
-        ) from err
-
-
-def unlock_pdf(data: bytes, password: str | None = None) -> UnlockedPdf:
-    """Open a PDF, decrypting it when needed.
+def unlock_pdf(data: bytes, password: str | None = None, *, engine: str | None = None) -> UnlockedPdf:
+    """Open a PDF with the configured engine, decrypting it when needed.
 
     Without a password (or with ``""``) the empty password is tried, as every
     PDF viewer does. With one, it is tried first and the empty password after,
@@ -110,58 +80,34 @@ def unlock_pdf(data: bytes, password: str | None = None) -> UnlockedPdf:
     the file opens without one. A password given for an unencrypted file is
     ignored.
 
+    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (``None``: ``EXPENSE_AI["PDF_ENGINE"]``).
     :returns: an :class:`UnlockedPdf`.
     :raises PasswordRequired: encrypted, no password given, empty one fails.
     :raises WrongPassword: encrypted, and neither the given nor the empty password opens it.
     :raises CorruptStatement: not a readable PDF.
     """
-    reader, encrypted = _open(data)
-    if not encrypted:
-        return UnlockedPdf(reader, encrypted=False, password_needed=False)
-    if password:
-        if _try_password(reader, password):
-            # If the empty password opens it too, the file did not really need one.
-            return UnlockedPdf(reader, encrypted=True, password_needed=not _opens_with_empty(data))
-        if _try_password(reader, ""):
-            return UnlockedPdf(reader, encrypted=True, password_needed=False)
-        raise WrongPassword(
-            "The password did not open this PDF. Check it (statement passwords are often "
-            "a date of birth or part of an ID number) and try again."
-        )
-    if _try_password(reader, ""):
-        return UnlockedPdf(reader, encrypted=True, password_needed=False)
-    raise PasswordRequired(
-        "This PDF is password-protected. Enter the statement password (the bank's email "
-        "usually says how it is formed) or save a password book entry for this account."
-    )
+    document = pdf_engines.open_document(data, password, engine=engine)
+    return UnlockedPdf(document, encrypted=document.encrypted, password_needed=document.password_needed)
 
 
-def _opens_with_empty(data: bytes) -> bool:
-    try:
-        return _try_password(_reader(data), "")
-    except CorruptStatement:
-        return False
-
-
-def open_pdf(data: bytes, password: str | None = None) -> Any:
+def open_pdf(data: bytes, password: str | None = None, *, engine: str | None = None) -> PdfDocument:
     """Open (and if needed decrypt) a PDF.
 
-    :returns: a ``pypdf.PdfReader`` ready for :func:`extract_pages`.
+    :returns: a :class:`~.pdf_engines.PdfDocument` ready for :func:`extract_pages`.
     :raises PasswordRequired: encrypted and no password given (empty one fails).
     :raises WrongPassword: the given password does not open it.
     :raises CorruptStatement: not a readable PDF.
     """
-    return unlock_pdf(data, password).reader
+    return unlock_pdf(data, password, engine=engine).reader
 
 
-def needs_password(data: bytes) -> bool:
+def needs_password(data: bytes, *, engine: str | None = None) -> bool:
     """Tell whether opening ``data`` needs a non-empty password.
 
     :returns: True when the PDF is encrypted and the empty password does not open it.
     :raises CorruptStatement: not a readable PDF.
     """
-    reader, encrypted = _open(data)
-    return encrypted and not _try_password(reader, "")
+    return pdf_engines.needs_password(data, engine=engine)
 
 
 # -- text extraction -----------------------------------------------------------
@@ -177,14 +123,19 @@ def extract_pages(
     """Extract the text of every page.
 
     Layout mode keeps table columns on one line, which the table reader needs;
-    a page whose layout extraction fails falls back to plain extraction.
+    with pypdf, a page whose layout extraction fails falls back to plain
+    extraction. Each page is measured before it is read (see
+    :func:`~.pdf_engines.check_page_content`) and the processing deadline is
+    checked inside it.
 
-    :param handle: what :func:`open_pdf` returned.
+    :param handle: what :func:`open_pdf` returned (or anything with pypdf's ``pages``).
     :param max_pages: limit (``None``: ``EXPENSE_AI["MAX_PDF_PAGES"]``; ``0``: none).
     :param max_seconds: time budget checked between pages
         (``None``: ``EXPENSE_AI["MAX_EXTRACTION_SECONDS"]``; ``0``: none).
     :returns: one string per page.
     :raises StatementTooLarge: too many pages, or the time budget ran out.
+    :raises ProcessingLimitExceeded: a page over ``MAX_PAGE_CONTENT_BYTES`` or
+        ``MAX_PAGE_TEXT_OPERATORS``, or past ``MAX_PROCESSING_SECONDS``.
     :raises NoTextLayer: no page has any text (scanned or image-only PDF).
     :raises CorruptStatement: the page tree or a content stream is broken.
     """
@@ -192,28 +143,22 @@ def extract_pages(
         max_pages = settings.MAX_PDF_PAGES
     if max_seconds is None:
         max_seconds = settings.MAX_EXTRACTION_SECONDS
-    try:
-        pages = list(handle.pages)
-    except StatementError:
-        raise
-    except Exception as err:
-        raise CorruptStatement(
-            f"This PDF's page list is damaged ({type(err).__name__}). Download it again and re-upload it."
-        ) from err
-    if max_pages and len(pages) > max_pages:
+    document = handle if isinstance(handle, PdfDocument) else pdf_engines.PypdfDocument(handle)
+    count = document.page_count()
+    if max_pages and count > max_pages:
         raise StatementTooLarge(
-            f"This PDF has {len(pages)} pages; the limit is {max_pages}. "
-            "Upload one statement period at a time."
+            f"This PDF has {count} pages; the limit is {max_pages}. Upload one statement period at a time."
         )
     started = time.monotonic()
     texts: list[str] = []
-    for number, page in enumerate(pages, start=1):
+    for index in range(count):
+        number = index + 1
         if max_seconds and time.monotonic() - started > max_seconds:
             raise StatementTooLarge(
                 f"Reading the text took longer than {max_seconds:g} seconds (stopped at page {number} "
-                f"of {len(pages)}). Upload a shorter statement or a CSV/OFX export."
+                f"of {count}). Upload a shorter statement or a CSV/OFX export."
             )
-        texts.append(_page_text(page, layout=layout, number=number))
+        texts.append(_strip_trailing(document.page_text(index, layout=layout)))
     if not any(text.strip() for text in texts):
         raise NoTextLayer(
             "No text could be extracted from this PDF: it looks scanned or image-only. "
@@ -222,19 +167,23 @@ def extract_pages(
     return tuple(texts)
 
 
-def _page_text(page: Any, *, layout: bool, number: int) -> str:
-    if layout:
-        try:
-            return _strip_trailing(layout_text(page))
-        except Exception:  # layout mode trips over some fonts; plain mode is more forgiving
-            pass
+def page_count(data: bytes, *, engine: str | None = None) -> int | None:
+    """How many pages ``data`` has, without reading any page, or ``None`` when it cannot be told.
+
+    Used to decide, before the work starts, whether a file is small enough to
+    read in the request. An encrypted file is opened with the empty password
+    only; when that fails the count is unknown.
+    """
     try:
-        return _strip_trailing(page.extract_text())
-    except Exception as err:
-        raise CorruptStatement(
-            f"The text of page {number} cannot be read ({type(err).__name__}). "
-            "Download the statement again and re-upload it."
-        ) from err
+        document = pdf_engines.open_document(data, None, engine=engine)
+    except StatementError:
+        return None
+    try:
+        return document.page_count()
+    except StatementError:
+        return None
+    finally:
+        document.close()
 
 
 def _strip_trailing(text: str | None) -> str:

@@ -1,0 +1,82 @@
+"""The package uses its dependencies' public APIs only.
+
+A private module or name of a dependency (``pypdf._…``, Django's ``_insert``,
+``_raw_delete``, ``_prepare_related_fields_for_save``, ``re._parser``) breaks
+or silently slows on the next release. This test reads every module of the
+package and fails on:
+
+* an import of a module path with a private part (``from pypdf._utils import …``,
+  ``from re import _parser``), other than the package's own;
+* an attribute with a leading underscore that the package does not define
+  itself (``qs._raw_delete()``, ``page._layout_mode_fonts()``), other than
+  the documented model API (``_meta``, ``_state``, ``_default_manager``,
+  ``_base_manager``) and dunders.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import django_expense_ai
+
+PACKAGE = Path(django_expense_ai.__file__).parent
+#: Django documents these as public model API despite the underscore.
+DOCUMENTED = {"_meta", "_state", "_default_manager", "_base_manager"}
+
+
+def _modules():
+    return sorted(p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _own_private_names() -> set[str]:
+    names: set[str] = set()
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+    return {name for name in names if name.startswith("_")}
+
+
+def _private_part(dotted: str) -> bool:
+    return any(part.startswith("_") and not part.startswith("__") for part in dotted.split("."))
+
+
+def test_no_private_module_or_name_of_a_dependency_is_used():
+    own = _own_private_names()
+    found = []
+    for path in _modules():
+        where = path.relative_to(PACKAGE.parent)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found += [f"{where}:{node.lineno} import {a.name}" for a in node.names if _private_part(a.name)]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                module = node.module or ""
+                if module.split(".")[0] == "django_expense_ai":
+                    continue
+                if _private_part(module):
+                    found.append(f"{where}:{node.lineno} from {module}")
+                found += [
+                    f"{where}:{node.lineno} from {module} import {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                ]
+            elif isinstance(node, ast.Attribute):
+                name = node.attr
+                if name.startswith("_") and not name.startswith("__") and name not in DOCUMENTED and name not in own:
+                    found.append(f"{where}:{node.lineno} .{name}")
+    assert found == [], "\n".join(found)
+
+
+def test_the_check_finds_what_it_is_for(tmp_path):
+    # The rules above, applied to a sample of what they forbid.
+    sample = ast.parse("from pypdf._utils import x\nfrom re import _parser\nqs._raw_delete(u)\nimport pypdf._page\n")
+    kinds = [type(n).__name__ for n in ast.walk(sample) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert kinds.count("ImportFrom") == 2 and _private_part("pypdf._page") and _private_part("pypdf._utils")
+    assert "_raw_delete" not in _own_private_names()
