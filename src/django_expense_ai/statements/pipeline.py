@@ -45,12 +45,21 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+try:
+    from django.tasks import task
+except ImportError:  # Django 5.2: the django-tasks backport, if installed
+    try:
+        from django_tasks import task  # type: ignore[no-redef]
+    except ImportError:
+        task = None  # type: ignore[assignment]
+
 from .. import ai, ledger, limits, plugins
 from ..categorize.services import categorize_new_transactions
 from ..categorize.services import prepare as prepare_categories
 from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import (
+    ConfigurationError,
     CorruptStatement,
     DecryptionError,
     ExpenseAIError,
@@ -789,6 +798,45 @@ def reprocess(uploaded_file: UploadedFile, *, password: str | None = None) -> Up
     return _start(uploaded_file, data=None, password=password)
 
 
+def _queue_task(function: Callable[..., Any]) -> Any:
+    # Django 6.0+ ships django.tasks; on 5.2 the django-tasks backport provides it.
+    return task()(function) if task is not None else function
+
+
+@_queue_task
+def process_statement(uploaded_file_id: int) -> dict[str, Any]:
+    """The task of enqueue mode: finish importing a queued file (only its id is queued).
+
+    :returns: ``{"uploaded_file": id, "status": ..., "created": n, "duplicates": n}`` (JSON).
+    :raises UploadedFile.DoesNotExist: the file was deleted after it was queued.
+    :raises InvalidTransition: the file is not ``queued``.
+    """
+    uploaded_file = process_queued(uploaded_file_id)
+    return {
+        "uploaded_file": uploaded_file.pk,
+        "status": uploaded_file.status,
+        "created": len(uploaded_file.created_transactions),
+        "duplicates": len(uploaded_file.skipped_duplicates),
+    }
+
+
+def enqueue_processing(uploaded_file: UploadedFile) -> None:
+    """Enqueue :func:`process_statement` with the file's id once the current transaction commits.
+
+    In autocommit mode it is enqueued at once; inside ``transaction.atomic`` the
+    worker could otherwise look for a row that is not committed yet.
+
+    :raises ConfigurationError: no tasks framework is installed.
+    """
+    if task is None:
+        raise ConfigurationError(
+            'EXPENSE_AI["TASKS_MODE"] is "enqueue" but no tasks framework is installed: use Django 6.0+ '
+            "or install the django-tasks backport (the [tasks] extra)."
+        )
+    pk = int(uploaded_file.pk)
+    transaction.on_commit(lambda: process_statement.enqueue(pk))
+
+
 def process_queued(uploaded_file_id: int) -> UploadedFile:
     """Finish a file the enqueue mode handed over (the task's body).
 
@@ -843,8 +891,6 @@ def _start(
             _run(ctx, start=_STAGE_NAMES[_STAGE_NAMES.index(stop) + 1])
         return _finish(ctx)
     transition(uf, FileStatus.QUEUED)
-    from .tasks import enqueue_processing
-
     enqueue_processing(uf)
     uf.created_transactions, uf.skipped_duplicates, uf.rows_found = [], [], 0
     return uf
@@ -867,9 +913,7 @@ def _too_big_for_the_request(uf: UploadedFile, data: bytes | None) -> bool:
         too_big = pages is not None and pages > max_pages
     if not too_big:
         return False
-    try:
-        from . import tasks  # noqa: F401  (needs django.tasks or the django-tasks backport)
-    except ImportError:
+    if task is None:  # neither django.tasks nor the django-tasks backport
         logger.warning("File #%s is over the immediate-mode limits but no tasks backend is installed; "
                        "reading it in the request.", uf.pk)
         return False
