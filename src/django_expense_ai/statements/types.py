@@ -12,7 +12,10 @@ class StatementRow:
     """One transaction as the statement shows it.
 
     ``amount`` is signed: negative is money out. ``bank_id`` is the bank's own
-    id (OFX FITID) when the format has one, else ``""``.
+    id (OFX FITID) when the format has one, else ``""``. ``date`` is the day
+    the transaction happened; ``posted_date`` the day the bank booked it, when
+    the statement prints both (card statements), else ``None``. ``merchant``
+    is the counterparty as a column of its own names it (CSV), else ``""``.
     """
 
     date: dt.date
@@ -21,6 +24,8 @@ class StatementRow:
     currency: str | None = None
     balance: Decimal | None = None
     bank_id: str = ""
+    posted_date: dt.date | None = None
+    merchant: str = ""
 
 
 @dataclass(frozen=True)
