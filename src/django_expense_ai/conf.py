@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     # Wall-clock budget for reading one statement (checked inside pages and CSV rows).
     "MAX_PROCESSING_SECONDS": 10.0,
     "MAX_STATEMENT_ROWS": 50_000,
+    # CSV shape caps, checked before the file is split into rows (a bank export has tens of columns).
+    "MAX_CSV_COLUMNS": 1000,
+    "MAX_CSV_LINE_LENGTH": 65_536,
     "STORAGE_ALIAS": "default",
     "UPLOAD_PREFIX": "expense_ai/statements",
     "PROCESSING_VERSION": "2.0",

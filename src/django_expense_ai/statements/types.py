@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class StatementDocument:
     encrypted: bool = False
     password_needed: bool = False  # True only when a non-empty password opened it
     encoding: str = ""  # how text formats were decoded ("utf-8", "cp1252" ...)
+    # A BankProfile saved for the file's account: how to read its CSV without guessing.
+    profile: Any = None
 
     def __repr__(self) -> str:  # the bytes and text are long and may be private
         return (

@@ -31,7 +31,7 @@ from ...money import is_known_currency, quantize
 from ..types import ParsedStatement, StatementRow
 from ..validation import MAX_ABS_AMOUNT
 from . import DateParts, guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
-from .profiles import BankProfile, fold_header
+from .profiles import BankProfile, best_profile, fold_header
 
 __all__ = [
     "DEFAULT_MAX_COLUMNS",
@@ -425,13 +425,15 @@ def parse_csv_text(
     parser: str = "csv",
     encoding: str = "",
     profile: BankProfile | None = None,
+    profiles: Sequence[BankProfile] = (),
     max_columns: int = DEFAULT_MAX_COLUMNS,
     max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
 ) -> ParsedStatement:
     """Read the rows of a decoded CSV statement.
 
     With a ``profile`` whose columns the file's header holds, the profile says
-    how to read it; otherwise the columns are guessed from their names (or,
+    how to read it; without one, the best fitting of ``profiles`` (the one
+    naming the most columns, see :func:`.profiles.best_profile`) does; otherwise the columns are guessed from their names (or,
     without a header, from their values). Either way dates are read the same
     way for the whole column (day-first or month-first is decided by all its
     values), an indicator column (``D``/``C``, ``Af``/``Bij``, ``Soll``/``Haben``
@@ -466,6 +468,8 @@ def parse_csv_text(
     warnings: list[str] = []
     header_index: int | None = None
     columns: ColumnMap | None = None
+    if profile is None and profiles:
+        profile = best_profile(profiles, rows)
     if profile is not None:
         located = _profile_columns(profile, rows)
         if located is None:
