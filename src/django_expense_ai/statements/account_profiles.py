@@ -45,7 +45,11 @@ def _own_account(user: Any, account: Any) -> Account:
 
 
 def save_account_profile(
-    user: Any, account: Any, profile: BankProfile | Mapping[str, Any] | None = None, *, uploaded_file: Any = None
+    user: Any,
+    account: Any,
+    profile: BankProfile | Mapping[str, Any] | None = None,
+    *,
+    uploaded_file: Any = None,
 ) -> BankProfile:
     """Save a bank profile for one of ``user``'s accounts.
 

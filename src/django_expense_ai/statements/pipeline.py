@@ -77,9 +77,9 @@ from ..models.choices import (
 )
 from ..money import jsonable, money_str
 from . import bulk, dedup, validation
+from .account_profiles import profile_for_import
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
-from .account_profiles import profile_for_import
 from .passwords import candidate_passwords, record_password_success
 from .reader import parse_document
 from .types import ParsedStatement, StatementDocument, StatementRow

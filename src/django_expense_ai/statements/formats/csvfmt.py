@@ -697,37 +697,35 @@ def _profile_columns(profile: BankProfile, rows: Sequence[Sequence[str]]) -> tup
         candidates = [profile.preamble_lines] if profile.preamble_lines < len(rows) else []
     else:
         candidates = list(range(min(30, len(rows))))
-    for index in candidates:
-        header = rows[index]
-        if not profile.matches(header):
-            continue
-        position = {}
-        for i, cell in enumerate(header):
-            position.setdefault(fold_header(cell), i)
+    index = next((i for i in candidates if profile.matches(rows[i])), None)
+    if index is None:
+        return None
+    position: dict[str, int] = {}
+    for i, cell in enumerate(rows[index]):
+        position.setdefault(fold_header(cell), i)
 
-        def at(name: str) -> int | None:
-            return position.get(fold_header(name)) if name else None
+    def at(name: str) -> int | None:
+        return position.get(fold_header(name)) if name else None
 
-        columns = ColumnMap(
-            date=at(profile.date),
-            amount=at(profile.amount) if profile.sign_rule != "debit_credit" else None,
-            debit=at(profile.debit) if profile.sign_rule == "debit_credit" else None,
-            credit=at(profile.credit) if profile.sign_rule == "debit_credit" else None,
-            balance=at(profile.balance),
-            currency=at(profile.currency),
-            reference=at(profile.reference),
-            sign=at(profile.indicator) if profile.sign_rule == "indicator" else None,
-            descriptions=[i for name in profile.description if (i := at(name)) is not None],
-            counterparty=at(profile.counterparty),
-            posted_date=at(profile.posted_date),
+    columns = ColumnMap(
+        date=at(profile.date),
+        amount=at(profile.amount) if profile.sign_rule != "debit_credit" else None,
+        debit=at(profile.debit) if profile.sign_rule == "debit_credit" else None,
+        credit=at(profile.credit) if profile.sign_rule == "debit_credit" else None,
+        balance=at(profile.balance),
+        currency=at(profile.currency),
+        reference=at(profile.reference),
+        sign=at(profile.indicator) if profile.sign_rule == "indicator" else None,
+        descriptions=[i for name in profile.description if (i := at(name)) is not None],
+        counterparty=at(profile.counterparty),
+        posted_date=at(profile.posted_date),
+    )
+    if profile.debit_markers or profile.credit_markers:
+        columns.markers = (
+            frozenset(fold_header(m) for m in profile.debit_markers),
+            frozenset(fold_header(m) for m in profile.credit_markers),
         )
-        if profile.debit_markers or profile.credit_markers:
-            columns.markers = (
-                frozenset(fold_header(m) for m in profile.debit_markers),
-                frozenset(fold_header(m) for m in profile.credit_markers),
-            )
-        return index, columns
-    return None
+    return index, columns
 
 
 def detect_profile(text: str, *, name: str = "saved") -> BankProfile | None:

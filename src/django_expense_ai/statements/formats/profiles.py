@@ -188,7 +188,9 @@ class BankProfile:
                 values[key] = tuple(value)
             elif key == "preamble_lines":
                 if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                    raise BankProfileError("Bank profile key 'preamble_lines' must be a whole number or null.")
+                    raise BankProfileError(
+                        "Bank profile key 'preamble_lines' must be a whole number or null."
+                    )
                 values[key] = value
             else:
                 if not isinstance(value, str):
@@ -250,7 +252,9 @@ def _problems(profile: BankProfile) -> list[str]:
     return problems
 
 
-def best_profile(profiles: Sequence[BankProfile], rows: Sequence[Sequence[str]], *, search: int = 30) -> BankProfile | None:
+def best_profile(
+    profiles: Sequence[BankProfile], rows: Sequence[Sequence[str]], *, search: int = 30
+) -> BankProfile | None:
     """The profile that fits a file best: its header holds every column the profile names.
 
     When several fit, the one naming the most columns wins (it is the more
