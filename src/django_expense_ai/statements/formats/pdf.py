@@ -672,10 +672,12 @@ def _row_from_line(
     rest_start = date_end
     second: tuple[int | None, int, int] | None = None
     if m2 := _DATE_AT.match(line, date_end):
+        # Read in the statement's date order; a text that is a date only the other way round
+        # is still a date column (skipped), just not one to keep.
+        second = read_date(m2.group("date"))
         second_text = _SPACES.sub(" ", m2.group("date"))
-        if parse_date_parts(second_text):  # either order: the column's own order is read_date's
+        if second is not None or parse_date_parts(second_text, day_first=not read_date.day_first):
             rest_start = m2.end()
-            second = read_date(m2.group("date"))
     tokens = _money_tokens(line, rest_start)
     if not tokens:
         return None
