@@ -373,6 +373,29 @@ def test_builtin_profiles_are_registered_by_the_builtin_plugin():
     assert get_bank_profile("nl-debit-credit").sign_rule == "indicator"
 
 
+def test_dutch_af_bij_profile_reads_its_shape():
+    text = (
+        '"Datum","Naam / Omschrijving","Rekening","Tegenrekening","Code","Af Bij","Bedrag (EUR)",'
+        '"Mutatiesoort","Mededelingen"\n'
+        '"20240301","Albert Heijn","NL01INGB0001","","BA","Af","23,45","Betaalautomaat","Pasvolgnr 001"\n'
+        '"20240325","Werkgever BV","NL01INGB0001","NL02RABO0002","GT","Bij","2.345,67","Overschrijving",""\n'
+    )
+    parsed = read_statement(text.encode(), "ing.csv")
+    assert any("'nl-af-bij'" in w for w in parsed.warnings)
+    assert [(r.date, r.amount, r.currency) for r in parsed.rows] == [
+        (dt.date(2024, 3, 1), Decimal("-23.45"), "EUR"),
+        (dt.date(2024, 3, 25), Decimal("2345.67"), "EUR"),
+    ]
+
+
+def test_a_learned_profile_keeps_an_unproven_date_order_open():
+    # Every day <= 12: nothing proves the order, so the saved profile leaves it to the next file.
+    text = "Date,Description,Amount\n01/02/2024,a,-1.00\n03/04/2024,b,-2.00\n"
+    assert csvfmt.detect_profile(text).date_format == ""
+    proven = text + "25/04/2024,c,-3.00\n"
+    assert csvfmt.detect_profile(proven).date_format == "day_first"
+
+
 def test_generic_debit_credit_profile_reads_its_shape():
     text = (
         "Date,Description,Debit,Credit,Balance\n"

@@ -761,7 +761,10 @@ def detect_profile(text: str, *, name: str = "saved") -> BankProfile | None:
         sign_rule = "debit_credit"
     currency = columns.header_currency or ""
     separator = _decimal_separator(body, [columns.amount, columns.debit, columns.credit, columns.balance]) or ""
-    day_first = guess_day_first([_cell(r, columns.date) for r in body])
+    samples = [_cell(r, columns.date) for r in body]
+    # Saved only when the values prove it (a day above 12 somewhere); else decided again next time.
+    day_first = guess_day_first(samples, currency="EUR")
+    proven = day_first == guess_day_first(samples, currency="USD")
     return BankProfile(
         name=name,
         date=name_of(columns.date),
@@ -776,7 +779,7 @@ def detect_profile(text: str, *, name: str = "saved") -> BankProfile | None:
         fixed_currency=currency if currency and columns.currency is None else "",
         balance=name_of(columns.balance),
         reference=name_of(columns.reference),
-        date_format="day_first" if day_first else "month_first",
+        date_format=("day_first" if day_first else "month_first") if proven else "",
         decimal_separator=separator,
         delimiter=delimiter,
     )
