@@ -579,3 +579,14 @@ def test_card_pdf_import_balances_and_keeps_no_balance_row(user):
     assert uf.transactions.count() == len(EXPECTED_CARD)
     assert uf.processing_logs.get(processing_stage="validation").details["balance_check"]["ok"] is True
     assert StatementProcessingLog.objects.filter(uploaded_file=uf, status="failed").count() == 0
+
+
+def test_the_processing_deadline_is_checked_while_pdf_text_is_read():
+    from django_expense_ai.statements.formats import pdf
+
+    page = "\n".join(f"0{1 + i % 9}/03/2024   SHOP {i}   -1.00" for i in range(3000))
+    assert len(pdf.parse_statement_text([page]).rows) == 3000
+    with limits.processing_deadline(1e-9):
+        with pytest.raises(ProcessingLimitExceeded) as info:
+            pdf.parse_statement_text([page])
+    assert info.value.limit == "MAX_PROCESSING_SECONDS" and "line 1,024" in str(info.value)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from ... import limits
 from ...conf import settings
 from ...exceptions import (
     CorruptStatement,
@@ -559,6 +560,8 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             m = date_matches[line_no]
             header = headers[line_no]
             line_no += 1
+            if not line_no & 1023:  # the processing deadline, every 1,024 lines
+                limits.check(f"statement text line {line_no:,}")
             if not line.strip():
                 previous = None
                 continue
