@@ -521,13 +521,19 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     With a header naming debit/credit/balance columns, each amount goes to the
     column it sits under; without one, the last of two amounts is the balance.
     Lines without a date or amount directly under a row continue its
-    description. On credit-card statements (detected from words like "credit
-    limit" or "payment due") a bare amount is a charge, so it becomes negative
-    and a credit (parentheses, minus, ``CR``) positive; a "previous balance"
-    line is kept as a row there, since it is part of what is owed.
+    description. A row with two dates has its transaction date as ``date`` and
+    its posting date as ``posted_date`` (the earlier column is the transaction
+    date, decided once for the statement). Balance lines ("Previous balance",
+    "LAST MONTH'S BALANCE", "Closing balance" ...), dated or not, set the
+    opening and closing balances and are never rows. On credit-card statements
+    (detected from words like "credit limit" or "payment due", or a payment line
+    such as "Pymt - Thank You") a bare amount is a charge, so it becomes
+    negative, a credit (parentheses, minus, ``CR``) positive, and the balance
+    owed negative.
 
     :returns: a :class:`ParsedStatement` (possibly with no rows, then with a warning).
-    :raises: nothing for odd text; it returns fewer rows and lower confidence.
+    :raises ProcessingLimitExceeded: the processing deadline passed (checked every 1,024 lines).
+    :raises: nothing else for odd text; it returns fewer rows and lower confidence.
     """
     text = "\n".join(pages)
     folded = _fold(text)
