@@ -590,3 +590,22 @@ def test_the_processing_deadline_is_checked_while_pdf_text_is_read():
         with pytest.raises(ProcessingLimitExceeded) as info:
             pdf.parse_statement_text([page])
     assert info.value.limit == "MAX_PROCESSING_SECONDS" and "line 1,024" in str(info.value)
+
+
+def test_card_convention_is_detected_from_the_signs_alone():
+    # No card words and no "thank you": bare charges and a signed payment and refund are enough.
+    lines = [
+        "MEGA STORES REWARDS                 Statement period 01/01/2024 to 01/31/2024",
+        "Trans Date  Post Date   Description                         Amount",
+        "01/03       01/05       COFFEE SHOP SEATTLE                    4.50",
+        "01/07       01/08       BOOKSTORE                             25.00",
+        "01/10       01/10       PAYMENT RECEIVED                    -500.00",
+        "01/14       01/16       REFUND BOOKSTORE                      10.00 CR",
+        "01/20       01/22       GROCERY MART                          82.13",
+    ]
+    parsed = read_statement(monospace_pdf(*lines), "card.pdf")
+    assert [r.amount for r in parsed.rows] == [amount for _, _, amount in EXPECTED_CARD]
+    # A bank account whose signed rows are purchases keeps its signs.
+    bank = [line.replace("PAYMENT RECEIVED", "HARDWARE STORE") for line in lines]
+    amounts = [r.amount for r in read_statement(monospace_pdf(*bank), "bank.pdf").rows]
+    assert amounts[:3] == [Decimal("4.50"), Decimal("25.00"), Decimal("-500.00")]

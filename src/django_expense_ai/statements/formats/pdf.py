@@ -608,6 +608,19 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             else:
                 previous = None
 
+    if not card and _card_convention(drafts):
+        # Charges printed bare, only payments and refunds signed: a card statement without the
+        # words that name one. Turn it into the library's sign, balances too.
+        card = True
+        for draft in drafts:
+            draft.amount = _card_value(draft)
+            draft.signed = True
+        opening = -opening if opening is not None else None
+        closing = -closing if closing is not None else None
+        warnings.append(
+            "Read as a credit-card statement: charges are printed without a sign and only payments "
+            "and refunds carry one."
+        )
     rows, balance_checked = _finish_rows(drafts, references, currency, opening, card, warnings)
     if not rows:
         warnings.append(
@@ -725,6 +738,37 @@ def _row_from_line(
     if card_signs:
         amount, signed = _card_amount(amount, amount_token), True
     return _Draft(parts, description, amount, balance, signed, line_no, second_parts=second)
+
+
+_PAYMENT_WORDS = re.compile(r"\b(?:payments?|pymt|autopay|refunds?|returns?|credits?|thank\s*you)\b", re.I)
+
+
+def _card_convention(drafts: Sequence[_Draft]) -> bool:
+    """Whether the rows follow a card's convention: bare charges, signed payments and refunds.
+
+    At least two bare amounts, at least one signed, every signed row worded as a
+    payment or refund, and no running balance (a balance gives the signs itself).
+    """
+    bare = signed = 0
+    for draft in drafts:
+        if draft.balance is not None or draft.amount is None:
+            return False
+        if not draft.signed:
+            bare += 1
+        elif _PAYMENT_WORDS.search(draft.description):
+            signed += 1
+        else:
+            return False
+    return bare >= 2 and signed >= 1
+
+
+def _card_value(draft: _Draft) -> Decimal | None:
+    """A draft read as a bank's (bare = money in) turned into a card's (bare = a charge)."""
+    if draft.amount is None:
+        return None
+    if not draft.signed:
+        return -abs(draft.amount)
+    return abs(draft.amount)  # minus, parentheses or CR on a card: a payment or refund
 
 
 def _is_balance_line(description: str) -> bool:
