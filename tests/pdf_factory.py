@@ -218,6 +218,16 @@ def text_pdf(*lines: str, pages: int = 1) -> bytes:
     return bytes(pdf.output())
 
 
+def monospace_pdf(*lines: str) -> bytes:
+    """A PDF printing ``lines`` in Courier, so the spaces that align a table's columns survive extraction."""
+    pdf = FPDF()
+    pdf.set_font("Courier", size=8)
+    pdf.add_page()
+    for line in lines:
+        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 def image_only_pdf(pages: int = 2) -> bytes:
     """A 'scanned' PDF: shapes on every page, no text at all."""
     pdf = FPDF()

@@ -312,11 +312,28 @@ def test_csv2ofx_exports_match_the_expected_ofx(csv_name, ofx_name):
     ("csv_name", "reason"),
     [
         ("amazon", "needs csv2ofx's amazon mapping (order totals, card exclusion via AMAZON_EXCLUDE_CARDS)"),
-        ("pcmastercard", "needs the pcmastercard mapping's option that bare amounts are charges (negated)"),
     ],
 )
 def test_csv2ofx_exports_that_need_mapping_options(csv_name, reason):
     pytest.skip(f"csv2ofx__{csv_name}.csv {reason}; a generic reader cannot know that")
+
+
+@pytest.mark.corpus
+def test_pcmastercard_export_reads_as_expected_with_a_bank_profile():
+    # Bare amounts are charges: csv2ofx's pcmastercard mapping option, written as a bank profile.
+    from django_expense_ai.statements.formats.profiles import BankProfile
+
+    profile = BankProfile(
+        name="pc-mastercard", date="Date", amount="Amount", sign_rule="negated",
+        counterparty="Merchant Name", date_format="month_first", match=("Card Used For Transaction",),
+    )  # fmt: skip
+    text = corpus_bytes("csv/csv2ofx__pcmastercard.csv").decode("utf-8")
+    guessed = csvfmt.parse_csv_text(text)
+    parsed = csvfmt.parse_csv_text(text, profile=profile)
+    count, total = _expected_ofx("pcmastercard")
+    assert len(parsed.rows) == count
+    assert sum((r.amount for r in parsed.rows), Decimal(0)) == total
+    assert sum((r.amount for r in guessed.rows), Decimal(0)) == -total  # what guessing gets
 
 
 @pytest.mark.corpus

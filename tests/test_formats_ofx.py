@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from django_expense_ai.exceptions import CorruptStatement
+from django_expense_ai.exceptions import CorruptStatement, UnreadableRow
 from django_expense_ai.statements.formats import ofx
 from django_expense_ai.statements.reader import read_statement
 
@@ -197,18 +197,17 @@ def test_fidelity_savings_investment_cash_rows():
 
 
 @pytest.mark.corpus
-def test_multiple_accounts_are_all_read():
-    parsed = read_statement(corpus_bytes("ofx/ofxparse__multiple_accounts.ofx"), "x.ofx")
-    assert parsed.rows == ()
-    assert any("2 statements" in w for w in parsed.warnings)
+def test_multiple_accounts_without_transactions_are_an_error_not_an_empty_read():
+    # Both statements of the file list no transaction: "0 rows" would be a silent empty.
+    with pytest.raises(CorruptStatement) as info:
+        read_statement(corpus_bytes("ofx/ofxparse__multiple_accounts.ofx"), "x.ofx")
+    assert "2 statements" in str(info.value) and not isinstance(info.value, UnreadableRow)
 
 
 @pytest.mark.corpus
 @pytest.mark.parametrize(
     ("name", "rows", "skipped"),
     [
-        ("ofxparse__fail_nice_date_missing.ofx", 0, 3),
-        ("ofxparse__fail_nice_decimal_error.ofx", 0, 1),
         ("ofxparse__fail_nice_empty_balance.ofx", 1, 0),
         ("ofxparse__ofx-v102-empty-tags.ofx", 1, 0),
     ],
@@ -217,6 +216,18 @@ def test_lenient_reading_of_broken_files(name, rows, skipped):
     parsed = read_statement(corpus_bytes(f"ofx/{name}"), name)
     assert len(parsed.rows) == rows
     assert any(f"{skipped} transaction" in w for w in parsed.warnings) == bool(skipped)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [("ofxparse__fail_nice_date_missing.ofx", "DTPOSTED"), ("ofxparse__fail_nice_decimal_error.ofx", "DTPOSTED")],
+)
+def test_files_whose_every_transaction_is_unreadable_name_the_first_one(name, field):
+    with pytest.raises(UnreadableRow) as info:
+        read_statement(corpus_bytes(f"ofx/{name}"), name)
+    assert info.value.row == 1 and info.value.field == field
+    assert "transaction 1" in str(info.value)
 
 
 @pytest.mark.corpus

@@ -145,9 +145,10 @@ def test_instance_builder_builds_what_keyword_construction_builds():
 def test_validated_rows_keep_every_other_field():
     # Every field set to a non-default value, so a field the rebuild forgot shows up.
     row = StatementRow(date=dt.date(2024, 3, 1), description="Rent", amount=Decimal("-1200.5"),
-                       currency=None, balance=Decimal("10.00"), bank_id="FIT-1")
+                       currency=None, balance=Decimal("10.00"), bank_id="FIT-1",
+                       posted_date=dt.date(2024, 3, 2), merchant="Landlord BV")
     assert {f.name for f in dataclasses.fields(StatementRow)} == {
-        "date", "description", "amount", "currency", "balance", "bank_id"}
+        "date", "description", "amount", "currency", "balance", "bank_id", "posted_date", "merchant"}
     report = validation.validate_rows([row], currency=None, fallback_currency="usd", today=dt.date(2024, 4, 1))
     assert report.rows == (dataclasses.replace(row, currency="USD", amount=Decimal("-1200.50")),)
     assert str(report.rows[0].amount) == "-1200.50"

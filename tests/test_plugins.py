@@ -364,6 +364,7 @@ def test_plugins_command_json() -> None:
     data = json.loads(out.getvalue())
     assert {row["name"] for row in data["plugins"]} >= set(plugins.DEFAULT_PLUGINS)
     assert "openai" in data["providers"] and "ofx" in data["parsers"]
+    assert "nl-debit-credit" in data["bank_profiles"]
 
 
 def test_plugins_command_reports_a_broken_plugin(settings) -> None:

@@ -142,6 +142,21 @@ class Settings:
             "See :ref:`pdf-engines`."
         ),
     )
+    MAX_CSV_COLUMNS: Setting[int] = Setting(
+        1000,
+        doc=(
+            "Most columns a line of a CSV statement may have (counted as delimiters, before the file is "
+            "split into rows); past it the import fails with ``ProcessingLimitExceeded`` naming this "
+            "setting. ``0`` turns the cap off."
+        ),
+    )
+    MAX_CSV_LINE_LENGTH: Setting[int] = Setting(
+        65_536,
+        doc=(
+            "Longest line (in characters) a CSV statement may have; past it the import fails with "
+            "``ProcessingLimitExceeded`` naming this setting. ``0`` turns the cap off."
+        ),
+    )
     STORAGE_ALIAS: Setting[str | None] = Setting(
         None,
         doc=(

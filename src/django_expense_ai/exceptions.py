@@ -173,6 +173,28 @@ class NoPublicURL(ExpenseAIError, ValueError):
     """
 
 
+class UnreadableRow(CorruptStatement):
+    """A row of the statement holds a value no transaction can have.
+
+    An impossible date (``31/02/2026``), an amount beyond what the ledger
+    stores, a transaction cut off mid-way. ``row`` is the row's number as the
+    file counts it (a CSV line, the n-th OFX transaction), ``field`` the field
+    (``"date"``, ``"amount"``) and ``value`` the text that was read (short).
+    """
+
+    stage = "parse_attempt"
+
+    def __init__(self, message: str, *, row: int | None = None, field: str = "", value: str = ""):
+        super().__init__(message)
+        self.row = row
+        self.field = field
+        self.value = value
+
+
+class BankProfileError(ExpenseAIError, ValueError):
+    """A bank profile (how to read one bank's CSV) is malformed or does not fit the file."""
+
+
 class NoTextLayer(CorruptStatement):
     """A PDF whose text came out empty: scanned, image-only or cut off."""
 

@@ -36,6 +36,22 @@ def register_statement_parsers(register):
 
 
 @hookspec
+def register_bank_profiles(register):
+    """Add bank profiles: how to read one bank's CSV export, as data.
+
+    Called once, the first time the profile registry is used. When a CSV file's
+    header holds every column a profile names, the CSV parser reads the file
+    with that profile instead of guessing (the profile naming the most columns
+    wins; an account's saved profile comes before all of them).
+
+    :param register: call ``register(profile)`` once per profile, a
+        :class:`django_expense_ai.statements.formats.profiles.BankProfile`
+        (or a dict that :meth:`BankProfile.from_dict` accepts) with a unique ``name``.
+    :return: nothing.
+    """
+
+
+@hookspec
 def register_providers(register):
     """Add AI providers to the registry.
 

@@ -30,6 +30,7 @@ from .exceptions import PluginError
 #: Built-in plugins, registered exactly like third-party ones.
 DEFAULT_PLUGINS = (
     "django_expense_ai.statements.builtin_parsers",
+    "django_expense_ai.statements.builtin_profiles",
     "django_expense_ai.providers.builtin",
     "django_expense_ai.statements.duplicates",
     "django_expense_ai.models.ownership",

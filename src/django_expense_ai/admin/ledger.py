@@ -24,6 +24,8 @@ class AccountAdmin(ScopedAdmin):
     list_filter = ("currency", "is_default")
     search_fields = ("name", "institution", "number_mask")
     raw_id_fields = ("user",)
+    # Saved by statements.account_profiles (validated there); shown, not hand-edited.
+    readonly_fields = ("bank_profile",)
 
 
 @admin.register(Category)

@@ -33,6 +33,14 @@ class Account(models.Model):
     )
     currency = models.CharField(max_length=3, default="USD", help_text=_("ISO 4217 code"))
     is_default = models.BooleanField(default=False)
+    bank_profile = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "How to read this account's CSV exports (a bank profile as plain JSON), saved after an import; "
+            "see statements.account_profiles."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,6 +14,8 @@ import re
 
 from django_expense_ai import hookimpl
 
+from ..conf import settings
+from .bank_profiles import get_bank_profiles
 from .formats import csvfmt, ofx, pdf
 from .parsers import StatementParser
 from .types import ParsedStatement, StatementDocument
@@ -61,10 +63,23 @@ class CsvParser(StatementParser):
         """Read rows from the document's decoded text.
 
         :returns: the parse.
+        With the document's ``profile`` (an account's saved one) or a registered
+        profile whose columns the header holds, the profile says how to read it.
+
         :raises UnsupportedFormat: no date and amount columns found.
         :raises CorruptStatement: the text cannot be split into rows.
+        :raises UnreadableRow: an impossible date or an out-of-range amount (names the line and field).
+        :raises ProcessingLimitExceeded: over ``MAX_CSV_COLUMNS``, ``MAX_CSV_LINE_LENGTH`` or the time budget.
         """
-        return csvfmt.parse_csv_text(document.text, parser=self.name, encoding=document.encoding)
+        return csvfmt.parse_csv_text(
+            document.text,
+            parser=self.name,
+            encoding=document.encoding,
+            profile=document.profile,
+            profiles=get_bank_profiles(),
+            max_columns=settings.MAX_CSV_COLUMNS,
+            max_line_length=settings.MAX_CSV_LINE_LENGTH,
+        )
 
 
 class OfxParser(StatementParser):

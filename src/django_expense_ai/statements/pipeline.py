@@ -92,6 +92,7 @@ from ..models.choices import (
 from ..money import jsonable, money_str
 from ..storage import stored_suffix
 from . import bulk, dedup, validation
+from .account_profiles import profile_for_import
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
 from .passwords import candidate_passwords, record_password_success
@@ -362,10 +363,14 @@ def _extract_text(ctx: ImportContext) -> StageResult:
         ctx.document = StatementDocument(data=data, filename=uf.filename, format="ofx", text=ofx.decode_ofx(data))
     else:
         text, encoding = csvfmt.decode(data)
+        # The account's saved bank profile reads its CSV without guessing.
+        profile = profile_for_import(ctx.account)
         ctx.document = StatementDocument(
-            data=data, filename=uf.filename, format="csv", text=text, encoding=encoding
+            data=data, filename=uf.filename, format="csv", text=text, encoding=encoding, profile=profile
         )
         details["encoding"] = encoding
+        if profile is not None:
+            details["bank_profile"] = profile.name
     # PostgreSQL text cannot hold NUL; nothing a person reads is lost.
     raw = ctx.document.text.replace("\x00", "")
     _save(uf, raw_text_extracted=raw)
@@ -600,6 +605,7 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
             currency=rows[index].currency or "",
             description=rows[index].description[: dedup.DESCRIPTION_LENGTH],
             bank_id=(rows[index].bank_id or "")[:255],
+            merchant=(rows[index].merchant or "")[:200],
             import_fingerprint=fingerprints[index],
         )
         for index in ctx.dedup.new_rows
@@ -1030,7 +1036,8 @@ def _document_from_raw_text(uf: UploadedFile, data: bytes, fmt: str) -> Statemen
             data=data, filename=uf.filename, format="pdf", text=text, pages=tuple(text.split(PAGE_BREAK)),
             encrypted=uf.is_password_protected, password_needed=uf.is_password_protected,
         )
-    return StatementDocument(data=data, filename=uf.filename, format=fmt, text=text)
+    profile = profile_for_import(uf.account) if fmt == "csv" else None
+    return StatementDocument(data=data, filename=uf.filename, format=fmt, text=text, profile=profile)
 
 
 def _user_message(err: BaseException, stage: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -12,7 +13,10 @@ class StatementRow:
     """One transaction as the statement shows it.
 
     ``amount`` is signed: negative is money out. ``bank_id`` is the bank's own
-    id (OFX FITID) when the format has one, else ``""``.
+    id (OFX FITID) when the format has one, else ``""``. ``date`` is the day
+    the transaction happened; ``posted_date`` the day the bank booked it, when
+    the statement prints both (card statements), else ``None``. ``merchant``
+    is the counterparty as a column of its own names it (CSV), else ``""``.
     """
 
     date: dt.date
@@ -21,6 +25,8 @@ class StatementRow:
     currency: str | None = None
     balance: Decimal | None = None
     bank_id: str = ""
+    posted_date: dt.date | None = None
+    merchant: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class StatementDocument:
     encrypted: bool = False
     password_needed: bool = False  # True only when a non-empty password opened it
     encoding: str = ""  # how text formats were decoded ("utf-8", "cp1252" ...)
+    # A BankProfile saved for the file's account: how to read its CSV without guessing.
+    profile: Any = None
 
     def __repr__(self) -> str:  # the bytes and text are long and may be private
         return (

@@ -206,6 +206,8 @@ def _completed(row: StatementRow, code: str, amount: Decimal) -> StatementRow:
         currency=code,
         balance=row.balance,
         bank_id=row.bank_id,
+        posted_date=row.posted_date,
+        merchant=row.merchant,
     )
 
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ... import plugins
 from ...exceptions import PluginError
 from ...providers.registry import provider_names
+from ...statements.bank_profiles import get_bank_profiles
 from ...statements.parsers import get_parsers
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     help = (
         "List the django-expense-ai plugins that are loaded (built-ins, EXPENSE_AI['PLUGINS'] "
         "and entry points of the group 'django_expense_ai'), with the hooks each implements, "
-        "its version, and the statement parsers and AI providers they registered."
+        "its version, and the statement parsers, AI providers and bank profiles they registered."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,10 +35,11 @@ class Command(BaseCommand):
             rows = plugins.loaded_plugins()
             parsers = [parser.name for parser in get_parsers()]
             providers = provider_names()
+            profiles = [profile.name for profile in get_bank_profiles()]
         except PluginError as err:
             raise CommandError(str(err)) from err
         if as_json:
-            self.stdout.write(_dumps({"plugins": rows, "parsers": parsers, "providers": providers}))
+            self.stdout.write(_dumps({"plugins": rows, "parsers": parsers, "providers": providers, "bank_profiles": profiles}))
             return
         for row in rows:
             version = (
@@ -47,6 +49,7 @@ class Command(BaseCommand):
             self.stdout.write(f"    hooks: {', '.join(row['hooks']) or '(none)'}")
         self.stdout.write(f"statement parsers: {', '.join(parsers) or '(none)'}")
         self.stdout.write(f"AI providers: system, {', '.join(providers)}")
+        self.stdout.write(f"bank profiles: {', '.join(profiles) or '(none)'}")
 
 
 def _dumps(value: Any) -> str:

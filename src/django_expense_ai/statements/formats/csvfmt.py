@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -24,14 +25,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ...exceptions import CorruptStatement, UnsupportedFormat
+from ... import limits
+from ...exceptions import CorruptStatement, ProcessingLimitExceeded, UnreadableRow, UnsupportedFormat
 from ...money import is_known_currency, quantize
 from ..types import ParsedStatement, StatementRow
-from . import guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
+from ..validation import MAX_ABS_AMOUNT
+from . import DateParts, guess_day_first, mask_account, parse_amount, parse_date_parts, resolve_year
+from .profiles import BankProfile, best_profile, fold_header
 
 __all__ = [
+    "DEFAULT_MAX_COLUMNS",
+    "DEFAULT_MAX_LINE_LENGTH",
     "ColumnMap",
+    "check_shape",
     "decode",
+    "detect_profile",
     "find_header",
     "map_header",
     "parse_csv_text",
@@ -104,7 +112,7 @@ def sniff_delimiter(text: str) -> str:
 _ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "date": (
         "date", "transaction date", "trans date", "booking date", "posting date", "posted date",
-        "buchungstag", "buchungsdatum", "datum", "fecha", "data", "date operation", "date de l operation",
+        "buchungstag", "buchungsdatum", "datum", "transactiedatum", "fecha", "data", "date operation", "date de l operation",
         "date processed", "created", "journaldate", "journal date", "konyveles datuma",
         "tranzakcio datuma", "datum provedeni", "datum zauctovani", "date*", "*date", "datum*",
         "value date", "valutadatum", "wertstellung", "valuta", "date de valeur", "erteknap",
@@ -128,7 +136,7 @@ _ROLE_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "currency": (
         "currency", "waehrung", "wahrung", "munt", "devizanem", "monn", "mena", "mena uctu",
-        "ccy", "curr", "currency code", "tranzakcio devizaneme",
+        "ccy", "curr", "currency code", "tranzakcio devizaneme", "valutacode", "valuta code",
     ),
     "reference": (
         "reference", "ref", "ref #", "reference id", "transaction id", "transactionid", "id", "fitid",
@@ -142,7 +150,7 @@ _ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "payee": (
         "payee", "name", "merchant", "merchant name", "counterparty", "partner name", "partner neve", "partner nev",
         "empfanger", "empfaenger", "beguenstigter/zahlungspflichtiger", "auftraggeber/empfanger",
-        "naam", "naam tegenpartij", "nazev protiuctu", "beneficiary", "payee name",
+        "naam", "naam tegenpartij", "tegenrekeninghouder", "naam tegenrekeninghouder", "tegenpartij", "nazev protiuctu", "beneficiary", "payee name",
     ),
     "memo": (
         "memo", "notes", "note", "verwendungszweck", "reason", "comments", "mededeling",
@@ -151,6 +159,9 @@ _ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "sign": (
         "credit/debit", "debit/credit", "c/d", "d/c", "cr/dr", "dr/cr", "af bij", "af/bij",
         "credit debit indicator", "transaction type", "soll/haben", "bevetel/kiadas", "direction",
+        "creditdebet", "credit debet", "debet credit", "credit/debet", "debet/credit", "debit credit",
+        "credit debit", "dr cr", "cr dr", "s/h", "soll haben", "debit/credit indicator", "cd indicator",
+
     ),
 }  # fmt: skip
 
@@ -209,6 +220,10 @@ class ColumnMap:
     descriptions: list[int] = field(default_factory=list)
     header_currency: str | None = None  # from "Amount (EUR)"
     date_candidates: list[int] = field(default_factory=list)  # best first
+    counterparty: int | None = None  # also among ``descriptions`` when guessed from the header
+    posted_date: int | None = None
+    # (debit markers, credit markers) a bank profile names; None: the common spellings.
+    markers: tuple[frozenset[str], frozenset[str]] | None = None
 
     @property
     def usable(self) -> bool:
@@ -226,7 +241,8 @@ def map_header(header: Sequence[str]) -> ColumnMap:
     folded = [_fold(h) for h in header]
     columns = ColumnMap()
     taken: set[int] = set()
-    for role in ("date", "amount", "debit", "credit", "balance", "currency", "reference", "sign"):
+    # The indicator before debit/credit: "Debit/Credit" is an indicator, not a debit column.
+    for role in ("date", "sign", "amount", "debit", "credit", "balance", "currency", "reference"):
         best: tuple[int, int] | None = None
         for index, name in enumerate(folded):
             if index in taken or not name:
@@ -255,6 +271,8 @@ def map_header(header: Sequence[str]) -> ColumnMap:
             if index not in taken and name and _match_score(name, _ROLE_NAMES[role]):
                 columns.descriptions.append(index)
                 taken.add(index)
+                if role == "payee" and columns.counterparty is None:
+                    columns.counterparty = index
     return columns
 
 
@@ -342,7 +360,10 @@ def _decimal_separator(rows: Sequence[Sequence[str]], indexes: Sequence[int | No
     return "," if comma > dot else "."
 
 
-def _sign_of(marker: str) -> int:
+def _sign_of(marker: str, markers: tuple[frozenset[str], frozenset[str]] | None = None) -> int:
+    if markers is not None:
+        folded = fold_header(marker)
+        return -1 if folded in markers[0] else (1 if folded in markers[1] else 0)
     folded = _fold(marker) if marker not in "+-" else marker
     if folded in _NEGATIVE_MARKERS:
         return -1
@@ -351,28 +372,120 @@ def _sign_of(marker: str) -> int:
     return 0
 
 
-def parse_csv_text(text: str, *, parser: str = "csv", encoding: str = "") -> ParsedStatement:
+#: Caps on a CSV's shape (the CSV parser passes ``EXPENSE_AI["MAX_CSV_COLUMNS"]`` and
+#: ``["MAX_CSV_LINE_LENGTH"]``): a bank export has tens of columns and lines of a few hundred characters.
+DEFAULT_MAX_COLUMNS = 1000
+DEFAULT_MAX_LINE_LENGTH = 65_536
+# Rows (or lines) between two looks at the processing deadline: cheap, and often enough.
+_CHECK_EVERY = 1024
+_DELIMITERS = (",", ";", "\t", "|")
+# A cell shaped like a numeric date ("31/02/2026", "2026-13-45", "20261345"): when it does
+# not read as a date, the row is broken, not a trailer.
+_DATE_SHAPE = re.compile(r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}|(?:19|20)\d{6}")
+
+
+def check_shape(text: str, *, max_columns: int = DEFAULT_MAX_COLUMNS, max_line_length: int = DEFAULT_MAX_LINE_LENGTH) -> None:
+    """Refuse a CSV whose lines are too wide or too long, before any real work.
+
+    Columns are counted as delimiters on a line (``,`` ``;`` tab ``|``, the most
+    frequent), quoted or not, so the check costs one pass in C over each line
+    that is long enough to matter. ``0`` turns a cap off.
+
+    :raises ProcessingLimitExceeded: ``limit`` is ``"MAX_CSV_COLUMNS"`` or
+        ``"MAX_CSV_LINE_LENGTH"``; the message names the line.
+    :raises: also what :func:`limits.check` raises once the processing time is spent.
+    """
+    for number, line in enumerate(text.splitlines(), 1):
+        if number % _CHECK_EVERY == 0:
+            limits.check(f"CSV line {number:,}")
+        length = len(line)
+        if max_columns and length >= max_columns:
+            width = 1 + max(line.count(d) for d in _DELIMITERS)
+            if width > max_columns:
+                raise ProcessingLimitExceeded(
+                    f"Line {number:,} of this CSV file has {width:,} columns; the limit is "
+                    f"{max_columns:,}. A bank export has far fewer: export the statement again, or ask "
+                    "your administrator to raise EXPENSE_AI['MAX_CSV_COLUMNS'].",
+                    limit="MAX_CSV_COLUMNS",
+                    value=max_columns,
+                )
+        if max_line_length and length > max_line_length:
+            raise ProcessingLimitExceeded(
+                f"Line {number:,} of this CSV file is {length:,} characters long; the limit is "
+                f"{max_line_length:,}. Export the statement again, or ask your administrator to raise "
+                "EXPENSE_AI['MAX_CSV_LINE_LENGTH'].",
+                limit="MAX_CSV_LINE_LENGTH",
+                value=max_line_length,
+            )
+
+
+def parse_csv_text(
+    text: str,
+    *,
+    parser: str = "csv",
+    encoding: str = "",
+    profile: BankProfile | None = None,
+    profiles: Sequence[BankProfile] = (),
+    max_columns: int = DEFAULT_MAX_COLUMNS,
+    max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
+) -> ParsedStatement:
     """Read the rows of a decoded CSV statement.
 
-    :returns: a :class:`ParsedStatement`; skipped lines (totals, trailers,
-        unreadable amounts) are counted in its warnings.
+    With a ``profile`` whose columns the file's header holds, the profile says
+    how to read it; without one, the best fitting of ``profiles`` (the one
+    naming the most columns, see :func:`.profiles.best_profile`) does; otherwise the columns are guessed from their names (or,
+    without a header, from their values). Either way dates are read the same
+    way for the whole column (day-first or month-first is decided by all its
+    values), an indicator column (``D``/``C``, ``Af``/``Bij``, ``Soll``/``Haben``
+    ...) decides the sign, a currency column is read per row, and the
+    counterparty fills an empty description and is kept as the row's merchant.
+    Preamble lines above the header and summary lines below the rows are skipped.
+
+    :returns: a :class:`ParsedStatement`; skipped lines (totals, trailers) are
+        counted in its warnings.
     :raises UnsupportedFormat: no date and amount columns could be found.
     :raises CorruptStatement: the text cannot be split into rows at all.
+    :raises UnreadableRow: a row's date is not a real date (``31/02/2026``), no
+        row has a readable date, or an amount is beyond what the ledger stores;
+        ``row`` is the file's line number and ``field`` the field.
+    :raises ProcessingLimitExceeded: too many columns, too long a line, or the processing time is spent.
     """
     text = text.lstrip("\ufeff")
-    delimiter = sniff_delimiter(text)
+    check_shape(text, max_columns=max_columns, max_line_length=max_line_length)
+    delimiter = profile.delimiter if profile is not None and profile.delimiter else sniff_delimiter(text)
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
     try:
-        rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                line_numbers.append(reader.line_num)
     except csv.Error as err:
         raise CorruptStatement(f"This CSV file cannot be split into rows ({err}). Export it again.") from err
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise CorruptStatement("This CSV file has no rows. Export the statement again.")
     warnings: list[str] = []
-    found = find_header(rows)
-    if found is not None:
-        header_index, columns = found
-        body = rows[header_index + 1 :]
+    header_index: int | None = None
+    columns: ColumnMap | None = None
+    if profile is None and profiles:
+        profile = best_profile(profiles, rows)
+    if profile is not None:
+        located = _profile_columns(profile, rows)
+        if located is None:
+            warnings.append(
+                f"The bank profile {profile.name!r} does not fit this file's header; the columns were guessed."
+            )
+            profile = None
+        else:
+            header_index, columns = located
+    if columns is None:
+        found = find_header(rows)
+        if found is not None:
+            header_index, columns = found
+            _choose_date_column(columns, rows[header_index + 1 :])
+    if columns is not None and header_index is not None:
+        body, body_lines = rows[header_index + 1 :], line_numbers[header_index + 1 :]
         preamble = rows[:header_index]
     else:
         inferred = _infer_columns(rows)
@@ -381,28 +494,37 @@ def parse_csv_text(text: str, *, parser: str = "csv", encoding: str = "") -> Par
                 "No date and amount columns were found in this CSV file. Export it with column "
                 "headers (Date, Description, Amount or Debit/Credit), or use the AI parser."
             )
-        columns, body, preamble = inferred, rows, []
+        columns, body, body_lines, preamble = inferred, rows, line_numbers, []
         warnings.append("The file has no header row; columns were guessed from their values.")
+    had_header = header_index is not None
 
-    _choose_date_column(columns, body)
     currency = columns.header_currency
+    if profile is not None and profile.fixed_currency:
+        currency = profile.fixed_currency
     if currency is None and columns.currency is not None:
         codes = Counter(_cell(r, columns.currency).upper() for r in body if _cell(r, columns.currency))
         if codes:
             code = codes.most_common(1)[0][0]
             currency = code if is_known_currency(code) else None
     money_columns = [columns.amount, columns.debit, columns.credit, columns.balance]
-    decimal_separator = _decimal_separator(body, money_columns)
-    date_samples = [_cell(r, columns.date) for r in body[:200]]
-    day_first = guess_day_first(date_samples, currency=currency)
+    decimal_separator = (profile.decimal_separator or None) if profile is not None else None
+    if decimal_separator is None:
+        decimal_separator = _decimal_separator(body, money_columns)
+    read_date = _column_date_reader(columns, body, currency, profile)
     # Numeric dates with a year need no reference; year-less ones resolve against the file's own dates.
     parsed_rows: list[StatementRow] = []
     skipped: list[str] = []
-    pending: list[tuple[tuple[int | None, int, int], str, Decimal, str | None, Decimal | None, str]] = []
-    for row in body:
+    # The first row with a date text and an amount whose date did not read: named if nothing reads.
+    unread_date: tuple[int, str] | None = None
+    pending: list[_PendingRow] = []
+    for number, (row, line) in enumerate(zip(body, body_lines, strict=True), 1):
+        if number % _CHECK_EVERY == 0:
+            limits.check(f"CSV row {number:,}")
         date_text = _cell(row, columns.date)
-        parts = parse_date_parts(date_text, day_first=day_first) if date_text else None
+        parts = read_date(date_text) if date_text else None
         amount = _row_amount(row, columns, decimal_separator)
+        if amount is not None and profile is not None and profile.sign_rule == "negated":
+            amount = -amount
         if parts is None or amount is None:
             # A row with text only, right after a transaction, continues its description.
             extra = " ".join(_cell(row, i) for i in columns.descriptions if _cell(row, i))
@@ -413,42 +535,74 @@ def parse_csv_text(text: str, *, parser: str = "csv", encoding: str = "") -> Par
                 and pending
                 and not any(_cell(row, i) for i in (columns.debit, columns.credit, columns.balance))
             ):
-                p = pending[-1]
-                pending[-1] = (p[0], f"{p[1]} {extra}".strip(), p[2], p[3], p[4], p[5])
+                pending[-1].description = f"{pending[-1].description} {extra}".strip()
                 continue
+            if parts is None and date_text and amount is not None:
+                if _DATE_SHAPE.fullmatch(date_text.strip()):
+                    raise _bad_date(line, date_text, columns, read_date)
+                unread_date = unread_date or (line, date_text)
             label = date_text or " ".join(c for c in row if c.strip())[:40]
             skipped.append(label)
             continue
-        description = _description(row, columns.descriptions)
+        if abs(amount) >= MAX_ABS_AMOUNT:
+            raise UnreadableRow(
+                f"Line {line:,} of this CSV file has the amount {_short(_amount_text(row, columns))!r}, "
+                "beyond what the ledger stores (at most 11 digits before the decimal point). Check the "
+                "file's amount column, or export it again.",
+                row=line,
+                field="amount",
+                value=_short(_amount_text(row, columns)),
+            )
+        merchant = " ".join(_cell(row, columns.counterparty).split())
+        description = _description(row, columns.descriptions) or merchant
         row_currency = currency
         if columns.currency is not None:
             code = _cell(row, columns.currency).upper()
             row_currency = code if is_known_currency(code) else currency
         balance = parse_amount(_cell(row, columns.balance), decimal_separator=decimal_separator)
-        pending.append((parts, description, amount, row_currency, balance, _cell(row, columns.reference)))
+        posted_text = _cell(row, columns.posted_date)
+        pending.append(
+            _PendingRow(
+                parts=parts,
+                description=description,
+                amount=amount,
+                currency=row_currency,
+                balance=balance,
+                reference=_cell(row, columns.reference),
+                merchant=merchant,
+                posted=read_date(posted_text) if posted_text else None,
+                line=line,
+            )
+        )
 
-    references = [d for p in pending if p[0][0] is not None and (d := resolve_year(p[0], ()))]
-    for parts, description, amount, row_currency, balance, reference in pending:
-        date = resolve_year(parts, references)
+    references = [d for p in pending if p.parts[0] is not None and (d := resolve_year(p.parts, ()))]
+    for p in pending:
+        date = resolve_year(p.parts, references)
         if date is None:
-            skipped.append(description[:40])
+            skipped.append(p.description[:40])
             continue
         parsed_rows.append(
             StatementRow(
                 date=date,
-                description=description,
-                amount=_q(amount, row_currency),
-                currency=row_currency,
-                balance=_q(balance, row_currency) if balance is not None else None,
-                bank_id=reference,
+                description=p.description,
+                amount=_q(p.amount, p.currency),
+                currency=p.currency,
+                balance=_q(p.balance, p.currency) if p.balance is not None else None,
+                bank_id=p.reference,
+                posted_date=resolve_year(p.posted, references) if p.posted else None,
+                merchant=p.merchant,
             )
         )
+    if not parsed_rows and unread_date is not None:
+        raise _bad_date(unread_date[0], unread_date[1], columns, read_date)
     if skipped:
         warnings.append(
             f"{len(skipped)} line(s) without a readable date and amount were skipped (first: {skipped[0]!r})."
         )
     if not parsed_rows:
         warnings.append("No transaction rows were found in this CSV file.")
+    if profile is not None:
+        warnings.append(f"Read with the bank profile {profile.name!r}.")
     dates = [r.date for r in parsed_rows]
     return ParsedStatement(
         format="csv",
@@ -461,9 +615,173 @@ def parse_csv_text(text: str, *, parser: str = "csv", encoding: str = "") -> Par
         opening_balance=None,
         closing_balance=_closing_balance(parsed_rows),
         account_hint=_account_hint(preamble, rows, columns),
-        confidence=_confidence(parsed_rows, skipped, found is not None),
+        confidence=_confidence(parsed_rows, skipped, had_header),
         warnings=tuple(warnings)
         + ((f"Decoded as {encoding}.",) if encoding not in ("", "utf-8", "ascii") else ()),
+    )
+
+
+@dataclass
+class _PendingRow:
+    """A row read before the years of year-less dates are settled."""
+
+    parts: DateParts
+    description: str
+    amount: Decimal
+    currency: str | None
+    balance: Decimal | None
+    reference: str
+    merchant: str
+    posted: DateParts | None
+    line: int
+
+
+class _DateReader:
+    """Reads every date of a column the same way; ``order`` says how, for messages."""
+
+    def __init__(self, day_first: bool, profile: BankProfile | None) -> None:
+        self.day_first = day_first
+        self.pattern = profile.date_format if profile is not None and "%" in profile.date_format else ""
+        self.order = f"as {self.pattern}" if self.pattern else ("day-first" if day_first else "month-first")
+
+    def __call__(self, text: str) -> DateParts | None:
+        if self.pattern:
+            try:
+                day = dt.datetime.strptime(text.strip(), self.pattern).date()
+            except ValueError:
+                return None
+            return (day.year, day.month, day.day)
+        return parse_date_parts(text, day_first=self.day_first)
+
+
+def _column_date_reader(
+    columns: ColumnMap, body: Sequence[Sequence[str]], currency: str | None, profile: BankProfile | None
+) -> _DateReader:
+    """Decide day-first or month-first once, from every value of the date column."""
+    order = profile.date_format if profile is not None else ""
+    if order == "day_first":
+        return _DateReader(True, profile)
+    if order == "month_first":
+        return _DateReader(False, profile)
+    samples = [_cell(r, columns.date) for r in body]
+    samples += [_cell(r, columns.posted_date) for r in body] if columns.posted_date is not None else []
+    return _DateReader(guess_day_first(samples, currency=currency), profile)
+
+
+def _bad_date(line: int, text: str, columns: ColumnMap, read_date: _DateReader) -> UnreadableRow:
+    value = _short(text)
+    return UnreadableRow(
+        f"Line {line:,} of this CSV file has the date {value!r}, which is not a real date (the column "
+        f"is read {read_date.order}). Correct the date or export the statement again.",
+        row=line,
+        field="date",
+        value=value,
+    )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _amount_text(row: Sequence[str], columns: ColumnMap) -> str:
+    for index in (columns.amount, columns.debit, columns.credit):
+        if _cell(row, index):
+            return _cell(row, index)
+    return ""
+
+
+def _profile_columns(profile: BankProfile, rows: Sequence[Sequence[str]]) -> tuple[int, ColumnMap] | None:
+    """The header row and column map a profile gives, or ``None`` when the file's header does not fit."""
+    if profile.preamble_lines is not None:
+        candidates = [profile.preamble_lines] if profile.preamble_lines < len(rows) else []
+    else:
+        candidates = list(range(min(30, len(rows))))
+    index = next((i for i in candidates if profile.matches(rows[i])), None)
+    if index is None:
+        return None
+    position: dict[str, int] = {}
+    for i, cell in enumerate(rows[index]):
+        position.setdefault(fold_header(cell), i)
+
+    def at(name: str) -> int | None:
+        return position.get(fold_header(name)) if name else None
+
+    columns = ColumnMap(
+        date=at(profile.date),
+        amount=at(profile.amount) if profile.sign_rule != "debit_credit" else None,
+        debit=at(profile.debit) if profile.sign_rule == "debit_credit" else None,
+        credit=at(profile.credit) if profile.sign_rule == "debit_credit" else None,
+        balance=at(profile.balance),
+        currency=at(profile.currency),
+        reference=at(profile.reference),
+        sign=at(profile.indicator) if profile.sign_rule == "indicator" else None,
+        descriptions=[i for name in profile.description if (i := at(name)) is not None],
+        counterparty=at(profile.counterparty),
+        posted_date=at(profile.posted_date),
+    )
+    if profile.debit_markers or profile.credit_markers:
+        columns.markers = (
+            frozenset(fold_header(m) for m in profile.debit_markers),
+            frozenset(fold_header(m) for m in profile.credit_markers),
+        )
+    return index, columns
+
+
+def detect_profile(text: str, *, name: str = "saved") -> BankProfile | None:
+    """The profile that reads ``text`` the way it was just read, to save for next time.
+
+    Uses the file's own header names; a file without a header has no profile
+    (its columns have no names to find again).
+
+    :returns: a :class:`BankProfile`, or ``None`` when the file has no usable header.
+    :raises: nothing.
+    """
+    text = text.lstrip("\ufeff")
+    delimiter = sniff_delimiter(text)
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text[:200_000], newline=""), delimiter=delimiter)]
+    except csv.Error:
+        return None
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    found = find_header(rows)
+    if found is None:
+        return None
+    header_index, columns = found
+    body = rows[header_index + 1 :]
+    _choose_date_column(columns, body)
+    header = rows[header_index]
+
+    def name_of(index: int | None) -> str:
+        return header[index].strip() if index is not None and index < len(header) else ""
+
+    if columns.amount is not None:
+        sign_rule = "indicator" if columns.sign is not None else "signed"
+    else:
+        sign_rule = "debit_credit"
+    currency = columns.header_currency or ""
+    separator = _decimal_separator(body, [columns.amount, columns.debit, columns.credit, columns.balance]) or ""
+    samples = [_cell(r, columns.date) for r in body]
+    # Saved only when the values prove it (a day above 12 somewhere); else decided again next time.
+    day_first = guess_day_first(samples, currency="EUR")
+    proven = day_first == guess_day_first(samples, currency="USD")
+    return BankProfile(
+        name=name,
+        date=name_of(columns.date),
+        amount=name_of(columns.amount),
+        debit=name_of(columns.debit),
+        credit=name_of(columns.credit),
+        indicator=name_of(columns.sign) if sign_rule == "indicator" else "",
+        sign_rule=sign_rule,
+        description=tuple(name_of(i) for i in columns.descriptions if i != columns.counterparty and name_of(i)),
+        counterparty=name_of(columns.counterparty),
+        currency=name_of(columns.currency),
+        fixed_currency=currency if currency and columns.currency is None else "",
+        balance=name_of(columns.balance),
+        reference=name_of(columns.reference),
+        date_format=("day_first" if day_first else "month_first") if proven else "",
+        decimal_separator=separator,
+        delimiter=delimiter,
     )
 
 
@@ -495,7 +813,7 @@ def _row_amount(row: Sequence[str], columns: ColumnMap, decimal_separator: str |
     if amount is None:
         return None
     if columns.sign is not None:
-        sign = _sign_of(_cell(row, columns.sign))
+        sign = _sign_of(_cell(row, columns.sign), columns.markers)
         if sign:
             amount = abs(amount) * sign
     return amount

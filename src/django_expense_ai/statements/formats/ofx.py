@@ -24,9 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ...exceptions import CorruptStatement
+from ... import limits
+from ...exceptions import CorruptStatement, StatementError, UnreadableRow
 from ...money import is_known_currency, quantize
 from ..types import ParsedStatement, StatementRow
+from ..validation import MAX_ABS_AMOUNT
 from . import mask_account, parse_amount
 
 __all__ = ["decode_ofx", "ofx_tree", "parse_ofx"]
@@ -164,6 +166,9 @@ class _Account:
     ledger: Decimal | None = None
     skipped: int = 0
     rounded: int = 0
+    transactions: int = 0  # STMTTRN elements seen, read or not
+    # The first unreadable transaction: (its number in the file, the field, the value).
+    first_problem: tuple[int, str, str] | None = None
 
 
 def _status_problems(root: ET.Element) -> Iterator[str]:
@@ -184,10 +189,16 @@ def parse_ofx(data: bytes, *, parser: str = "ofx") -> ParsedStatement:
     ``bank_id``. Several accounts in one file give one list of rows, each with
     its currency; the warnings name the accounts (masked).
 
-    :returns: a :class:`ParsedStatement`.
+    :returns: a :class:`ParsedStatement` with at least one row.
     :raises CorruptStatement: the file holds no statement — a sign-on failure,
-        an error response, a profile or account list, or an empty ``<OFX>``.
+        an error response, a profile or account list, or an empty ``<OFX>`` —
+        or its statements list no transactions.
+    :raises UnreadableRow: the file is cut off (no closing ``</OFX>``), no
+        transaction has a readable date and amount, or an amount is beyond what
+        the ledger stores; ``row`` is the transaction's number in the file and
+        ``field`` the OFX tag.
     """
+    _refuse_truncated(data)
     root, used_fallback = ofx_tree(data)
     warnings_: list[str] = []
     if used_fallback:
@@ -205,8 +216,12 @@ def parse_ofx(data: bytes, *, parser: str = "ofx") -> ParsedStatement:
             f"This OFX file holds no account statement ({what}). Download the statement "
             "(transactions) file from your bank instead."
         )
-    accounts = [_read_statement(el) for el in statements]
+    accounts: list[_Account] = []
+    for el in statements:
+        accounts.append(_read_statement(el, first_number=1 + sum(a.transactions for a in accounts)))
     rows = [row for account in accounts for row in account.rows]
+    if not rows:
+        raise _no_rows(accounts)
     skipped = sum(a.skipped for a in accounts)
     if skipped:
         warnings_.append(f"{skipped} transaction(s) without a valid date or amount were skipped.")
@@ -220,8 +235,6 @@ def parse_ofx(data: bytes, *, parser: str = "ofx") -> ParsedStatement:
         warnings_.append(
             "Investment statement: only cash transactions are read; trades and positions are not."
         )
-    if not rows:
-        warnings_.append("The statement lists no transactions.")
     currencies = {a.currency for a in accounts if a.currency}
     main = next((a for a in accounts if a.rows), accounts[0])
     dates = [row.date for row in rows]
@@ -259,7 +272,55 @@ def _describe_response(root: ET.Element) -> str:
     return "the <OFX> element is empty"
 
 
-def _read_statement(statement: ET.Element) -> _Account:
+_OFX_CLOSE = re.compile(rb"</OFX\s*>", re.I)
+_OFX_OPEN = re.compile(rb"<OFX\s*>", re.I)
+_TRANSACTION_OPEN = re.compile(rb"<STMTTRN\s*>", re.I)
+_LAST_TAG = re.compile(rb"<(/?[A-Za-z0-9_.]+)[^>]*>")
+
+
+def _refuse_truncated(data: bytes) -> None:
+    """An OFX file that opens ``<OFX>`` but never closes it was cut off (a download or copy broke)."""
+    if not _OFX_OPEN.search(data) or _OFX_CLOSE.search(data):
+        return
+    transactions = len(_TRANSACTION_OPEN.findall(data))
+    tags = _LAST_TAG.findall(data[-4096:])
+    last = tags[-1].decode("ascii", "replace") if tags else "OFX"
+    where = f"inside transaction {transactions}" if transactions else "before any transaction"
+    raise UnreadableRow(
+        f"This OFX file is cut off: it ends {where} (after <{last}>) without the closing </OFX>, so "
+        "transactions may be missing. Download the statement again from your bank.",
+        row=transactions or None,
+        field=last.lstrip("/"),
+        value=f"<{last}>",
+    )
+
+
+def _no_rows(accounts: list[_Account]) -> StatementError:
+    """Why a file with statements gave no rows, as the error to raise."""
+    problem = next((a.first_problem for a in accounts if a.first_problem), None)
+    if problem is not None:
+        number, tag, value = problem
+        return UnreadableRow(
+            f"No transaction of this OFX file could be read; transaction {number} has "
+            f"{f'<{tag}>{value}' if value else f'no <{tag}>'}, which is not a valid "
+            f"{'date' if tag.startswith('DT') else 'amount'}. Download the statement again from your bank.",
+            row=number,
+            field=tag,
+            value=value,
+        )
+    count = f"its {len(accounts)} statements list" if len(accounts) > 1 else "its statement lists"
+    if all(a.kind == "INVSTMTRS" for a in accounts):
+        return CorruptStatement(
+            f"This OFX file is an investment statement and {count} no cash transactions (trades and "
+            "positions are not read). Download the bank or card statement for the period instead."
+        )
+    return CorruptStatement(
+        f"This OFX file holds no transactions: {count} none. Check the period you downloaded, "
+        "or download the statement again."
+    )
+
+
+def _read_statement(statement: ET.Element, *, first_number: int = 1) -> _Account:
     currency_text = _text(statement, "CURDEF").upper()
     currency = currency_text if is_known_currency(currency_text) else None
     account_el = next((el for tag in _ACCOUNT_TAGS for el in statement.iter(tag)), None)
@@ -277,7 +338,11 @@ def _read_statement(statement: ET.Element) -> _Account:
         if value is not None:
             account.ledger = _quantize(value, currency, account)
     for trn in statement.iter("STMTTRN"):
-        row = _read_transaction(trn, currency, account)
+        number = first_number + account.transactions
+        account.transactions += 1
+        if account.transactions % 1024 == 0:
+            limits.check(f"OFX transaction {number:,}")
+        row = _read_transaction(trn, currency, account, number)
         if row is None:
             account.skipped += 1
         else:
@@ -285,15 +350,28 @@ def _read_statement(statement: ET.Element) -> _Account:
     return account
 
 
-def _read_transaction(trn: ET.Element, currency: str | None, account: _Account) -> StatementRow | None:
-    date = _ofx_date(_text(trn, "DTPOSTED", "DTUSER"))
+def _read_transaction(trn: ET.Element, currency: str | None, account: _Account, number: int) -> StatementRow | None:
+    date_text = _text(trn, "DTPOSTED", "DTUSER")
+    date = _ofx_date(date_text)
     raw_amount = _text(trn, "TRNAMT")
     # OFX amounts never group thousands, so a lone comma is a decimal comma.
     amount = parse_amount(
         raw_amount, decimal_separator="," if "," in raw_amount and "." not in raw_amount else "."
     )
     if date is None or amount is None:
+        if account.first_problem is None:
+            account.first_problem = (
+                (number, "DTPOSTED", date_text[:40]) if date is None else (number, "TRNAMT", raw_amount[:40])
+            )
         return None
+    if abs(amount) >= MAX_ABS_AMOUNT:
+        raise UnreadableRow(
+            f"Transaction {number} of this OFX file has the amount {raw_amount[:40]!r}, beyond what the "
+            "ledger stores (at most 11 digits before the decimal point). Download the statement again.",
+            row=number,
+            field="TRNAMT",
+            value=raw_amount[:40],
+        )
     row_currency = currency
     for el in _own(trn):
         if el.tag == "CURRENCY":

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from ... import limits
 from ...conf import settings
 from ...exceptions import (
     NoTextLayer,
@@ -242,6 +243,7 @@ _CLOSING = re.compile(
 _CARD = re.compile(
     r"credit\s+card|card\s+(?:number|no)|credit\s+limit|minimum\s+(?:payment|due)|payment\s+due", re.I
 )
+_CARD_PAYMENT = re.compile(r"(?:\bpymt\b|\bpayment\b)[^\n]{0,30}?\bthank\s*you\b", re.I)
 _STOP_CONTINUATION = re.compile(r"page\s+\d+\s+of\s+\d+|^\s*(?:sub)?total\b|continued", re.I)
 _LABELLED_DATES = re.compile(
     r"\b(?:statement\s+date|statement\s+period|period|closing\s+date|as\s+of|as\s+at|from|to|through|ending)"
@@ -347,7 +349,8 @@ class _Draft:
     signed: bool  # the amount carried its own sign (minus, parentheses, CR/DR, column)
     line_no: int
     continuation_lines: int = 0
-    is_opening: bool = False
+    # The row's second date (transaction and posting dates), in the order printed.
+    second_parts: tuple[int | None, int, int] | None = None
 
 
 def _header_columns(line: str) -> _Columns | None:
@@ -467,13 +470,19 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     With a header naming debit/credit/balance columns, each amount goes to the
     column it sits under; without one, the last of two amounts is the balance.
     Lines without a date or amount directly under a row continue its
-    description. On credit-card statements (detected from words like "credit
-    limit" or "payment due") a bare amount is a charge, so it becomes negative
-    and a credit (parentheses, minus, ``CR``) positive; a "previous balance"
-    line is kept as a row there, since it is part of what is owed.
+    description. A row with two dates has its transaction date as ``date`` and
+    its posting date as ``posted_date`` (the earlier column is the transaction
+    date, decided once for the statement). Balance lines ("Previous balance",
+    "LAST MONTH'S BALANCE", "Closing balance" ...), dated or not, set the
+    opening and closing balances and are never rows. On credit-card statements
+    (detected from words like "credit limit" or "payment due", or a payment line
+    such as "Pymt - Thank You") a bare amount is a charge, so it becomes
+    negative, a credit (parentheses, minus, ``CR``) positive, and the balance
+    owed negative.
 
     :returns: a :class:`ParsedStatement` (possibly with no rows, then with a warning).
-    :raises: nothing for odd text; it returns fewer rows and lower confidence.
+    :raises ProcessingLimitExceeded: the processing deadline passed (checked every 1,024 lines).
+    :raises: nothing else for odd text; it returns fewer rows and lower confidence.
     """
     text = "\n".join(pages)
     folded = _fold(text)
@@ -494,7 +503,6 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     drafts: list[_Draft] = []
     opening: Decimal | None = None
     closing: Decimal | None = None
-    pending_opening: tuple[str, Decimal] | None = None
     columns: _Columns | None = None
     # What the current header decides for every row under it (see _row_from_line).
     table: _Columns | None = None
@@ -507,6 +515,8 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             m = date_matches[line_no]
             header = headers[line_no]
             line_no += 1
+            if not line_no & 1023:  # the processing deadline, every 1,024 lines
+                limits.check(f"statement text line {line_no:,}")
             if not line.strip():
                 previous = None
                 continue
@@ -519,29 +529,21 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
                 continue
             parts = read_date(m.group("date")) if m else None
             if parts:
-                draft = _row_from_line(line, m.end(), parts, table, card_signs, line_no, read_amount)  # type: ignore[union-attr]
-                if draft is not None:
-                    if pending_opening is not None:
-                        label, value = pending_opening
-                        drafts.append(
-                            _Draft(
-                                parts, label, -value if card else value, None, True, line_no, is_opening=True
-                            )
-                        )
-                        pending_opening = None
+                draft = _row_from_line(line, m.end(), parts, table, card_signs, line_no, read_amount, read_date)  # type: ignore[union-attr]
+                if draft is not None and not _is_balance_line(draft.description):
                     drafts.append(draft)
                     previous = draft
                     continue
             tokens = _money_tokens(line, 0)
             if tokens:
-                label = " ".join(line[: tokens[0].start()].split())
+                # A balance line (dated or not) is the statement's balance, never a transaction.
+                label = " ".join(line[m.end() if parts else 0 : tokens[0].start()].split())
                 value = read_amount(tokens[-1].group("m"))
                 if value is not None and _OPENING.search(label):
-                    opening = -value if card else value
-                    if card and not drafts:
-                        pending_opening = (label, value)
+                    if opening is None:
+                        opening = _card_balance(value, tokens[-1].group("m")) if card else value
                 elif value is not None and _CLOSING.search(label):
-                    closing = -value if card else value
+                    closing = _card_balance(value, tokens[-1].group("m")) if card else value
                 previous = None
                 continue
             if (
@@ -555,6 +557,19 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             else:
                 previous = None
 
+    if not card and _card_convention(drafts):
+        # Charges printed bare, only payments and refunds signed: a card statement without the
+        # words that name one. Turn it into the library's sign, balances too.
+        card = True
+        for draft in drafts:
+            draft.amount = _card_value(draft)
+            draft.signed = True
+        opening = -opening if opening is not None else None
+        closing = -closing if closing is not None else None
+        warnings.append(
+            "Read as a credit-card statement: charges are printed without a sign and only payments "
+            "and refunds carry one."
+        )
     rows, balance_checked = _finish_rows(drafts, references, currency, opening, card, warnings)
     if not rows:
         warnings.append(
@@ -585,6 +600,9 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
 
 
 def _is_card_statement(text: str, folded: str | None) -> bool:
+    # A card payment line ("Pymt - Thank You", "PAYMENT - THANK YOU") is a card issuer's convention.
+    if ("thank" in folded if folded is not None else True) and _CARD_PAYMENT.search(text):
+        return True
     if folded is None:
         return bool(_CARD.search(text))
     # Every _CARD match holds one of these words; most statements have none of them,
@@ -612,6 +630,7 @@ def _row_from_line(
     card_signs: bool,
     line_no: int,
     read_amount: _AmountReader,
+    read_date: _DateReader,
 ) -> _Draft | None:
     """The row on ``line``, or None when it has no description or amount.
 
@@ -619,10 +638,16 @@ def _row_from_line(
     the column they sit under); ``card_signs``: a card statement whose header has
     no debit/credit column (a bare amount is a charge).
     """
-    # A second date right after the first is the posting/value date: skip it.
+    # A second date right after the first: transaction and posting dates (which is which is
+    # settled for the whole statement in _finish_rows).
     rest_start = date_end
+    second: tuple[int | None, int, int] | None = None
     if m2 := _DATE_AT.match(line, date_end):
-        if parse_date_parts(_SPACES.sub(" ", m2.group("date"))):
+        # Read in the statement's date order; a text that is a date only the other way round
+        # is still a date column (skipped), just not one to keep.
+        second = read_date(m2.group("date"))
+        second_text = _SPACES.sub(" ", m2.group("date"))
+        if second is not None or parse_date_parts(second_text, day_first=not read_date.day_first):
             rest_start = m2.end()
     tokens = _money_tokens(line, rest_start)
     if not tokens:
@@ -661,7 +686,50 @@ def _row_from_line(
         return None
     if card_signs:
         amount, signed = _card_amount(amount, amount_token), True
-    return _Draft(parts, description, amount, balance, signed, line_no)
+    return _Draft(parts, description, amount, balance, signed, line_no, second_parts=second)
+
+
+_PAYMENT_WORDS = re.compile(r"\b(?:payments?|pymt|autopay|refunds?|returns?|credits?|thank\s*you)\b", re.I)
+
+
+def _card_convention(drafts: Sequence[_Draft]) -> bool:
+    """Whether the rows follow a card's convention: bare charges, signed payments and refunds.
+
+    At least two bare amounts, at least one signed, every signed row worded as a
+    payment or refund, and no running balance (a balance gives the signs itself).
+    """
+    bare = signed = 0
+    for draft in drafts:
+        if draft.balance is not None or draft.amount is None:
+            return False
+        if not draft.signed:
+            bare += 1
+        elif _PAYMENT_WORDS.search(draft.description):
+            signed += 1
+        else:
+            return False
+    return bare >= 2 and signed >= 1
+
+
+def _card_value(draft: _Draft) -> Decimal | None:
+    """A draft read as a bank's (bare = money in) turned into a card's (bare = a charge)."""
+    if draft.amount is None:
+        return None
+    if not draft.signed:
+        return -abs(draft.amount)
+    return abs(draft.amount)  # minus, parentheses or CR on a card: a payment or refund
+
+
+def _is_balance_line(description: str) -> bool:
+    """A "Previous balance" / "Closing balance" line: a balance, never a transaction."""
+    return bool(_OPENING.search(description) or _CLOSING.search(description))
+
+
+def _card_balance(value: Decimal, token: str) -> Decimal:
+    """A card's balance as the library signs it: money owed is negative, a credit balance positive."""
+    if _CREDIT_MARK.search(token):
+        return abs(value)
+    return -abs(value)
 
 
 def _card_amount(value: Decimal, token: str) -> Decimal:
@@ -700,7 +768,7 @@ def _finish_rows(
         # Counted once the draft's sign is final (later drafts never change it).
         if draft.signed:
             any_signed = True
-        elif not draft.is_opening:
+        else:
             unsigned += 1
     if unsigned and not card and not any_signed:
         warnings.append(
@@ -716,11 +784,19 @@ def _finish_rows(
     step = quantum(currency) if currency and drafts else None
     # Rows share dates, and a date depends only on its parts (the references are fixed).
     dates: dict[tuple[int | None, int, int], dt.date | None] = {}
-    for draft in drafts:
-        parts = draft.parts
+
+    def resolve(parts: tuple[int | None, int, int]) -> dt.date | None:
         date = dates.get(parts, _UNSEEN)
         if date is _UNSEEN:
             date = dates[parts] = resolve_year(parts, references)
+        return date  # type: ignore[return-value]
+
+    swap = _posting_date_first(drafts, resolve)
+    for draft in drafts:
+        date = resolve(draft.parts)
+        posted = resolve(draft.second_parts) if draft.second_parts else None
+        if swap and posted is not None:
+            date, posted = posted, date
         amount = draft.amount
         if date is None or amount is None:
             undated += 1
@@ -732,7 +808,12 @@ def _finish_rows(
                 balance = balance.quantize(step, rounding=ROUND_HALF_EVEN)
         rows.append(
             StatementRow(
-                date=date, description=draft.description, amount=amount or Decimal(0), currency=currency, balance=balance
+                date=date,
+                description=draft.description,
+                amount=amount or Decimal(0),
+                currency=currency,
+                balance=balance,
+                posted_date=posted,
             )
         )
     if undated:
@@ -741,6 +822,27 @@ def _finish_rows(
             "statement date or period to take it from."
         )
     return rows, balance_checked
+
+
+def _posting_date_first(drafts: Sequence[_Draft], resolve: Any) -> bool:
+    """Whether rows with two dates print the posting date first.
+
+    A transaction is posted on or after the day it happened, so the column
+    whose dates come earlier is the transaction date; decided once, by every
+    row whose two dates differ.
+    """
+    first_earlier = second_earlier = 0
+    for draft in drafts:
+        if draft.second_parts is None:
+            continue
+        first, second = resolve(draft.parts), resolve(draft.second_parts)
+        if first is None or second is None or first == second:
+            continue
+        if first < second:
+            first_earlier += 1
+        else:
+            second_earlier += 1
+    return second_earlier > first_earlier
 
 
 def _q(value: Decimal | None, currency: str | None) -> Decimal | None:

@@ -549,7 +549,6 @@ def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, fl
     text = textpage.get_text_range(0, count) if count else ""
     if len(text) != count:  # characters outside the BMP shift the indices: fetch one by one
         text = "".join((textpage.get_text_range(i, 1) or " ")[:1] for i in range(count))
-    generated = raw.FPDFText_IsGenerated
     char_box, origin, font_size = raw.FPDFText_GetCharBox, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     box_refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
@@ -557,6 +556,19 @@ def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, fl
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
 
     runs: list[tuple[float, float, float, float, str]] = []
+    generated = raw.FPDFText_IsGenerated
+
+    def wide_gap(i: int) -> bool:
+        # PDFium keeps one of a row of typed spaces (a monospaced statement's
+        # column gap): a space standing for more than two spaces' width ends
+        # the run, so the next word keeps its column.
+        if i == 0 or i + 1 >= count or text[i + 1] in " \r\n\x02":
+            return False
+        char_box(handle, i - 1, *box_refs)
+        before = right.value
+        char_box(handle, i + 1, *box_refs)
+        size = font_size(handle, i) or (top.value - bottom.value)
+        return left.value - before > 1.2 * size
 
     def add(start: int, end: int) -> None:
         piece = text[start:end]
@@ -576,7 +588,7 @@ def _text_runs(textpage: Any, number: int) -> list[tuple[float, float, float, fl
 
     start = 0
     for i, char in enumerate(text):
-        if char in "\r\n\x02" or (char == " " and generated(handle, i)):
+        if char in "\r\n\x02" or (char == " " and (generated(handle, i) or wide_gap(i))):
             if i > start:
                 add(start, i)
             start = i + 1

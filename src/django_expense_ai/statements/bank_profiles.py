@@ -1,0 +1,96 @@
+"""The bank-profile registry, filled by the ``register_bank_profiles`` hook.
+
+A bank profile (:class:`~.formats.profiles.BankProfile`) says how to read one
+bank's CSV export. The built-in ones are registered by
+:mod:`django_expense_ai.statements.builtin_profiles`, an ordinary plugin; a
+plugin adds its bank's by implementing the same hook. An account's own saved
+profile (:mod:`django_expense_ai.statements.account_profiles`) is not in the
+registry: it travels with the document and comes first.
+
+Pure: no database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import plugins
+from ..exceptions import BankProfileError, PluginError
+from .formats.profiles import BankProfile, best_profile
+
+__all__ = ["get_bank_profile", "get_bank_profiles", "match_bank_profile", "reset_bank_profiles"]
+
+_lock = threading.RLock()
+_profiles: tuple[BankProfile, ...] | None = None
+
+
+def _collect() -> tuple[BankProfile, ...]:
+    collected: list[BankProfile] = []
+
+    def register(profile: Any) -> None:
+        if isinstance(profile, Mapping):
+            try:
+                profile = BankProfile.from_dict(profile)
+            except BankProfileError as err:
+                raise PluginError(f"A plugin registered a bank profile that cannot be used: {err}") from err
+        if not isinstance(profile, BankProfile):
+            raise PluginError(
+                f"{profile!r} is not a bank profile: register a BankProfile "
+                "(django_expense_ai.statements.formats.profiles) or a dict it accepts."
+            )
+        if any(existing.name == profile.name for existing in collected):
+            raise PluginError(f"Two bank profiles are registered as {profile.name!r}; names must be unique.")
+        collected.append(profile)
+
+    plugins.get_plugin_manager().hook.register_bank_profiles(register=register)
+    return tuple(collected)
+
+
+def get_bank_profiles() -> tuple[BankProfile, ...]:
+    """Every registered profile; plugins' before the built-ins (pluggy calls later plugins first).
+
+    Built on first use and cached until :func:`django_expense_ai.plugins.reset`.
+
+    :returns: a tuple of :class:`BankProfile`.
+    :raises PluginError: a plugin registered something that is not a profile, or a duplicate name.
+    """
+    global _profiles
+    if _profiles is None:
+        with _lock:
+            if _profiles is None:
+                _profiles = _collect()
+    return _profiles
+
+
+def get_bank_profile(name: str) -> BankProfile:
+    """The registered profile called ``name``.
+
+    :returns: the profile.
+    :raises KeyError: no profile has that name.
+    """
+    for profile in get_bank_profiles():
+        if profile.name == name:
+            return profile
+    raise KeyError(name)
+
+
+def match_bank_profile(rows: Sequence[Sequence[str]]) -> BankProfile | None:
+    """The registered profile whose columns a file's header holds (the most specific one).
+
+    :param rows: the file's first rows, split into cells.
+    :returns: the profile, or ``None``.
+    :raises PluginError: see :func:`get_bank_profiles`.
+    """
+    return best_profile(get_bank_profiles(), rows)
+
+
+def reset_bank_profiles() -> None:
+    """Forget the cached registry (called by :func:`django_expense_ai.plugins.reset`)."""
+    global _profiles
+    with _lock:
+        _profiles = None
+
+
+plugins.on_reset(reset_bank_profiles)
