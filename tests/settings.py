@@ -23,7 +23,20 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django_expense_ai",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
 ]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+from django_expense_ai.api import SPECTACULAR_SETTINGS  # noqa: E402,F401
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -65,6 +65,12 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_TIMEOUT": 3600,
     "ARCHIVE_STORAGE_ALIAS": "default",
     "ARCHIVE_PREFIX": "expense_ai/archive",
+    # REST API throttles per scope (DRF rate strings; None turns a scope off).
+    "API_THROTTLE_RATES": {
+        "expense_ai_chat": "60/min",
+        "expense_ai_upload": "30/hour",
+        "expense_ai_keys": "10/hour",
+    },
 }
 
 
