@@ -79,6 +79,7 @@ class ExpenseAIView(ProblemDetailsMixin):
     """Base of every API view: signed-in users only, problem details, the library's throttle scopes."""
 
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = r"[0-9]+"
 
     def get_throttles(self):
         return [*(t() for t in api_settings.DEFAULT_THROTTLE_CLASSES), ExpenseAIScopedThrottle()]
@@ -587,9 +588,9 @@ class MergeViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Complete with a strategy (keep_primary, merge_all, manual with remove=[ids])."""
+        merge = self.get_object()
         data = s.MergeCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        merge = self.get_object()
         strategy = data.validated_data.get("strategy")
         if strategy:
             merge = editing.choose_merge_strategy(self.user, merge, strategy)
@@ -753,9 +754,10 @@ class BudgetTemplateViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         """Create a budget from the template with a monthly income (budgets.services.apply_template)."""
+        template = self.get_object()  # a stranger's id is a 404 before any validation
         data = s.ApplyTemplateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        budget = budget_services.apply_template(self.get_object(), self.user, **data.validated_data)
+        budget = budget_services.apply_template(template, self.user, **data.validated_data)
         return Response(s.BudgetSerializer(budget).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
