@@ -222,10 +222,52 @@ def test_transaction_list_queries_do_not_grow_with_the_page(api, user, account, 
 
     small, full = count_queries(5), count_queries(50)
     assert small == full  # constant: no query per row
-    with django_assert_num_queries(3):  # the page (with account, category), its splits, its mentions
+    # a page from each part of for_user (own, split with me, my groups; with account and category),
+    # then the page's splits and mentions
+    with django_assert_num_queries(5):
         api.get(BASE + "transactions/", {"page_size": 50})
 
 
 def test_unauthenticated_is_a_problem(client):
     r = client.get(BASE + "transactions/")
     assert_problem(r, 403, "not_authenticated")
+
+
+def test_feed_merges_own_and_shared_rows_in_order_across_pages(api, user, other_user, friend, django_user_model):
+    """The list reads for_user_parts(); it must give exactly for_user(), in order, page after page."""
+    group = Group.objects.get(name="Flat")
+    stranger = django_user_model.objects.create_user(username="zed", password="pw")
+    day = dt.date(2024, 5, 1)
+    rows = []
+    for i in range(12):
+        owner = (user, friend, other_user)[i % 3]
+        tx = Transaction.objects.create(user=owner, date=day + dt.timedelta(days=i % 4), amount=Decimal(-1 - i),
+                                        description=f"row {i}", group=group if owner == friend and i % 2 else None)
+        if owner == other_user:
+            TransactionSplit.objects.create(transaction=tx, participant=user, amount=Decimal(1))
+        if owner == friend and i % 2 == 0:  # in a group and split with me: listed once
+            tx.group = group
+            tx.save()
+            TransactionSplit.objects.create(transaction=tx, participant=user, amount=Decimal(1))
+        rows.append(tx)
+    Transaction.objects.create(user=stranger, date=day, amount=Decimal(-9), description="not visible")
+    expected = list(Transaction.objects.for_user(user).order_by("-date", "-id").values_list("pk", flat=True))
+    assert len(expected) == 12
+    page = api.get(BASE + "transactions/", {"page_size": 5})
+    seen = [row["id"] for row in page.data["results"]]
+    while page.data["next"]:
+        page = api.get(page.data["next"])
+        seen += [row["id"] for row in page.data["results"]]
+    assert seen == expected
+    # going back gives what DRF's cursor gives over the plain for_user() queryset
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from django_expense_ai.api.views import TransactionCursor
+
+    back = api.get(page.data["previous"]).data["results"]
+    plain = TransactionCursor().paginate_queryset(
+        Transaction.objects.for_user(user), Request(APIRequestFactory().get(page.data["previous"])))
+    assert [row["id"] for row in back] == [tx.pk for tx in plain] and back
+    shared = {row["id"] for row in api.get(BASE + "transactions/", {"q": "row", "page_size": 50}).data["results"]}
+    assert shared == set(expected)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -51,6 +51,7 @@ from ..statements import merges as merge_services
 from ..statements.pipeline import import_statement, reprocess
 from ..swappable import ai_settings_for, preferences_for
 from . import serializers as s
+from .feed import Feed
 from .filters import TransactionFilter
 from .problems import ProblemDetailsMixin, ProblemSerializer
 from .throttles import ExpenseAIScopedThrottle
@@ -255,6 +256,12 @@ class GroupViewSet(ExpenseAIView, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+_TX_PREFETCH = (
+    Prefetch("splits", queryset=TransactionSplit.objects.select_related("participant").order_by("id")),
+    "mentions",
+)
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: s.TransactionSerializer(many=True), **problems(400, 401, 403)}),
     retrieve=extend_schema(responses={200: s.TransactionSerializer, **problems(401, 403, 404)}),
@@ -272,9 +279,18 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Transaction.objects.for_user(self.user).select_related("account", "category").prefetch_related(
-            Prefetch("splits", queryset=TransactionSplit.objects.select_related("participant").order_by("id")),
-            "mentions",
-        )
+            *_TX_PREFETCH)
+
+    def list(self, request, *args, **kwargs):
+        # The same rows as get_queryset(), read as for_user_parts() so each part walks an index
+        # in date order (see feed.py); the filters apply to every part.
+        parts = [
+            self.filter_queryset(part.select_related("account", "category"))
+            for part in Transaction.objects.for_user_parts(self.user)
+        ]
+        page = self.paginate_queryset(Feed(parts))
+        prefetch_related_objects(page, *_TX_PREFETCH)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def filter_queryset(self, queryset):
         from django_filters.rest_framework import DjangoFilterBackend
