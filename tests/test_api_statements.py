@@ -151,3 +151,14 @@ def test_corpus_encrypted_pdf_through_the_api(api, other_user, corpus: Path, wit
         assert len(rows_of(direct.pk)) == 53
     else:
         assert r.data["error_stage"] == "password_decrypt" and not rows_of(direct.pk)
+
+
+def test_overlapping_statement_reports_skipped_duplicates(api):
+    upload(api, CSV, "march.csv")
+    more = CSV + b"2024-03-04,Bookshop,-12.00\n"
+    r = upload(api, more, "march-again.csv")
+    assert r.status_code == 201, r.data
+    assert [t["description"] for t in r.data["created_transactions"]] == ["Bookshop"]
+    skipped = r.data["skipped_duplicates"]
+    assert len(skipped) == 3 and {s["row"] for s in skipped} == {0, 1, 2}
+    assert all(s["matched_transaction_id"] and s["reason"] and isinstance(s["amount"], str) for s in skipped)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -160,6 +159,12 @@ class BulkClassifyResultSerializer(serializers.Serializer):
 
 class ChatMessageSerializer(serializers.ModelSerializer):
     awaiting_confirmation = serializers.SerializerMethodField()
+    metadata = serializers.DictField(
+        read_only=True,
+        help_text="The parse: mentions [{type, text, name, resolved, id}], parsed {amount, currency, description, "
+        "category, tags, date, is_income, split_count, split_with}, confidence, reasons, error, missing; "
+        "awaiting_confirmation and suggestion_id on a suggestion.",
+    )
 
     class Meta:
         model = ChatMessage
@@ -203,6 +208,9 @@ class MentionSuggestionSerializer(serializers.Serializer):
 
 
 class ProcessingLogSerializer(serializers.ModelSerializer):
+    details = serializers.DictField(
+        read_only=True, help_text="What the stage did (counts, format, parser, timings) or, when it failed, "
+        "error (the library's error class name) and message.")
     class Meta:
         model = StatementProcessingLog
         fields = ["id", "processing_stage", "status", "parser_type", "ai_provider", "details",
@@ -247,10 +255,40 @@ class UploadedFileDetailSerializer(UploadedFileSerializer):
 
 
 class SkippedDuplicateSerializer(serializers.Serializer):
-    row = serializers.DictField()
-    matched_transaction_id = serializers.IntegerField(allow_null=True)
-    reason = serializers.CharField()
-    score = serializers.FloatField(allow_null=True)
+    """A parsed row the de-duplication stage did not import, and why."""
+
+    row = serializers.IntegerField(help_text="Index of the row among the parsed rows.")
+    date = serializers.DateField()
+    amount = serializers.CharField(help_text="Decimal string, signed.")
+    description = serializers.CharField(allow_blank=True)
+    matched_transaction_id = serializers.IntegerField(allow_null=True,
+                                                      help_text="The ledger transaction it duplicates.")
+    duplicate_of_row = serializers.IntegerField(allow_null=True, required=False,
+                                                help_text="An earlier row of the same file it repeats.")
+    reason = serializers.CharField(help_text="bank_id, fingerprint or fuzzy.")
+    score = serializers.FloatField(allow_null=True, help_text="Similarity 0-1 of a fuzzy match (not money).")
+
+
+class ParsedRowSerializer(serializers.Serializer):
+    date = serializers.DateField(allow_null=True)
+    description = serializers.CharField(allow_blank=True)
+    amount = serializers.CharField(allow_null=True, help_text="Decimal string, signed.")
+    currency = serializers.CharField(allow_null=True)
+    balance = serializers.CharField(allow_null=True, help_text="Decimal string.")
+    bank_id = serializers.CharField(allow_null=True, allow_blank=True)
+
+
+class ParsedStatementSerializer(serializers.Serializer):
+    parser = serializers.CharField(allow_blank=True, allow_null=True)
+    parser_type = serializers.CharField(allow_blank=True)
+    confidence = serializers.FloatField()
+    currency = serializers.CharField(allow_null=True)
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    opening_balance = serializers.CharField(allow_null=True, help_text="Decimal string.")
+    closing_balance = serializers.CharField(allow_null=True, help_text="Decimal string.")
+    account_hint = serializers.CharField(allow_blank=True)
+    rows = ParsedRowSerializer(many=True)
 
 
 class ImportResultSerializer(UploadedFileDetailSerializer):
@@ -276,7 +314,7 @@ class ReprocessSerializer(serializers.Serializer):
 
 class StatementTextSerializer(serializers.Serializer):
     raw_text = serializers.CharField(help_text="Text extracted from the file.")
-    parsed = serializers.JSONField(allow_null=True, help_text="The parsed rows and statement fields.")
+    parsed = ParsedStatementSerializer(allow_null=True, help_text="The parsed rows and statement fields.")
 
 
 class StatementPasswordSerializer(serializers.ModelSerializer):
@@ -304,14 +342,76 @@ class MergeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ComparedRowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    amount = serializers.CharField(help_text="Decimal string, signed.")
+    description = serializers.CharField(allow_blank=True)
+    bank_id = serializers.CharField(allow_blank=True)
+
+
+class UnmatchedRowSerializer(ComparedRowSerializer):
+    row = serializers.IntegerField()
+
+
+class MatchedPairSerializer(serializers.Serializer):
+    primary_row = serializers.IntegerField()
+    duplicate_row = serializers.IntegerField()
+    tier = serializers.CharField(help_text="How the rows matched: exact, bank_id, fuzzy ...")
+    weight = serializers.CharField(help_text="Decimal string.")
+    primary = ComparedRowSerializer()
+    duplicate = ComparedRowSerializer()
+
+
+class ScorePartSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="0-1, decimal string.")
+    weight = serializers.CharField(help_text="Decimal string.")
+
+
+class RowsPartSerializer(ScorePartSerializer):
+    matched_weight = serializers.CharField()
+    rows_primary = serializers.IntegerField()
+    rows_duplicate = serializers.IntegerField()
+    by_tier = serializers.DictField(child=serializers.IntegerField())
+
+
+class PeriodPartSerializer(ScorePartSerializer):
+    primary = serializers.ListField(child=serializers.DateField(), allow_null=True)
+    duplicate = serializers.ListField(child=serializers.DateField(), allow_null=True)
+
+
+class TotalsPartSerializer(ScorePartSerializer):
+    gross_primary = serializers.CharField()
+    gross_duplicate = serializers.CharField()
+
+
+class ScorePartsSerializer(serializers.Serializer):
+    rows = RowsPartSerializer()
+    period = PeriodPartSerializer()
+    totals = TotalsPartSerializer()
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """The similarity score explained (``similarity.Comparison.explain``)."""
+
+    score = serializers.CharField(help_text="0-100, decimal string.")
+    formula = serializers.CharField()
+    identical_bytes = serializers.BooleanField()
+    parts = ScorePartsSerializer()
+    matched = MatchedPairSerializer(many=True)
+    only_in_primary = UnmatchedRowSerializer(many=True)
+    only_in_duplicate = UnmatchedRowSerializer(many=True)
+
+
 class MergeReviewDuplicateSerializer(serializers.Serializer):
     file = UploadedFileSerializer()
-    comparison = serializers.JSONField(help_text="The score explained: each part, matched and unmatched rows.")
+    comparison = ComparisonSerializer(help_text="The score explained: each part, matched and unmatched rows.")
     transactions = TransactionSerializer(many=True)
 
 
 class MergeDetailSerializer(MergeSerializer):
-    details = serializers.JSONField(read_only=True)
+    details = serializers.DictField(
+        read_only=True, help_text="The score's parts at detection, history [{from, to, by, at}], and after "
+        "completion removed/kept/unmatched transactions.")
     review = serializers.SerializerMethodField()
 
     class Meta(MergeSerializer.Meta):
@@ -398,6 +498,9 @@ class AllocationSerializer(serializers.Serializer):
 class BudgetSerializer(serializers.ModelSerializer):
     amount = MoneyField()
     category_allocations = serializers.DictField(child=AllocationSerializer(), required=False)
+    ai_generation_context = serializers.DictField(
+        read_only=True, allow_null=True, help_text="For AI-suggested budgets: method (plugin, ai, heuristic), "
+        "prompt, answer, provider, model, fallback_reason.")
 
     class Meta:
         model = Budget
@@ -406,8 +509,16 @@ class BudgetSerializer(serializers.ModelSerializer):
         read_only_fields = ["budget_type", "template_source", "ai_generation_context", "created_at", "updated_at"]
 
 
+class IncomeRangeSerializer(serializers.Serializer):
+    min = serializers.CharField(required=False, help_text="Yearly income, decimal string.")
+    max = serializers.CharField(required=False, help_text="Yearly income, decimal string.")
+    currency = serializers.CharField(required=False)
+
+
 class BudgetTemplateSerializer(serializers.ModelSerializer):
     category_allocations = serializers.DictField(child=AllocationSerializer())
+    target_income_range = IncomeRangeSerializer(required=False)
+    location_tags = serializers.ListField(child=serializers.CharField(), required=False)
 
     class Meta:
         model = BudgetTemplate
@@ -464,7 +575,10 @@ class BudgetReportSerializer(serializers.Serializer):
 
 # -- reports ---------------------------------------------------------------------------------
 
-_AMOUNTS = serializers.DictField(child=serializers.CharField(), help_text="{currency: decimal string}")
+class CategoryAmountsSerializer(serializers.Serializer):
+    category_id = serializers.IntegerField(allow_null=True, help_text="null: uncategorised.")
+    name = serializers.CharField(allow_null=True)
+    amounts = serializers.DictField(child=serializers.CharField(), help_text="{currency: decimal string}")
 
 
 class MonthTotalsSerializer(serializers.Serializer):
@@ -475,8 +589,7 @@ class MonthTotalsSerializer(serializers.Serializer):
     excluded = serializers.DictField(child=serializers.CharField())
     by_currency = serializers.DictField(child=serializers.CharField())
     by_classification = serializers.DictField(child=serializers.DictField(child=serializers.CharField()))
-    by_category = serializers.ListField(child=serializers.DictField(),
-                                        help_text="[{category_id, name, amounts: {currency: decimal}}]")
+    by_category = CategoryAmountsSerializer(many=True)
 
 
 class AccountTotalsSerializer(serializers.Serializer):
@@ -490,5 +603,3 @@ class AccountTotalsSerializer(serializers.Serializer):
     money_out = serializers.DictField(child=serializers.CharField())
     total = serializers.DictField(child=serializers.CharField())
 
-
-UserModel = get_user_model
