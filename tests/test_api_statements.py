@@ -162,3 +162,10 @@ def test_overlapping_statement_reports_skipped_duplicates(api):
     skipped = r.data["skipped_duplicates"]
     assert len(skipped) == 3 and {s["row"] for s in skipped} == {0, 1, 2}
     assert all(s["matched_transaction_id"] and s["reason"] and isinstance(s["amount"], str) for s in skipped)
+
+
+def test_row_limit_is_413_naming_the_limit(api, settings):
+    settings.EXPENSE_AI = {"MAX_STATEMENT_ROWS": 2}
+    body = assert_problem(upload(api, CSV, "three-rows.csv"), 413, "StatementTooLarge")
+    assert "MAX_STATEMENT_ROWS" in body["detail"]
+    assert not Transaction.objects.exists()

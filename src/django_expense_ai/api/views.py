@@ -53,7 +53,7 @@ from ..swappable import ai_settings_for, preferences_for
 from . import serializers as s
 from .feed import Feed
 from .filters import TransactionFilter
-from .problems import ProblemDetailsMixin, ProblemSerializer
+from .problems import PROBLEM_CONTENT_TYPE, ProblemDetailsMixin, ProblemSerializer, problem
 from .throttles import ExpenseAIScopedThrottle
 
 # Every error response documented with the problem-details shape.
@@ -69,8 +69,9 @@ _PROBLEMS = {code: OpenApiResponse(ProblemSerializer, description=why) for code,
 )}
 
 
-def problems(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: _PROBLEMS[code] for code in codes}
+def problems(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """Documented error responses, as ``application/problem+json``."""
+    return {(code, PROBLEM_CONTENT_TYPE): _PROBLEMS[code] for code in codes}
 
 
 _COMMON = (400, 401, 403, 404, 422)
@@ -80,6 +81,7 @@ class ExpenseAIView(ProblemDetailsMixin):
     """Base of every API view: signed-in users only, problem details, the library's throttle scopes."""
 
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]  # statement uploads add multipart
     lookup_value_regex = r"[0-9]+"
 
     def get_throttles(self):
@@ -426,7 +428,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
 
     serializer_class = s.UploadedFileSerializer
     pagination_class = NewestFirstCursor
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_throttles(self):
         self.throttle_scope = "expense_ai_upload" if self.action in ("create", "reprocess") else None
@@ -444,11 +446,10 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
     def _result(self, uf, *, created: bool) -> Response:
         if uf.status == FileStatus.FAILED:
             failing = uf.processing_logs.filter(status=LogStatus.FAILED).order_by("pk").first()
-            if failing is not None and failing.details.get("error") in ("StatementTooLarge",):
-                err = StatementTooLarge(uf.error_message)
-                from .problems import exception_handler
-
-                response = exception_handler(err, {})
+            error = failing.details.get("error") if failing is not None else None
+            if error in _TOO_LARGE:
+                # The file's row and logs stay for the audit; Location points at them.
+                response = problem(413, uf.error_message, error)
                 response["Location"] = s.UploadedFileSerializer(uf, context=self.get_serializer_context()).data[
                     "status_url"]
                 return response
@@ -513,6 +514,12 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+#: Names of the limit errors (StatementTooLarge and its kinds) a failed file's log may carry.
+_TOO_LARGE = frozenset(
+    cls.__name__ for cls in (StatementTooLarge, *StatementTooLarge.__subclasses__())
+)
 
 
 def _with_logs(uf):
