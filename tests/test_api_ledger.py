@@ -271,3 +271,15 @@ def test_feed_merges_own_and_shared_rows_in_order_across_pages(api, user, other_
     assert [row["id"] for row in back] == [tx.pk for tx in plain] and back
     shared = {row["id"] for row in api.get(BASE + "transactions/", {"q": "row", "page_size": 50}).data["results"]}
     assert shared == set(expected)
+
+
+def test_money_stays_a_string_when_the_host_turns_decimal_coercion_off(api, user, friend, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "COERCE_DECIMAL_TO_STRING": False}
+    payload = {"date": "2024-03-05", "amount": "-10.00",
+               "split": {"method": "shares", "participants": [user.pk, friend.pk], "values": ["1", "2"]}}
+    r = api.post(BASE + "transactions/", payload, format="json")
+    assert r.status_code == 201, r.data
+    body = r.json()
+    assert body["amount"] == "-10.00"
+    assert [s["amount"] for s in body["splits"]] == ["3.33", "6.67"]
+    assert all(isinstance(s["split_value"], str) for s in body["splits"])

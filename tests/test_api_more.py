@@ -160,3 +160,22 @@ def test_reports_monthly_and_account_totals(api, user, account, other_user):
     assert r.status_code == 200 and r.data["money_in"] == {"EUR": "100.00"} and r.data["count"] == 2
     assert_problem(client_for(other_user).get(f"{BASE}accounts/{account.pk}/totals/",
                                               {"start": "2024-03-01", "end": "2024-03-31"}), 404)
+
+
+def test_key_tests_and_uploads_have_their_own_throttle_scopes(api, settings):
+    settings.EXPENSE_AI = {"API_THROTTLE_RATES": {"expense_ai_keys": "1/min", "expense_ai_upload": "1/min"}}
+    assert api.post(BASE + "settings/ai/test-keys/", {"providers": []}, format="json").status_code == 200
+    r = api.post(BASE + "settings/ai/test-keys/", {"providers": []}, format="json")
+    assert_problem(r, 429, "throttled")
+    assert r["Retry-After"]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = b"Date,Description,Amount\n2024-03-01,Coffee,-3.50\n"
+    first = api.post(BASE + "statements/", {"file": SimpleUploadedFile("a.csv", csv)}, format="multipart")
+    assert first.status_code == 201
+    again = api.post(BASE + "statements/", {"file": SimpleUploadedFile("b.csv", csv)}, format="multipart")
+    assert_problem(again, 429, "throttled")
+    # the host's DRF rates win over the library's defaults
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"expense_ai_upload": None}}
+    assert api.post(BASE + "statements/", {"file": SimpleUploadedFile("c.csv", csv)},
+                    format="multipart").status_code == 201

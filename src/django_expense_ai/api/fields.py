@@ -15,6 +15,14 @@ from ..money import money_str, quantize
 MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
 
 
+class DecimalStringField(serializers.DecimalField):
+    """A decimal that is always a JSON string (never a number), whatever the host's settings."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs["coerce_to_string"] = True
+        super().__init__(**kwargs)
+
+
 @extend_schema_field({"type": "string", "format": "decimal", "pattern": MONEY_PATTERN,
                       "example": "-12.50"})
 class MoneyField(serializers.DecimalField):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,7 +28,16 @@ from ..models import (
     UploadedFile,
 )
 from ..swappable import get_ai_settings_model, get_user_preferences_model
-from .fields import MoneyField, UserScopedRelatedField, WriteOnlySecretField
+from .fields import DecimalStringField, MoneyField, UserScopedRelatedField, WriteOnlySecretField
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: DecimalStringField,
+    }
 
 
 def _username(user: Any) -> str:
@@ -45,14 +55,14 @@ class PersonSerializer(serializers.Serializer):
 # -- ledger ---------------------------------------------------------------------------
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelSerializer):
     class Meta:
         model = Account
         fields = ["id", "name", "institution", "number_mask", "currency", "is_default", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     parent = UserScopedRelatedField(Category, allow_null=True, required=False)
     is_system = serializers.BooleanField(read_only=True, help_text="System categories are read-only.")
 
@@ -64,7 +74,7 @@ class CategorySerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class GroupMemberSerializer(serializers.ModelSerializer):
+class GroupMemberSerializer(ModelSerializer):
     user = PersonSerializer(read_only=True)
 
     class Meta:
@@ -72,7 +82,7 @@ class GroupMemberSerializer(serializers.ModelSerializer):
         fields = ["user", "joined_at"]
 
 
-class GroupSerializer(serializers.ModelSerializer):
+class GroupSerializer(ModelSerializer):
     created_by = PersonSerializer(read_only=True)
     members = GroupMemberSerializer(source="memberships", many=True, read_only=True)
 
@@ -86,11 +96,11 @@ class AddMemberSerializer(serializers.Serializer):
     user = serializers.IntegerField(help_text="Id of the user to add.")
 
 
-class SplitSerializer(serializers.ModelSerializer):
+class SplitSerializer(ModelSerializer):
     participant = PersonSerializer(read_only=True)
     amount = MoneyField(read_only=True, currency_attr="transaction.currency",
                         help_text="The participant's share (absolute value) in the transaction's currency.")
-    split_value = serializers.DecimalField(max_digits=12, decimal_places=4, read_only=True,
+    split_value = DecimalStringField(max_digits=12, decimal_places=4, read_only=True,
                                            help_text="Percentage, share count or custom amount entered.")
 
     class Meta:
@@ -103,20 +113,20 @@ class SplitInputSerializer(serializers.Serializer):
     participants = serializers.ListField(child=serializers.IntegerField(), min_length=1,
                                          help_text="User ids, in order; values line up with them.")
     values = serializers.ListField(
-        child=serializers.DecimalField(max_digits=15, decimal_places=4, coerce_to_string=True),
+        child=DecimalStringField(max_digits=15, decimal_places=4),
         required=False, allow_null=True,
         help_text="Percentages, share counts or custom amounts (decimal strings); not for equal.",
     )
 
 
-class MentionSerializer(serializers.ModelSerializer):
+class MentionSerializer(ModelSerializer):
     class Meta:
         model = TransactionMention
         fields = ["id", "mention_type", "mentioned_user", "mentioned_group", "mentioned_text", "created_at"]
         read_only_fields = fields
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(ModelSerializer):
     amount = MoneyField(help_text="Signed: negative is money out. Decimal string, currency's minor units.")
     currency = serializers.CharField(max_length=3, required=False, help_text="ISO 4217 code.")
     account = UserScopedRelatedField(Account, allow_null=True, required=False)
@@ -157,7 +167,7 @@ class BulkClassifyResultSerializer(serializers.Serializer):
 # -- chat ------------------------------------------------------------------------------
 
 
-class ChatMessageSerializer(serializers.ModelSerializer):
+class ChatMessageSerializer(ModelSerializer):
     awaiting_confirmation = serializers.SerializerMethodField()
     metadata = serializers.DictField(
         read_only=True,
@@ -182,7 +192,7 @@ class ChatSubmitSerializer(serializers.Serializer):
 
 
 class ChatConfirmSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=15, decimal_places=4, required=False, coerce_to_string=True)
+    amount = DecimalStringField(max_digits=15, decimal_places=4, required=False)
     currency = serializers.CharField(max_length=3, required=False)
     description = serializers.CharField(max_length=500, required=False)
     category = serializers.IntegerField(required=False, allow_null=True, help_text="A category id of yours.")
@@ -207,7 +217,7 @@ class MentionSuggestionSerializer(serializers.Serializer):
 # -- statements ----------------------------------------------------------------------
 
 
-class ProcessingLogSerializer(serializers.ModelSerializer):
+class ProcessingLogSerializer(ModelSerializer):
     details = serializers.DictField(
         read_only=True, help_text="What the stage did (counts, format, parser, timings) or, when it failed, "
         "error (the library's error class name) and message.")
@@ -218,7 +228,7 @@ class ProcessingLogSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UploadedFileSerializer(serializers.ModelSerializer):
+class UploadedFileSerializer(ModelSerializer):
     account = UserScopedRelatedField(Account, read_only=True)
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -317,7 +327,7 @@ class StatementTextSerializer(serializers.Serializer):
     parsed = ParsedStatementSerializer(allow_null=True, help_text="The parsed rows and statement fields.")
 
 
-class StatementPasswordSerializer(serializers.ModelSerializer):
+class StatementPasswordSerializer(ModelSerializer):
     password = WriteOnlySecretField(help_text="Required when creating; never returned.")
     account = UserScopedRelatedField(Account, allow_null=True, required=False)
 
@@ -331,7 +341,7 @@ class StatementPasswordSerializer(serializers.ModelSerializer):
 # -- merges ---------------------------------------------------------------------------
 
 
-class MergeSerializer(serializers.ModelSerializer):
+class MergeSerializer(ModelSerializer):
     primary_file = UploadedFileSerializer(read_only=True)
     duplicate_files = UploadedFileSerializer(many=True, read_only=True)
 
@@ -439,7 +449,7 @@ class PurgeResultSerializer(serializers.Serializer):
 # -- settings ---------------------------------------------------------------------------
 
 
-class AISettingsSerializer(serializers.ModelSerializer):
+class AISettingsSerializer(ModelSerializer):
     openai_api_key = WriteOnlySecretField(allow_blank=True, allow_null=True, help_text="Write-only; '' clears.")
     claude_api_key = WriteOnlySecretField(allow_blank=True, allow_null=True, help_text="Write-only; '' clears.")
     gemini_api_key = WriteOnlySecretField(allow_blank=True, allow_null=True, help_text="Write-only; '' clears.")
@@ -480,7 +490,7 @@ class KeyTestRequestSerializer(serializers.Serializer):
     providers = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-class PreferencesSerializer(serializers.ModelSerializer):
+class PreferencesSerializer(ModelSerializer):
     class Meta:
         model = get_user_preferences_model()
         fields = ["default_currency", "sidebar_collapsed", "quick_add_mode", "default_chat_parser"]
@@ -495,7 +505,7 @@ class AllocationSerializer(serializers.Serializer):
     amount = serializers.CharField(required=False, help_text="Decimal string in the budget's currency.")
 
 
-class BudgetSerializer(serializers.ModelSerializer):
+class BudgetSerializer(ModelSerializer):
     amount = MoneyField()
     category_allocations = serializers.DictField(child=AllocationSerializer(), required=False)
     ai_generation_context = serializers.DictField(
@@ -515,7 +525,7 @@ class IncomeRangeSerializer(serializers.Serializer):
     currency = serializers.CharField(required=False)
 
 
-class BudgetTemplateSerializer(serializers.ModelSerializer):
+class BudgetTemplateSerializer(ModelSerializer):
     category_allocations = serializers.DictField(child=AllocationSerializer())
     target_income_range = IncomeRangeSerializer(required=False)
     location_tags = serializers.ListField(child=serializers.CharField(), required=False)
@@ -528,7 +538,7 @@ class BudgetTemplateSerializer(serializers.ModelSerializer):
 
 
 class ApplyTemplateSerializer(serializers.Serializer):
-    monthly_income = serializers.DecimalField(max_digits=15, decimal_places=4, coerce_to_string=True)
+    monthly_income = DecimalStringField(max_digits=15, decimal_places=4)
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
@@ -536,7 +546,7 @@ class ApplyTemplateSerializer(serializers.Serializer):
 
 
 class SuggestBudgetSerializer(serializers.Serializer):
-    monthly_income = serializers.DecimalField(max_digits=15, decimal_places=4, coerce_to_string=True)
+    monthly_income = DecimalStringField(max_digits=15, decimal_places=4)
     currency = serializers.CharField(max_length=3, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
@@ -545,7 +555,7 @@ class SuggestBudgetSerializer(serializers.Serializer):
 
 class TemplateSuggestionSerializer(serializers.Serializer):
     template = BudgetTemplateSerializer()
-    score = serializers.DecimalField(max_digits=12, decimal_places=4, coerce_to_string=True)
+    score = DecimalStringField(max_digits=12, decimal_places=4)
     reasons = serializers.ListField(child=serializers.CharField())
 
 
@@ -555,8 +565,7 @@ class BudgetLineSerializer(serializers.Serializer):
     allocated = MoneyField(currency_attr="_currency")
     spent = MoneyField(currency_attr="_currency")
     remaining = MoneyField(currency_attr="_currency")
-    percent_used = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True,
-                                            coerce_to_string=True)
+    percent_used = DecimalStringField(max_digits=12, decimal_places=2, allow_null=True)
 
 
 class BudgetReportSerializer(serializers.Serializer):
@@ -568,8 +577,7 @@ class BudgetReportSerializer(serializers.Serializer):
     allocated = MoneyField()
     spent = MoneyField()
     remaining = MoneyField()
-    percent_used = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True,
-                                            coerce_to_string=True)
+    percent_used = DecimalStringField(max_digits=12, decimal_places=2, allow_null=True)
     other_currencies = serializers.DictField(child=serializers.DictField(child=serializers.CharField()))
 
 
