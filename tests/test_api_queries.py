@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _make(user, other_user, n):
+    files = []
     for i in range(n):
         Account.objects.create(user=user, name=f"acct {n}-{i}")
         group = Group.objects.create(name=f"g {n}-{i}", created_by=user)
@@ -28,10 +29,10 @@ def _make(user, other_user, n):
         submit_message(user, f"${i + 1} thing {n}-{i}")
         csv = f"Date,Description,Amount\n2024-0{1 + i % 9}-0{1 + i % 9},Shop {n} {i},-{i + 1}.00\n".encode()
         uf = import_statement(user, csv, filename=f"s{n}-{i}.csv")
+        files.append(uf)
         if i % 2:
-            merge = StatementMerge.objects.create(primary_file=previous, merged_by=user, similarity_score=90)
+            merge = StatementMerge.objects.create(primary_file=files[-2], merged_by=user, similarity_score=90)
             merge.duplicate_files.add(uf)
-        previous = uf
         pw = StatementPassword(user=user, password_hint=f"h{n}-{i}")
         pw.set_password("x")
         pw.save()
