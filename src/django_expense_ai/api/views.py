@@ -286,10 +286,12 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         # The same rows as get_queryset(), read as for_user_parts() so each part walks an index
         # in date order (see feed.py); the filters apply to every part.
-        parts = [
-            self.filter_queryset(part.select_related("account", "category"))
-            for part in Transaction.objects.for_user_parts(self.user)
-        ]
+        parts = [part.select_related("account", "category") for part in Transaction.objects.for_user_parts(self.user)]
+        filterset = TransactionFilter(request.query_params, queryset=parts[0], request=request)
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        # Validated once (one lookup per chosen account or category), applied to every part.
+        parts = [filterset.filter_queryset(part) for part in parts]
         page = self.paginate_queryset(Feed(parts))
         prefetch_related_objects(page, *_TX_PREFETCH)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
