@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -277,6 +278,7 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
 
     serializer_class = s.TransactionSerializer
     pagination_class = TransactionCursor
+    filter_backends = [DjangoFilterBackend]
     filterset_class = TransactionFilter
 
     def get_queryset(self):
@@ -295,11 +297,6 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
         page = self.paginate_queryset(Feed(parts))
         prefetch_related_objects(page, *_TX_PREFETCH)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def filter_queryset(self, queryset):
-        from django_filters.rest_framework import DjangoFilterBackend
-
-        return DjangoFilterBackend().filter_queryset(self.request, queryset, self)
 
     def _respond(self, tx, code=status.HTTP_200_OK):
         fresh = self.get_queryset().get(pk=tx.pk)
@@ -410,6 +407,7 @@ class ChatMessageViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMo
                                      "'#foo' categories and tags."),
                     OpenApiParameter("limit", int)],
         responses={200: s.MentionSuggestionSerializer(many=True), **problems(401, 403)},
+        operation_id="chat_mentions_list",
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def mentions(self, request):
@@ -791,6 +789,7 @@ class BudgetTemplateViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.Retriev
                     OpenApiParameter("period", str, enum=["year", "month"]),
                     OpenApiParameter("tags", str, description="Comma-separated tags.")],
         responses={200: s.TemplateSuggestionSerializer(many=True), **problems(400, 401, 403, 422)},
+        operation_id="budget_templates_suggestions_list",
     )
     @action(detail=False, methods=["get"])
     def suggestions(self, request):
@@ -810,7 +809,8 @@ class MonthlyReportView(ExpenseAIView, GenericAPIView):
     serializer_class = s.MonthTotalsSerializer
 
     @extend_schema(parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("month", int)],
-                   responses={200: s.MonthTotalsSerializer(many=True), **problems(400, 401, 403)})
+                   responses={200: s.MonthTotalsSerializer(many=True), **problems(400, 401, 403)},
+                   operation_id="reports_monthly_list")
     def get(self, request):
         year = _int_param(request, "year")
         month = _int_param(request, "month", required=False)
