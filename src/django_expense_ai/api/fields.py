@@ -15,6 +15,15 @@ from ..money import money_str, quantize
 MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
 
 
+class IdField(serializers.IntegerField):
+    """A row id: a positive integer that fits a 64-bit primary key column."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+
 class DecimalStringField(serializers.DecimalField):
     """A decimal that is always a JSON string (never a number), whatever the host's settings."""
 

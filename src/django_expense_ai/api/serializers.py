@@ -18,6 +18,7 @@ from ..models import (
     Group,
     GroupMember,
     MergeStrategy,
+    ParserType,
     SplitMethod,
     StatementMerge,
     StatementPassword,
@@ -28,7 +29,7 @@ from ..models import (
     UploadedFile,
 )
 from ..swappable import get_ai_settings_model, get_user_preferences_model
-from .fields import DecimalStringField, MoneyField, UserScopedRelatedField, WriteOnlySecretField
+from .fields import DecimalStringField, IdField, MoneyField, UserScopedRelatedField, WriteOnlySecretField
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -93,7 +94,7 @@ class GroupSerializer(ModelSerializer):
 
 
 class AddMemberSerializer(serializers.Serializer):
-    user = serializers.IntegerField(help_text="Id of the user to add.")
+    user = IdField(help_text="Id of the user to add.")
 
 
 class SplitSerializer(ModelSerializer):
@@ -110,7 +111,7 @@ class SplitSerializer(ModelSerializer):
 
 class SplitInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=SplitMethod.choices)
-    participants = serializers.ListField(child=serializers.IntegerField(), min_length=1,
+    participants = serializers.ListField(child=IdField(), min_length=1,
                                          help_text="User ids, in order; values line up with them.")
     values = serializers.ListField(
         child=DecimalStringField(max_digits=15, decimal_places=4),
@@ -156,7 +157,7 @@ class TransactionSerializer(ModelSerializer):
 
 
 class BulkClassifySerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+    ids = serializers.ListField(child=IdField(), min_length=1, max_length=1000)
     expense_classification = serializers.ChoiceField(choices=ExpenseClassification.choices)
 
 
@@ -195,7 +196,7 @@ class ChatConfirmSerializer(serializers.Serializer):
     amount = DecimalStringField(max_digits=15, decimal_places=4, required=False)
     currency = serializers.CharField(max_length=3, required=False)
     description = serializers.CharField(max_length=500, required=False)
-    category = serializers.IntegerField(required=False, allow_null=True, help_text="A category id of yours.")
+    category = IdField(required=False, allow_null=True, help_text="A category id of yours.")
     date = serializers.DateField(required=False)
     is_income = serializers.BooleanField(required=False)
 
@@ -218,6 +219,8 @@ class MentionSuggestionSerializer(serializers.Serializer):
 
 
 class ProcessingLogSerializer(ModelSerializer):
+    parser_type = serializers.ChoiceField(choices=ParserType.choices, allow_blank=True, read_only=True,
+                                          help_text="Empty for stages that parse nothing.")
     details = serializers.DictField(
         read_only=True, help_text="What the stage did (counts, format, parser, timings) or, when it failed, "
         "error (the library's error class name) and message.")
@@ -229,10 +232,10 @@ class ProcessingLogSerializer(ModelSerializer):
 
 
 class UploadedFileSerializer(ModelSerializer):
-    account = UserScopedRelatedField(Account, read_only=True)
+    account = UserScopedRelatedField(Account, read_only=True, allow_null=True)
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
-    transaction_count = serializers.IntegerField(read_only=True, required=False)
+    transaction_count = serializers.IntegerField(read_only=True, help_text="Transactions in the ledger from this file.")
 
     class Meta:
         model = UploadedFile
@@ -438,7 +441,7 @@ class MergeDetailSerializer(MergeSerializer):
 
 class MergeCompleteSerializer(serializers.Serializer):
     strategy = serializers.ChoiceField(choices=MergeStrategy.choices, required=False)
-    remove = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True,
+    remove = serializers.ListField(child=IdField(), required=False, allow_null=True,
                                    help_text="Transaction ids to remove (manual strategy only).")
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,7 +18,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -70,9 +69,14 @@ _PROBLEMS = {code: OpenApiResponse(ProblemSerializer, description=why) for code,
 )}
 
 
+#: Errors any operation may answer: bad query or body, not signed in, not found (also an
+#: invalid cursor), throttled (the host's default throttles apply everywhere).
+_ALWAYS = (400, 401, 403, 404, 429)
+
+
 def problems(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
-    """Documented error responses, as ``application/problem+json``."""
-    return {(code, PROBLEM_CONTENT_TYPE): _PROBLEMS[code] for code in codes}
+    """Documented error responses, as ``application/problem+json``: ``codes`` plus :data:`_ALWAYS`."""
+    return {(code, PROBLEM_CONTENT_TYPE): _PROBLEMS[code] for code in sorted({*codes, *_ALWAYS})}
 
 
 _COMMON = (400, 401, 403, 404, 422)
@@ -83,7 +87,8 @@ class ExpenseAIView(ProblemDetailsMixin):
 
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser]  # statement uploads add multipart
-    lookup_value_regex = r"[0-9]+"
+    # Any id reaches the view, so a malformed one is a problem-details 404 too (not Django's HTML page).
+    lookup_value_regex = r"[^/]+"
 
     def get_throttles(self):
         return [*(t() for t in api_settings.DEFAULT_THROTTLE_CLASSES), ExpenseAIScopedThrottle()]
@@ -226,7 +231,8 @@ class GroupViewSet(ExpenseAIView, viewsets.ModelViewSet):
         serializer.instance = editing.create_group(self.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = editing.rename_group(self.user, serializer.instance, **serializer.validated_data)
+        name = serializer.validated_data.get("name", serializer.instance.name)
+        serializer.instance = editing.rename_group(self.user, serializer.instance, name=name)
 
     def perform_destroy(self, instance):
         editing.delete_group(self.user, instance)
@@ -244,11 +250,15 @@ class GroupViewSet(ExpenseAIView, viewsets.ModelViewSet):
         editing.add_member(self.user, group, data.validated_data["user"])
         return Response(self._fresh(group), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None, **problems(*_COMMON)})
-    @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>\d+)")
+    @extend_schema(request=None, responses={204: None, **problems(*_COMMON)},
+                   parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/]+)")
     def remove_member(self, request, pk=None, user_id=None):
         """Remove a member (the creator), or leave (a member removing themself)."""
-        editing.remove_member(self.user, self.get_object(), int(user_id))
+        group = self.get_object()
+        if not str(user_id).isdigit():
+            raise NotYours("No such member.")
+        editing.remove_member(self.user, group, int(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None, **problems(*_COMMON)})
@@ -435,9 +445,10 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
         return super().get_throttles()
 
     def get_queryset(self):
-        qs = UploadedFile.objects.for_user(self.user).defer("raw_text_extracted", "parsed_json")
+        qs = UploadedFile.objects.for_user(self.user).defer("raw_text_extracted", "parsed_json").annotate(
+            transaction_count=Count("transactions"))
         if self.action == "retrieve":
-            qs = qs.prefetch_related("processing_logs").annotate(transaction_count=Count("transactions"))
+            qs = qs.prefetch_related("processing_logs")
         return qs
 
     def get_serializer_class(self):
@@ -454,7 +465,8 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
                     "status_url"]
                 return response
         if uf.status == FileStatus.QUEUED:
-            body = s.UploadedFileSerializer(uf, context=self.get_serializer_context()).data
+            fresh = UploadedFile.objects.annotate(transaction_count=Count("transactions")).get(pk=uf.pk)
+            body = s.UploadedFileSerializer(fresh, context=self.get_serializer_context()).data
             return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
         uf = _with_logs(uf)
         body = s.ImportResultSerializer(uf, context=self.get_serializer_context()).data
@@ -495,7 +507,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
     def text(self, request, pk=None):
         """The raw extracted text beside the parsed rows."""
         uf = get_object_or_404(UploadedFile.objects.for_user(self.user).only(
-            "pk", "raw_text_extracted", "parsed_json"), pk=pk)
+            "pk", "raw_text_extracted", "parsed_json"), pk=pk)  # DRF's: a malformed id is a 404 too
         return Response({"raw_text": uf.raw_text_extracted, "parsed": uf.parsed_json})
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **problems(401, 403, 404)})
@@ -814,6 +826,8 @@ class MonthlyReportView(ExpenseAIView, GenericAPIView):
     def get(self, request):
         year = _int_param(request, "year")
         month = _int_param(request, "month", required=False)
+        if not 1 <= year <= 9999:
+            raise serializers.ValidationError({"year": [f"Give a year from 1 to 9999, not {year}."]})
         months = reports.monthly_totals(self.user, year, month)
         return Response([{
             "year": m.year, "month": m.month, "count": m.count,
