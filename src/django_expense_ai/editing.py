@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction as db_transaction
+from django.views.decorators.debug import sensitive_variables
 
 from . import ledger
 from .exceptions import BudgetError, ExpenseAIError, NotYours, OwnershipError
@@ -319,6 +320,7 @@ def classify_transactions(user: Any, ids: Sequence[Any], classification: str) ->
 # -- statement passwords -------------------------------------------------------------
 
 
+@sensitive_variables("password", "password_row")
 def save_statement_password(
     user: Any, password_row: StatementPassword | None = None, *, password: str | None = None, **fields: Any
 ) -> StatementPassword:
@@ -359,6 +361,7 @@ def delete_statement_password(user: Any, password_row: StatementPassword) -> Non
 _PROVIDER_KEYS = ("openai", "claude", "gemini")
 
 
+@sensitive_variables("keys", "value", "row")
 def update_ai_settings(user: Any, *, keys: Mapping[str, str | None] | None = None, **fields: Any) -> Any:
     """Change the user's AI settings: keys (encrypted; ``""``/``None`` clears), models, provider.
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import FileResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -72,6 +74,10 @@ _PROBLEMS = {code: OpenApiResponse(ProblemSerializer, description=why) for code,
 #: Errors any operation may answer: bad query or body, not signed in, not found (also an
 #: invalid cursor), throttled (the host's default throttles apply everywhere).
 _ALWAYS = (400, 401, 403, 404, 429)
+
+
+#: Request fields that carry a password or an API key: hidden from Django's error pages and mails.
+_SECRET_FIELDS = ("password", "openai_api_key", "claude_api_key", "gemini_api_key")
 
 
 def problems(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
@@ -429,6 +435,7 @@ class ChatMessageViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMo
 # -- statements ------------------------------------------------------------------------------
 
 
+@method_decorator(sensitive_post_parameters(*_SECRET_FIELDS), name="dispatch")
 @extend_schema_view(
     list=extend_schema(responses={200: s.UploadedFileSerializer(many=True), **problems(401, 403)}),
     retrieve=extend_schema(responses={200: s.UploadedFileDetailSerializer, **problems(401, 403, 404)}),
@@ -480,6 +487,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
                                         "poll status_url."),
                    **problems(400, 401, 403, 413, 422, 429)},
     )
+    @sensitive_variables()
     def create(self, request):
         """Upload a statement (statements.import_statement): 201 with the result, or 202 when queued."""
         data = s.StatementUploadSerializer(data=request.data, context=self.get_serializer_context())
@@ -494,6 +502,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
                                                              202: s.UploadedFileSerializer,
                                                              **problems(*_COMMON, 409, 413, 429)})
     @action(detail=True, methods=["post"])
+    @sensitive_variables()
     def reprocess(self, request, pk=None):
         """Run a failed or completed file through the pipeline again."""
         uf = self.get_object()
@@ -550,6 +559,7 @@ def _with_logs(uf):
     return fresh
 
 
+@method_decorator(sensitive_post_parameters(*_SECRET_FIELDS), name="dispatch")
 @extend_schema_view(
     list=extend_schema(responses={200: s.StatementPasswordSerializer(many=True), **problems(401, 403)}),
     retrieve=extend_schema(responses={200: s.StatementPasswordSerializer, **problems(401, 403, 404)}),
@@ -567,12 +577,21 @@ class StatementPasswordViewSet(ExpenseAIView, viewsets.ModelViewSet):
     def get_queryset(self):
         return StatementPassword.objects.for_user(self.user)
 
-    def perform_create(self, serializer):
-        serializer.instance = editing.save_statement_password(self.user, **serializer.validated_data)
+    # create/update written out (not DRF's mixins) so every frame holding the password is sensitive.
+    @sensitive_variables()
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = editing.save_statement_password(self.user, **serializer.validated_data)
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer):
-        serializer.instance = editing.save_statement_password(self.user, serializer.instance,
-                                                              **serializer.validated_data)
+    @sensitive_variables()
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        row = editing.save_statement_password(self.user, instance, **serializer.validated_data)
+        return Response(self.get_serializer(row).data)
 
     def perform_destroy(self, instance):
         editing.delete_statement_password(self.user, instance)
@@ -651,6 +670,7 @@ class MergeViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveModelMix
 # -- settings ---------------------------------------------------------------------------------------
 
 
+@method_decorator(sensitive_post_parameters(*_SECRET_FIELDS), name="dispatch")
 class AISettingsView(ExpenseAIView, GenericAPIView):
     """The user's AI settings: keys write-only (``has_*_key`` booleans out), models, provider, opt-in."""
 
@@ -661,6 +681,7 @@ class AISettingsView(ExpenseAIView, GenericAPIView):
         return Response(self.get_serializer(ai_settings_for(self.user)).data)
 
     @extend_schema(request=s.AISettingsSerializer, responses={200: s.AISettingsSerializer, **problems(*_COMMON)})
+    @sensitive_variables()
     def patch(self, request):
         row = ai_settings_for(self.user)
         serializer = self.get_serializer(row, data=request.data, partial=True)
@@ -677,6 +698,7 @@ class AISettingsView(ExpenseAIView, GenericAPIView):
         return Response(self.get_serializer(row).data)
 
 
+@method_decorator(sensitive_post_parameters(*_SECRET_FIELDS), name="dispatch")
 class AIKeyTestView(ExpenseAIView, GenericAPIView):
     """Test the saved keys with one cheap request each (ai.test_api_keys)."""
 
