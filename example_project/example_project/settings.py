@@ -26,7 +26,21 @@ INSTALLED_APPS = [
     "users",
     "reference",
     "django_expense_ai",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
 ]
+
+# The REST API (pip install "django-expense-ai[api]"): session and token authentication.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+from django_expense_ai.api import SPECTACULAR_SETTINGS  # noqa: E402,F401
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("expense-ai/", include("django_expense_ai.urls")),
+    path("api/expense-ai/", include("django_expense_ai.api.urls")),
 ]

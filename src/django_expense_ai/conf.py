@@ -296,6 +296,14 @@ class Settings:
         "expense_ai/archive",
         doc='Folder for those archives.',
     )
+    API_THROTTLE_RATES: Setting[dict[str, str | None]] = Setting(
+        {"expense_ai_chat": "60/min", "expense_ai_upload": "30/hour", "expense_ai_keys": "10/hour"},
+        doc=(
+            "REST API rates per throttle scope (chat submit, statement uploads, key tests), as DRF rate "
+            "strings; ``None`` for a scope turns its throttle off. A scope named in the host's "
+            '``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` wins. See :doc:`api`.'
+        ),
+    )
 
     @property
     def STATEMENT_PASSWORD_KEY(self) -> Any:  # noqa: N802 - mirrors the Django setting name

@@ -47,6 +47,26 @@ class TransactionQuerySet(OwnedQuerySet):
         """Transactions that count in regular totals."""
         return self.filter(exclude_from_totals=False)
 
+    def for_user_parts(self, user):
+        """:meth:`for_user` as three disjoint-by-owner querysets whose union is the same rows:
+        the user's own, others' split with the user, others' in the user's groups (these two may overlap).
+
+        Each has one indexed condition, so a list ordered by date with a limit reads a page
+        from each instead of scanning the table for the ``OR`` of :meth:`for_user` (the REST
+        API's transaction feed merges the three pages).
+        """
+        if user is None or not getattr(user, "is_authenticated", False):
+            return [self.none()]
+        from .ledger import GroupMember, TransactionSplit
+
+        split_with_me = TransactionSplit.objects.filter(participant=user).values("transaction_id")
+        my_groups = GroupMember.objects.filter(user=user).values("group_id")
+        return [
+            self.filter(user=user),
+            self.filter(pk__in=split_with_me).exclude(user=user),
+            self.filter(group__in=my_groups).exclude(user=user),
+        ]
+
 
 class SplitQuerySet(models.QuerySet):
     def for_user(self, user):
