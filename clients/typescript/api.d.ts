@@ -1948,8 +1948,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this account. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -1997,8 +1996,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this account. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2070,8 +2068,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this account. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2118,8 +2115,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this account. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2194,8 +2190,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A unique integer value identifying this account. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2359,8 +2354,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget template. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2408,8 +2402,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget template. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2456,8 +2449,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget template. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2698,8 +2690,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2747,8 +2738,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2820,8 +2810,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2868,8 +2857,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -2941,8 +2929,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this budget. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3176,8 +3163,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this category. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3225,8 +3211,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this category. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3298,8 +3283,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this category. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3346,8 +3330,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this category. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3533,8 +3516,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this chat message. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3582,8 +3564,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this chat message. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3664,8 +3645,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this chat message. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3870,8 +3850,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this group. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3919,8 +3898,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this group. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -3992,8 +3970,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this group. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4040,8 +4017,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this group. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4113,8 +4089,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this group. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4179,8 +4154,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this group. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4252,8 +4226,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this group. */
-                id: number;
+                id: string;
                 user_id: string;
             };
             cookie?: never;
@@ -4362,8 +4335,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement merge. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4411,8 +4383,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement merge. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4469,8 +4440,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement merge. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4551,8 +4521,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement merge. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4609,8 +4578,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement merge. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -4667,8 +4635,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement merge. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5156,8 +5123,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement password. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5205,8 +5171,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement password. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5278,8 +5243,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement password. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5326,8 +5290,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this statement password. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5527,8 +5490,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this uploaded file. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5576,8 +5538,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this uploaded file. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5625,8 +5586,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this uploaded file. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5733,8 +5693,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this uploaded file. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5903,8 +5862,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this transaction. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -5952,8 +5910,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this transaction. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -6025,8 +5982,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this transaction. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
@@ -6073,8 +6029,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A unique integer value identifying this transaction. */
-                id: number;
+                id: string;
             };
             cookie?: never;
         };
