@@ -17,6 +17,7 @@ raises it for a deeper local run.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import zlib
@@ -33,7 +34,8 @@ for _module, _why in (
         pytest.skip(_why, allow_module_level=True)
 
 import schemathesis  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from schemathesis.config import SchemathesisConfig  # noqa: E402
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,7 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
           "response_schema_conformance")
 #: A fixed CSRF secret sent as cookie and header, as a browser front end does
 #: with session authentication (the schema's ``cookieAuth``).
-CSRF_SECRET = "schemathesisCsrfSecret0123456789"[:32]
+CSRF_SECRET = "schemathesisCsrfSecret0123456789"  # 32 characters, the length of a CSRF secret
 #: The first path parameter and the collection above it: ``/…/groups/{id}/members/`` -> ``/…/groups/``.
 PATH_ID = re.compile(r"^(?P<collection>[^{]*/)\{(?P<name>[^}]+)\}/")
 
@@ -86,8 +88,6 @@ def live_schema():
 
 def _plain(value):
     """drf-spectacular's document as plain JSON types (it holds lazy strings and ordered dicts)."""
-    import json
-
     from django.core.serializers.json import DjangoJSONEncoder
 
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
@@ -165,7 +165,7 @@ schema = live_schema()
 # the requests of one operation share them (and what earlier requests changed)
 # inside the test's transaction, rolled back after. No deadline: timings vary
 # with the machine's load, and a check on time would be a flaky test.
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@hypothesis_settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 def test_api_conforms_to_its_schema(case, signed_in):
     # Half of the requests with an id in the path name one of the user's own
     # rows (the rest keep the generated id, mostly a 404), so detail, update
@@ -181,3 +181,26 @@ def test_api_conforms_to_its_schema(case, signed_in):
         if own and zlib.crc32(repr(generated).encode()) % 2 == 0:
             case.path_parameters[name] = own[zlib.crc32(repr(generated).encode()) % len(own)]
     case.call_and_validate(headers=signed_in["headers"], cookies=signed_in["cookies"])
+
+
+def test_the_run_is_signed_in_and_sees_her_data(signed_in):
+    """Guard for the run above: its requests are authenticated, pass CSRF on a
+    write, and see Alice's rows and none of Bob's (a run answered only with
+    401/403 would conform to the schema and prove nothing)."""
+    listing = schema["/api/expense-ai/transactions/"]["GET"].Case()
+    response = listing.call(headers=signed_in["headers"], cookies=signed_in["cookies"])
+    assert response.status_code == 200, response.text
+    rows = response.json()["results"]
+    assert {"coffee at blue bottle", "Coffee shop"} <= {row["description"] for row in rows}
+    from django_expense_ai.models import Transaction
+
+    bobs = set(Transaction.objects.filter(user__username="bob").values_list("pk", flat=True))
+    assert bobs and not bobs & {row["id"] for row in rows}
+
+    chat = schema["/api/expense-ai/chat/messages/"]["POST"].Case(
+        body={"text": "$4.20 tea"}, media_type="application/json"
+    )
+    response = chat.call(headers=signed_in["headers"], cookies=signed_in["cookies"])
+    assert response.status_code == 201, response.text
+    anonymous = chat.call()
+    assert anonymous.status_code in (401, 403)
