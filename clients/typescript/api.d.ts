@@ -120,7 +120,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Templates ranked for an income and tags (budgets.services.template_suggestions). */
-        get: operations["budget_templates_suggestions_list"];
+        get: operations["budget_templates_suggestions_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -316,7 +316,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description What the user may mention next (chat.mentions.mention_suggestions). */
-        get: operations["chat_messages_mentions_list"];
+        get: operations["chat_messages_mentions_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -541,7 +541,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Monthly totals of the user (reports.monthly_totals). */
-        get: operations["reports_monthly_list"];
+        get: operations["reports_monthly_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -786,6 +786,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         AISettings: {
             readonly has_openai_key: boolean;
             readonly has_claude_key: boolean;
@@ -811,6 +812,7 @@ export interface components {
                 };
             };
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Account: {
             readonly id: number;
             name: string;
@@ -825,6 +827,7 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         AccountRequest: {
             name: string;
             institution?: string;
@@ -885,6 +888,7 @@ export interface components {
             currency?: string;
             name?: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Budget: {
             readonly id: number;
             name: string;
@@ -913,8 +917,10 @@ export interface components {
             };
             /** @description Template name if budget_type='template' */
             readonly template_source: string;
-            /** @description Stores AI prompt and response for auditing */
-            readonly ai_generation_context: unknown | null;
+            /** @description For AI-suggested budgets: method (plugin, ai, heuristic), prompt, answer, provider, model, fallback_reason. */
+            readonly ai_generation_context: {
+                [key: string]: unknown;
+            } | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -980,6 +986,7 @@ export interface components {
                 };
             };
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         BudgetRequest: {
             name: string;
             period?: components["schemas"]["BudgetPeriodEnum"];
@@ -998,6 +1005,7 @@ export interface components {
                 [key: string]: components["schemas"]["AllocationRequest"];
             };
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         BudgetTemplate: {
             readonly id: number;
             name: string;
@@ -1007,26 +1015,23 @@ export interface components {
             category_allocations: {
                 [key: string]: components["schemas"]["Allocation"];
             };
-            /** @description {'min': '50000', 'max': '100000', 'currency': 'USD'} */
-            target_income_range?: unknown;
-            /** @description Tags like ['urban', 'high_cost', 'tech_professional'] */
-            location_tags?: unknown;
+            target_income_range?: components["schemas"]["IncomeRange"];
+            location_tags?: string[];
             /** @description How many times this template has been used */
             readonly usage_count: number;
             readonly is_active: boolean;
             /** Format: date-time */
             readonly created_at: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         BudgetTemplateRequest: {
             name: string;
             description?: string;
             category_allocations: {
                 [key: string]: components["schemas"]["AllocationRequest"];
             };
-            /** @description {'min': '50000', 'max': '100000', 'currency': 'USD'} */
-            target_income_range?: unknown;
-            /** @description Tags like ['urban', 'high_cost', 'tech_professional'] */
-            location_tags?: unknown;
+            target_income_range?: components["schemas"]["IncomeRangeRequest"];
+            location_tags?: string[];
         };
         /**
          * @description * `manual` - Manual Entry
@@ -1042,6 +1047,7 @@ export interface components {
         BulkClassifyResult: {
             updated: number;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Category: {
             readonly id: number;
             /** @description Stable key used by templates and imports, e.g. 'housing' */
@@ -1053,6 +1059,16 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        CategoryAmounts: {
+            /** @description null: uncategorised. */
+            category_id: number | null;
+            name: string | null;
+            /** @description {currency: decimal string} */
+            amounts: {
+                [key: string]: string;
+            };
+        };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         CategoryRequest: {
             /** @description Stable key used by templates and imports, e.g. 'housing' */
             key: string;
@@ -1070,6 +1086,7 @@ export interface components {
             date?: string;
             is_income?: boolean;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         ChatMessage: {
             readonly id: number;
             /** @description Groups messages into conversations (e.g., 'main', 'budget-planning') */
@@ -1080,8 +1097,10 @@ export interface components {
             readonly status: components["schemas"]["MessageStatusEnum"];
             readonly related_transaction: number | null;
             readonly awaiting_confirmation: boolean;
-            /** @description Stores parsed data, attachments, mentions, AI confidence scores */
-            readonly metadata: unknown;
+            /** @description The parse: mentions [{type, text, name, resolved, id}], parsed {amount, currency, description, category, tags, date, is_income, split_count, split_with}, confidence, reasons, error, missing; awaiting_confirmation and suggestion_id on a suggestion. */
+            readonly metadata: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             readonly created_at: string;
         };
@@ -1100,6 +1119,25 @@ export interface components {
             text: string;
             /** @default main */
             conversation_id?: string;
+        };
+        ComparedRow: {
+            /** Format: date */
+            date: string;
+            /** @description Decimal string, signed. */
+            amount: string;
+            description: string;
+            bank_id: string;
+        };
+        /** @description The similarity score explained (``similarity.Comparison.explain``). */
+        Comparison: {
+            /** @description 0-100, decimal string. */
+            score: string;
+            formula: string;
+            identical_bytes: boolean;
+            parts: components["schemas"]["ScoreParts"];
+            matched: components["schemas"]["MatchedPair"][];
+            only_in_primary: components["schemas"]["UnmatchedRow"][];
+            only_in_duplicate: components["schemas"]["UnmatchedRow"][];
         };
         /**
          * @description * `regular_monthly` - Regular Monthly Expense
@@ -1120,6 +1158,7 @@ export interface components {
          * @enum {string}
          */
         FileStatusEnum: "pending" | "queued" | "processing" | "completed" | "failed";
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Group: {
             readonly id: number;
             name: string;
@@ -1128,14 +1167,17 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         GroupMember: {
             readonly user: components["schemas"]["Person"];
             /** Format: date-time */
             readonly joined_at: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         GroupRequest: {
             name: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         ImportResult: {
             readonly id: number;
             /** @description The name the user gave the file */
@@ -1172,6 +1214,20 @@ export interface components {
             readonly created_transactions: components["schemas"]["Transaction"][];
             readonly skipped_duplicates: components["schemas"]["SkippedDuplicate"][];
         };
+        IncomeRange: {
+            /** @description Yearly income, decimal string. */
+            min?: string;
+            /** @description Yearly income, decimal string. */
+            max?: string;
+            currency?: string;
+        };
+        IncomeRangeRequest: {
+            /** @description Yearly income, decimal string. */
+            min?: string;
+            /** @description Yearly income, decimal string. */
+            max?: string;
+            currency?: string;
+        };
         KeyTestRequestRequest: {
             providers?: string[];
         };
@@ -1200,6 +1256,17 @@ export interface components {
          * @enum {string}
          */
         LogStatusEnum: "pending" | "running" | "success" | "failed" | "skipped";
+        MatchedPair: {
+            primary_row: number;
+            duplicate_row: number;
+            /** @description How the rows matched: exact, bank_id, fuzzy ... */
+            tier: string;
+            /** @description Decimal string. */
+            weight: string;
+            primary: components["schemas"]["ComparedRow"];
+            duplicate: components["schemas"]["ComparedRow"];
+        };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Mention: {
             readonly id: number;
             readonly mention_type: components["schemas"]["MentionTypeEnum"];
@@ -1226,6 +1293,7 @@ export interface components {
          * @enum {string}
          */
         MentionTypeEnum: "user" | "group" | "category" | "tag";
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Merge: {
             readonly id: number;
             readonly primary_file: components["schemas"]["UploadedFile"];
@@ -1249,6 +1317,7 @@ export interface components {
             /** @description Transaction ids to remove (manual strategy only). */
             remove?: number[] | null;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         MergeDetail: {
             readonly id: number;
             readonly primary_file: components["schemas"]["UploadedFile"];
@@ -1266,13 +1335,16 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly details: unknown;
+            /** @description The score's parts at detection, history [{from, to, by, at}], and after completion removed/kept/unmatched transactions. */
+            readonly details: {
+                [key: string]: unknown;
+            };
             readonly review: components["schemas"]["MergeReviewDuplicate"][];
         };
         MergeReviewDuplicate: {
             file: components["schemas"]["UploadedFile"];
             /** @description The score explained: each part, matched and unmatched rows. */
-            comparison: unknown;
+            comparison: components["schemas"]["Comparison"];
             transactions: components["schemas"]["Transaction"][];
         };
         /**
@@ -1324,10 +1396,7 @@ export interface components {
                     [key: string]: string;
                 };
             };
-            /** @description [{category_id, name, amounts: {currency: decimal}}] */
-            by_category: {
-                [key: string]: unknown;
-            }[];
+            by_category: components["schemas"]["CategoryAmounts"][];
         };
         PaginatedChatMessageList: {
             /**
@@ -1381,6 +1450,34 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["UploadedFile"][];
         };
+        ParsedRow: {
+            /** Format: date */
+            date: string | null;
+            description: string;
+            /** @description Decimal string, signed. */
+            amount: string | null;
+            currency: string | null;
+            /** @description Decimal string. */
+            balance: string | null;
+            bank_id: string | null;
+        };
+        ParsedStatement: {
+            parser: string | null;
+            parser_type: string;
+            /** Format: double */
+            confidence: number;
+            currency: string | null;
+            /** Format: date */
+            period_start: string | null;
+            /** Format: date */
+            period_end: string | null;
+            /** @description Decimal string. */
+            opening_balance: string | null;
+            /** @description Decimal string. */
+            closing_balance: string | null;
+            account_hint: string;
+            rows: components["schemas"]["ParsedRow"][];
+        };
         /**
          * @description * `system` - System Parser
          *     * `ai` - AI Parser
@@ -1388,6 +1485,7 @@ export interface components {
          * @enum {string}
          */
         ParserTypeEnum: "system" | "ai" | "hybrid";
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedAISettingsRequest: {
             /** @description Write-only; '' clears. */
             openai_api_key?: string | null;
@@ -1403,6 +1501,7 @@ export interface components {
             /** @description true opts in (time recorded), false withdraws. */
             ai_opt_in?: boolean;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedAccountRequest: {
             name?: string;
             institution?: string;
@@ -1412,6 +1511,7 @@ export interface components {
             currency?: string;
             is_default?: boolean;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedBudgetRequest: {
             name?: string;
             period?: components["schemas"]["BudgetPeriodEnum"];
@@ -1430,15 +1530,18 @@ export interface components {
                 [key: string]: components["schemas"]["AllocationRequest"];
             };
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedCategoryRequest: {
             /** @description Stable key used by templates and imports, e.g. 'housing' */
             key?: string;
             name?: string;
             parent?: number | null;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedGroupRequest: {
             name?: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedPreferencesRequest: {
             default_currency?: string;
             /** @description Whether sidebar is collapsed by default */
@@ -1446,6 +1549,7 @@ export interface components {
             quick_add_mode?: components["schemas"]["QuickAddModeEnum"];
             default_chat_parser?: components["schemas"]["ChatParserChoiceEnum"];
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedStatementPasswordRequest: {
             account?: number | null;
             /** @description Required when creating; never returned. */
@@ -1457,6 +1561,7 @@ export interface components {
             /** @description Default password to try first for this account */
             is_default?: boolean;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedTransactionRequest: {
             /** Format: date */
             date?: string;
@@ -1482,10 +1587,19 @@ export interface components {
             /** @description Replace the splits: method, participants and values. */
             split?: components["schemas"]["SplitInputRequest"];
         };
+        PeriodPart: {
+            /** @description 0-1, decimal string. */
+            value: string;
+            /** @description Decimal string. */
+            weight: string;
+            primary: string[] | null;
+            duplicate: string[] | null;
+        };
         Person: {
             readonly id: number;
             readonly username: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Preferences: {
             default_currency?: string;
             /** @description Whether sidebar is collapsed by default */
@@ -1510,6 +1624,7 @@ export interface components {
                 [key: string]: string[];
             };
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         ProcessingLog: {
             readonly id: number;
             readonly processing_stage: components["schemas"]["ProcessingStageEnum"];
@@ -1517,8 +1632,10 @@ export interface components {
             readonly parser_type: components["schemas"]["ParserTypeEnum"];
             /** @description e.g., 'openai', 'claude', 'gemini' */
             readonly ai_provider: string;
-            /** @description Parser output, extracted data, errors, confidence scores, etc. */
-            readonly details: unknown;
+            /** @description What the stage did (counts, format, parser, timings) or, when it failed, error (the library's error class name) and message. */
+            readonly details: {
+                [key: string]: unknown;
+            };
             /** @description Execution time in milliseconds */
             readonly execution_time_ms: number | null;
             /** Format: date-time */
@@ -1550,15 +1667,45 @@ export interface components {
         ReprocessRequest: {
             password?: string;
         };
-        SkippedDuplicate: {
-            row: {
-                [key: string]: unknown;
+        RowsPart: {
+            /** @description 0-1, decimal string. */
+            value: string;
+            /** @description Decimal string. */
+            weight: string;
+            matched_weight: string;
+            rows_primary: number;
+            rows_duplicate: number;
+            by_tier: {
+                [key: string]: number;
             };
+        };
+        ScoreParts: {
+            rows: components["schemas"]["RowsPart"];
+            period: components["schemas"]["PeriodPart"];
+            totals: components["schemas"]["TotalsPart"];
+        };
+        /** @description A parsed row the de-duplication stage did not import, and why. */
+        SkippedDuplicate: {
+            /** @description Index of the row among the parsed rows. */
+            row: number;
+            /** Format: date */
+            date: string;
+            /** @description Decimal string, signed. */
+            amount: string;
+            description: string;
+            /** @description The ledger transaction it duplicates. */
             matched_transaction_id: number | null;
+            /** @description An earlier row of the same file it repeats. */
+            duplicate_of_row?: number | null;
+            /** @description bank_id, fingerprint or fuzzy. */
             reason: string;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Similarity 0-1 of a fuzzy match (not money).
+             */
             score: number | null;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Split: {
             readonly id: number;
             readonly participant: components["schemas"]["Person"];
@@ -1606,6 +1753,7 @@ export interface components {
          * @enum {string}
          */
         SplitMethodEnum: "equal" | "percentage" | "custom_amount" | "shares";
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         SplitRequest: {
             /**
              * @description Method used to calculate this split
@@ -1618,6 +1766,7 @@ export interface components {
             split_method?: components["schemas"]["SplitMethodEnum"];
             is_settled?: boolean;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         StatementPassword: {
             readonly id: number;
             account?: number | null;
@@ -1636,6 +1785,7 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         StatementPasswordRequest: {
             account?: number | null;
             /** @description Required when creating; never returned. */
@@ -1651,7 +1801,7 @@ export interface components {
             /** @description Text extracted from the file. */
             raw_text: string;
             /** @description The parsed rows and statement fields. */
-            parsed: unknown | null;
+            parsed: components["schemas"]["ParsedStatement"] | null;
         };
         StatementUploadRequest: {
             /**
@@ -1681,6 +1831,15 @@ export interface components {
             score: string;
             reasons: string[];
         };
+        TotalsPart: {
+            /** @description 0-1, decimal string. */
+            value: string;
+            /** @description Decimal string. */
+            weight: string;
+            gross_primary: string;
+            gross_duplicate: string;
+        };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Transaction: {
             readonly id: number;
             readonly owner: number;
@@ -1722,6 +1881,7 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         TransactionRequest: {
             /** Format: date */
             date: string;
@@ -1762,6 +1922,16 @@ export interface components {
          * @enum {string}
          */
         TypeEnum: "user" | "group" | "category" | "tag";
+        UnmatchedRow: {
+            /** Format: date */
+            date: string;
+            /** @description Decimal string, signed. */
+            amount: string;
+            description: string;
+            bank_id: string;
+            row: number;
+        };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         UploadedFile: {
             readonly id: number;
             /** @description The name the user gave the file */
@@ -1794,6 +1964,7 @@ export interface components {
             readonly status_url: string;
             readonly download_url: string;
         };
+        /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         UploadedFileDetail: {
             readonly id: number;
             /** @description The name the user gave the file */
@@ -1859,7 +2030,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -1868,7 +2039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1883,8 +2054,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AccountRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AccountRequest"];
-                "multipart/form-data": components["schemas"]["AccountRequest"];
             };
         };
         responses: {
@@ -1902,7 +2071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -1911,7 +2080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -1920,7 +2089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -1929,7 +2098,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -1938,7 +2107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1968,7 +2137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -1977,7 +2146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -1986,7 +2155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2003,8 +2172,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AccountRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AccountRequest"];
-                "multipart/form-data": components["schemas"]["AccountRequest"];
             };
         };
         responses: {
@@ -2022,7 +2189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2031,7 +2198,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2040,7 +2207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2049,7 +2216,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2058,7 +2225,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2087,7 +2254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2096,7 +2263,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2105,7 +2272,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2122,8 +2289,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedAccountRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedAccountRequest"];
-                "multipart/form-data": components["schemas"]["PatchedAccountRequest"];
             };
         };
         responses: {
@@ -2141,7 +2306,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2150,7 +2315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2159,7 +2324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2168,7 +2333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2177,7 +2342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2210,7 +2375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2219,7 +2384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2228,7 +2393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2237,7 +2402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2265,7 +2430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2274,7 +2439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2289,8 +2454,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BudgetTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BudgetTemplateRequest"];
-                "multipart/form-data": components["schemas"]["BudgetTemplateRequest"];
             };
         };
         responses: {
@@ -2308,7 +2471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2317,7 +2480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2326,7 +2489,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2335,7 +2498,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2344,7 +2507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2374,7 +2537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2383,7 +2546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2392,7 +2555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2421,7 +2584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2430,7 +2593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2439,7 +2602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2456,8 +2619,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ApplyTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ApplyTemplateRequest"];
-                "multipart/form-data": components["schemas"]["ApplyTemplateRequest"];
             };
         };
         responses: {
@@ -2475,7 +2636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2484,7 +2645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2493,7 +2654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2502,7 +2663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2511,12 +2672,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    budget_templates_suggestions_list: {
+    budget_templates_suggestions_retrieve: {
         parameters: {
             query: {
                 currency: string;
@@ -2546,7 +2707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2555,7 +2716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2564,7 +2725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2573,7 +2734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2601,7 +2762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2610,7 +2771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2625,8 +2786,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BudgetRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BudgetRequest"];
-                "multipart/form-data": components["schemas"]["BudgetRequest"];
             };
         };
         responses: {
@@ -2644,7 +2803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2653,7 +2812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2662,7 +2821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2671,7 +2830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2680,7 +2839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2710,7 +2869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2719,7 +2878,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2728,7 +2887,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2745,8 +2904,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BudgetRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BudgetRequest"];
-                "multipart/form-data": components["schemas"]["BudgetRequest"];
             };
         };
         responses: {
@@ -2764,7 +2921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2773,7 +2930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2782,7 +2939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2791,7 +2948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2800,7 +2957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2829,7 +2986,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2838,7 +2995,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2847,7 +3004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2864,8 +3021,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedBudgetRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedBudgetRequest"];
-                "multipart/form-data": components["schemas"]["PatchedBudgetRequest"];
             };
         };
         responses: {
@@ -2883,7 +3038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2892,7 +3047,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2901,7 +3056,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2910,7 +3065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2919,7 +3074,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2949,7 +3104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -2958,7 +3113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -2967,7 +3122,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -2976,7 +3131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2991,8 +3146,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SuggestBudgetRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SuggestBudgetRequest"];
-                "multipart/form-data": components["schemas"]["SuggestBudgetRequest"];
             };
         };
         responses: {
@@ -3010,7 +3163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3019,7 +3172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3028,7 +3181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3037,7 +3190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3046,7 +3199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3074,7 +3227,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3083,7 +3236,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3098,8 +3251,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CategoryRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CategoryRequest"];
-                "multipart/form-data": components["schemas"]["CategoryRequest"];
             };
         };
         responses: {
@@ -3117,7 +3268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3126,7 +3277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3135,7 +3286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3144,7 +3295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3153,7 +3304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3183,7 +3334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3192,7 +3343,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3201,7 +3352,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3218,8 +3369,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CategoryRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CategoryRequest"];
-                "multipart/form-data": components["schemas"]["CategoryRequest"];
             };
         };
         responses: {
@@ -3237,7 +3386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3246,7 +3395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3255,7 +3404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3264,7 +3413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3273,7 +3422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3302,7 +3451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3311,7 +3460,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3320,7 +3469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3337,8 +3486,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedCategoryRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedCategoryRequest"];
-                "multipart/form-data": components["schemas"]["PatchedCategoryRequest"];
             };
         };
         responses: {
@@ -3356,7 +3503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3365,7 +3512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3374,7 +3521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3383,7 +3530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3392,7 +3539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3427,7 +3574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3436,7 +3583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3451,8 +3598,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChatSubmitRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ChatSubmitRequest"];
-                "multipart/form-data": components["schemas"]["ChatSubmitRequest"];
             };
         };
         responses: {
@@ -3470,7 +3615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3479,7 +3624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3488,7 +3633,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3497,7 +3642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Throttled; see Retry-After. */
@@ -3506,7 +3651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3536,7 +3681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3545,7 +3690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3554,7 +3699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3571,8 +3716,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["ChatConfirmRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ChatConfirmRequest"];
-                "multipart/form-data": components["schemas"]["ChatConfirmRequest"];
             };
         };
         responses: {
@@ -3590,7 +3733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3599,7 +3742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3608,7 +3751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3617,7 +3760,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -3626,7 +3769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3635,7 +3778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3665,7 +3808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3674,7 +3817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3683,7 +3826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -3692,12 +3835,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    chat_messages_mentions_list: {
+    chat_messages_mentions_retrieve: {
         parameters: {
             query?: {
                 limit?: number;
@@ -3724,7 +3867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3733,7 +3876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3761,7 +3904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3770,7 +3913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3785,8 +3928,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["GroupRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["GroupRequest"];
-                "multipart/form-data": components["schemas"]["GroupRequest"];
             };
         };
         responses: {
@@ -3804,7 +3945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3813,7 +3954,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3822,7 +3963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3831,7 +3972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3840,7 +3981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3870,7 +4011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3879,7 +4020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3888,7 +4029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3905,8 +4046,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["GroupRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["GroupRequest"];
-                "multipart/form-data": components["schemas"]["GroupRequest"];
             };
         };
         responses: {
@@ -3924,7 +4063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3933,7 +4072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3942,7 +4081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -3951,7 +4090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -3960,7 +4099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3989,7 +4128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -3998,7 +4137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4007,7 +4146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4024,8 +4163,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedGroupRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedGroupRequest"];
-                "multipart/form-data": components["schemas"]["PatchedGroupRequest"];
             };
         };
         responses: {
@@ -4043,7 +4180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4052,7 +4189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4061,7 +4198,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4070,7 +4207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -4079,7 +4216,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4108,7 +4245,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4117,7 +4254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4126,7 +4263,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4135,7 +4272,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -4144,7 +4281,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4161,8 +4298,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AddMemberRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AddMemberRequest"];
-                "multipart/form-data": components["schemas"]["AddMemberRequest"];
             };
         };
         responses: {
@@ -4180,7 +4315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4189,7 +4324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4198,7 +4333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4207,7 +4342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -4216,7 +4351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4246,7 +4381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4255,7 +4390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4264,7 +4399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4273,7 +4408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -4282,7 +4417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4316,7 +4451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4325,7 +4460,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4355,7 +4490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4364,7 +4499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4373,7 +4508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4403,7 +4538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4412,7 +4547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4421,7 +4556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -4430,7 +4565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4447,8 +4582,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["MergeCompleteRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["MergeCompleteRequest"];
-                "multipart/form-data": components["schemas"]["MergeCompleteRequest"];
             };
         };
         responses: {
@@ -4466,7 +4599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4475,7 +4608,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4484,7 +4617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4493,7 +4626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -4502,7 +4635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -4511,7 +4644,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4541,7 +4674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4550,7 +4683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4559,7 +4692,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -4568,7 +4701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4598,7 +4731,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4607,7 +4740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4616,7 +4749,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -4625,7 +4758,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4655,7 +4788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4664,7 +4797,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4673,7 +4806,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -4682,12 +4815,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    reports_monthly_list: {
+    reports_monthly_retrieve: {
         parameters: {
             query: {
                 month?: number;
@@ -4713,7 +4846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4722,7 +4855,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4731,7 +4864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4759,7 +4892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4768,7 +4901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4783,8 +4916,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedAISettingsRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedAISettingsRequest"];
-                "multipart/form-data": components["schemas"]["PatchedAISettingsRequest"];
             };
         };
         responses: {
@@ -4802,7 +4933,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4811,7 +4942,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4820,7 +4951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4829,7 +4960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -4838,7 +4969,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4853,8 +4984,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["KeyTestRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["KeyTestRequestRequest"];
-                "multipart/form-data": components["schemas"]["KeyTestRequestRequest"];
             };
         };
         responses: {
@@ -4872,7 +5001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4881,7 +5010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4890,7 +5019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Throttled; see Retry-After. */
@@ -4899,7 +5028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4927,7 +5056,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4936,7 +5065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4951,8 +5080,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedPreferencesRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedPreferencesRequest"];
-                "multipart/form-data": components["schemas"]["PatchedPreferencesRequest"];
             };
         };
         responses: {
@@ -4970,7 +5097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4979,7 +5106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -4988,7 +5115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -4997,7 +5124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5006,7 +5133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5034,7 +5161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5043,7 +5170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5058,8 +5185,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["StatementPasswordRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["StatementPasswordRequest"];
-                "multipart/form-data": components["schemas"]["StatementPasswordRequest"];
             };
         };
         responses: {
@@ -5077,7 +5202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5086,7 +5211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5095,7 +5220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5104,7 +5229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5113,7 +5238,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5143,7 +5268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5152,7 +5277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5161,7 +5286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5178,8 +5303,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["StatementPasswordRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["StatementPasswordRequest"];
-                "multipart/form-data": components["schemas"]["StatementPasswordRequest"];
             };
         };
         responses: {
@@ -5197,7 +5320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5206,7 +5329,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5215,7 +5338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5224,7 +5347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5233,7 +5356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5262,7 +5385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5271,7 +5394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5280,7 +5403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5297,8 +5420,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedStatementPasswordRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedStatementPasswordRequest"];
-                "multipart/form-data": components["schemas"]["PatchedStatementPasswordRequest"];
             };
         };
         responses: {
@@ -5316,7 +5437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5325,7 +5446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5334,7 +5455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5343,7 +5464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5352,7 +5473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5385,7 +5506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5394,7 +5515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5435,7 +5556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5444,7 +5565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5453,7 +5574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The statement exceeds a configured limit (StatementTooLarge). */
@@ -5462,7 +5583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5471,7 +5592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Throttled; see Retry-After. */
@@ -5480,7 +5601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5510,7 +5631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5519,7 +5640,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5528,7 +5649,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5558,7 +5679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5567,7 +5688,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5576,7 +5697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5592,9 +5713,9 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                "application/json": components["schemas"]["ReprocessRequest"];
                 "multipart/form-data": components["schemas"]["ReprocessRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["ReprocessRequest"];
-                "application/json": components["schemas"]["ReprocessRequest"];
             };
         };
         responses: {
@@ -5620,7 +5741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5629,7 +5750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5638,7 +5759,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5647,7 +5768,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
@@ -5656,7 +5777,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The statement exceeds a configured limit (StatementTooLarge). */
@@ -5665,7 +5786,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5674,7 +5795,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Throttled; see Retry-After. */
@@ -5683,7 +5804,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5713,7 +5834,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5722,7 +5843,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5731,7 +5852,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5764,7 +5885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5773,7 +5894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5782,7 +5903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5797,8 +5918,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TransactionRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["TransactionRequest"];
-                "multipart/form-data": components["schemas"]["TransactionRequest"];
             };
         };
         responses: {
@@ -5816,7 +5935,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5825,7 +5944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5834,7 +5953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5843,7 +5962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5852,7 +5971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5882,7 +6001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5891,7 +6010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5900,7 +6019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5917,8 +6036,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TransactionRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["TransactionRequest"];
-                "multipart/form-data": components["schemas"]["TransactionRequest"];
             };
         };
         responses: {
@@ -5936,7 +6053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5945,7 +6062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -5954,7 +6071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -5963,7 +6080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -5972,7 +6089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6001,7 +6118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -6010,7 +6127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -6019,7 +6136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6036,8 +6153,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedTransactionRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedTransactionRequest"];
-                "multipart/form-data": components["schemas"]["PatchedTransactionRequest"];
             };
         };
         responses: {
@@ -6055,7 +6170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -6064,7 +6179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -6073,7 +6188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -6082,7 +6197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -6091,7 +6206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6106,8 +6221,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BulkClassifyRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BulkClassifyRequest"];
-                "multipart/form-data": components["schemas"]["BulkClassifyRequest"];
             };
         };
         responses: {
@@ -6125,7 +6238,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -6134,7 +6247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in (session authentication) or a read-only row. */
@@ -6143,7 +6256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such row among yours: absent or another user's. */
@@ -6152,7 +6265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
@@ -6161,7 +6274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
