@@ -38,7 +38,7 @@ from hypothesis import HealthCheck  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from schemathesis.config import SchemathesisConfig  # noqa: E402
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.schemathesis]
 
 MAX_EXAMPLES = int(os.environ.get("EXPENSE_AI_SCHEMATHESIS_EXAMPLES", "6"))
 #: The checks run on every response; schemathesis's others stay off.
