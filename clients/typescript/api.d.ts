@@ -120,7 +120,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Templates ranked for an income and tags (budgets.services.template_suggestions). */
-        get: operations["budget_templates_suggestions_retrieve"];
+        get: operations["budget_templates_suggestions_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -316,7 +316,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description What the user may mention next (chat.mentions.mention_suggestions). */
-        get: operations["chat_messages_mentions_retrieve"];
+        get: operations["chat_mentions_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -541,7 +541,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Monthly totals of the user (reports.monthly_totals). */
-        get: operations["reports_monthly_retrieve"];
+        get: operations["reports_monthly_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2677,7 +2677,7 @@ export interface operations {
             };
         };
     };
-    budget_templates_suggestions_retrieve: {
+    budget_templates_suggestions_list: {
         parameters: {
             query: {
                 currency: string;
@@ -3840,7 +3840,7 @@ export interface operations {
             };
         };
     };
-    chat_messages_mentions_retrieve: {
+    chat_mentions_list: {
         parameters: {
             query?: {
                 limit?: number;
@@ -4820,7 +4820,7 @@ export interface operations {
             };
         };
     };
-    reports_monthly_retrieve: {
+    reports_monthly_list: {
         parameters: {
             query: {
                 month?: number;
@@ -5860,10 +5860,35 @@ export interface operations {
     transactions_list: {
         parameters: {
             query?: {
+                account?: number;
+                category?: number;
                 /** @description The pagination cursor value. */
                 cursor?: string;
+                /** @description On or after (ISO date). */
+                date_from?: string;
+                /** @description On or before (ISO date). */
+                date_to?: string;
+                exclude_from_totals?: boolean;
+                /**
+                 * @description * `regular_monthly` - Regular Monthly Expense
+                 *     * `charity` - Charity Donation
+                 *     * `family_support` - Family Support
+                 *     * `reimbursable` - Reimbursable Expense
+                 *     * `one_time` - One-time Purchase
+                 *     * `irregular` - Irregular Expense
+                 */
+                expense_classification?: "charity" | "family_support" | "irregular" | "one_time" | "regular_monthly" | "reimbursable";
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Text in description, merchant or notes. */
+                q?: string;
+                /**
+                 * @description * `manual` - Manual
+                 *     * `chat` - Chat
+                 *     * `statement` - Statement import
+                 */
+                source?: "chat" | "manual" | "statement";
+                uncategorised?: boolean;
             };
             header?: never;
             path?: never;

@@ -188,6 +188,12 @@ export async function firstPageLines(api: ExpenseAIClient): Promise<string[]> {
   return page.results.map((row: Schemas["Transaction"]) => `${row.date} ${row.amount} ${row.currency}`);
 }
 
+/** Example: the user's transactions matching a text since a date (the list's filters, as the schema names them). */
+export async function search(api: ExpenseAIClient, text: string, since: string): Promise<Schemas["Transaction"][]> {
+  const page = await api.listTransactions({ q: text, date_from: since, page_size: 50 });
+  return page.results;
+}
+
 /** Example: a chat line, and what it did ("Added $50.00 lunch, split with Alice"). */
 export async function say(api: ExpenseAIClient, text: string): Promise<string> {
   try {
