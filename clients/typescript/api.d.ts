@@ -861,7 +861,10 @@ export interface components {
             };
         };
         AddMemberRequest: {
-            /** @description Id of the user to add. */
+            /**
+             * Format: int64
+             * @description Id of the user to add.
+             */
             user: number;
         };
         Allocation: {
@@ -888,6 +891,8 @@ export interface components {
             currency?: string;
             name?: string;
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
         /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Budget: {
             readonly id: number;
@@ -1080,7 +1085,10 @@ export interface components {
             amount?: string;
             currency?: string;
             description?: string;
-            /** @description A category id of yours. */
+            /**
+             * Format: int64
+             * @description A category id of yours.
+             */
             category?: number | null;
             /** Format: date */
             date?: string;
@@ -1182,7 +1190,7 @@ export interface components {
             readonly id: number;
             /** @description The name the user gave the file */
             readonly filename: string;
-            readonly account: number;
+            readonly account: number | null;
             readonly size: number;
             readonly sha256: string;
             readonly content_type: string;
@@ -1206,6 +1214,7 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description Transactions in the ledger from this file. */
             readonly transaction_count: number;
             readonly status_url: string;
             readonly download_url: string;
@@ -1629,7 +1638,14 @@ export interface components {
             readonly id: number;
             readonly processing_stage: components["schemas"]["ProcessingStageEnum"];
             readonly status: components["schemas"]["LogStatusEnum"];
-            readonly parser_type: components["schemas"]["ParserTypeEnum"];
+            /**
+             * @description Empty for stages that parse nothing.
+             *
+             *     * `system` - System Parser
+             *     * `ai` - AI Parser
+             *     * `hybrid` - Hybrid
+             */
+            readonly parser_type: components["schemas"]["ParserTypeEnum"] | components["schemas"]["BlankEnum"];
             /** @description e.g., 'openai', 'claude', 'gemini' */
             readonly ai_provider: string;
             /** @description What the stage did (counts, format, parser, timings) or, when it failed, error (the library's error class name) and message. */
@@ -1936,7 +1952,7 @@ export interface components {
             readonly id: number;
             /** @description The name the user gave the file */
             readonly filename: string;
-            readonly account: number;
+            readonly account: number | null;
             readonly size: number;
             readonly sha256: string;
             readonly content_type: string;
@@ -1960,6 +1976,7 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description Transactions in the ledger from this file. */
             readonly transaction_count: number;
             readonly status_url: string;
             readonly download_url: string;
@@ -1969,7 +1986,7 @@ export interface components {
             readonly id: number;
             /** @description The name the user gave the file */
             readonly filename: string;
-            readonly account: number;
+            readonly account: number | null;
             readonly size: number;
             readonly sha256: string;
             readonly content_type: string;
@@ -1993,6 +2010,7 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+            /** @description Transactions in the ledger from this file. */
             readonly transaction_count: number;
             readonly status_url: string;
             readonly download_url: string;
@@ -2024,6 +2042,15 @@ export interface operations {
                     "application/json": components["schemas"]["Account"][];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -2035,6 +2062,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2110,6 +2155,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     accounts_retrieve: {
@@ -2129,6 +2183,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2151,6 +2214,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2228,6 +2300,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     accounts_destroy: {
@@ -2247,6 +2328,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not signed in. */
             401: {
@@ -2268,6 +2358,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2345,6 +2444,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     accounts_totals_retrieve: {
@@ -2405,6 +2513,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     budget_templates_list: {
@@ -2424,6 +2541,15 @@ export interface operations {
                     "application/json": components["schemas"]["BudgetTemplate"][];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -2435,6 +2561,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2510,6 +2654,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     budget_templates_retrieve: {
@@ -2529,6 +2682,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BudgetTemplate"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2551,6 +2713,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2578,6 +2749,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -2598,6 +2778,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2675,6 +2864,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     budget_templates_suggestions_list: {
@@ -2728,8 +2926,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2756,6 +2972,15 @@ export interface operations {
                     "application/json": components["schemas"]["Budget"][];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -2767,6 +2992,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2842,6 +3085,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     budgets_retrieve: {
@@ -2861,6 +3113,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Budget"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -2883,6 +3144,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2960,6 +3230,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     budgets_destroy: {
@@ -2979,6 +3258,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not signed in. */
             401: {
@@ -3000,6 +3288,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3077,6 +3374,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     budgets_report_retrieve: {
@@ -3096,6 +3402,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BudgetReport"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3127,6 +3442,15 @@ export interface operations {
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3202,6 +3526,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     categories_list: {
@@ -3221,6 +3554,15 @@ export interface operations {
                     "application/json": components["schemas"]["Category"][];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -3232,6 +3574,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3307,6 +3667,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     categories_retrieve: {
@@ -3326,6 +3695,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Category"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3348,6 +3726,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3425,6 +3812,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     categories_destroy: {
@@ -3444,6 +3840,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not signed in. */
             401: {
@@ -3465,6 +3870,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3542,6 +3956,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chat_messages_list: {
@@ -3568,6 +3991,15 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedChatMessageList"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -3579,6 +4011,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3636,6 +4086,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
             422: {
                 headers: {
@@ -3675,6 +4134,15 @@ export interface operations {
                     "application/json": components["schemas"]["ChatMessage"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -3695,6 +4163,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3781,6 +4258,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chat_messages_reject_create: {
@@ -3800,6 +4286,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatResult"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -3838,6 +4333,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chat_mentions_list: {
@@ -3861,6 +4365,15 @@ export interface operations {
                     "application/json": components["schemas"]["MentionSuggestion"][];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -3872,6 +4385,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3898,6 +4429,15 @@ export interface operations {
                     "application/json": components["schemas"]["Group"][];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -3909,6 +4449,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3984,6 +4542,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     groups_retrieve: {
@@ -4003,6 +4570,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4025,6 +4601,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4102,6 +4687,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     groups_destroy: {
@@ -4121,6 +4715,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not signed in. */
             401: {
@@ -4142,6 +4745,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4219,6 +4831,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     groups_leave_create: {
@@ -4277,6 +4898,15 @@ export interface operations {
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4354,6 +4984,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     groups_members_destroy: {
@@ -4362,7 +5001,7 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
-                user_id: string;
+                user_id: number;
             };
             cookie?: never;
         };
@@ -4420,6 +5059,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     merges_list: {
@@ -4445,43 +5093,13 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedMergeList"];
                 };
             };
-            /** @description Not signed in. */
-            401: {
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not signed in (session authentication) or a read-only row. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    merges_retrieve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MergeDetail"];
                 };
             };
             /** @description Not signed in. */
@@ -4511,6 +5129,81 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merges_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeDetail"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in (session authentication) or a read-only row. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     merges_approve_create: {
@@ -4530,6 +5223,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MergeDetail"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4561,6 +5263,15 @@ export interface operations {
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4647,6 +5358,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     merges_purge_create: {
@@ -4666,6 +5386,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PurgeResult"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -4697,6 +5426,15 @@ export interface operations {
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4725,6 +5463,15 @@ export interface operations {
                     "application/json": components["schemas"]["MergeDetail"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -4754,6 +5501,15 @@ export interface operations {
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4782,6 +5538,15 @@ export interface operations {
                     "application/json": components["schemas"]["MergeDetail"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -4811,6 +5576,15 @@ export interface operations {
             };
             /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4867,6 +5641,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     settings_ai_retrieve: {
@@ -4886,6 +5678,15 @@ export interface operations {
                     "application/json": components["schemas"]["AISettings"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -4897,6 +5698,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4972,6 +5791,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     settings_ai_test_keys_create: {
@@ -5022,6 +5850,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Throttled; see Retry-After. */
             429: {
                 headers: {
@@ -5050,6 +5887,15 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -5061,6 +5907,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5136,6 +6000,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     statement_passwords_list: {
@@ -5155,6 +6028,15 @@ export interface operations {
                     "application/json": components["schemas"]["StatementPassword"][];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -5166,6 +6048,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5241,6 +6141,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     statement_passwords_retrieve: {
@@ -5260,6 +6169,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatementPassword"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -5282,6 +6200,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5359,6 +6286,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     statement_passwords_destroy: {
@@ -5378,6 +6314,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not signed in. */
             401: {
@@ -5399,6 +6344,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5476,6 +6430,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     statements_list: {
@@ -5500,6 +6463,15 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedUploadedFileList"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -5511,6 +6483,24 @@ export interface operations {
             };
             /** @description Not signed in (session authentication) or a read-only row. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5577,6 +6567,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The statement exceeds a configured limit (StatementTooLarge). */
             413: {
                 headers: {
@@ -5625,6 +6624,15 @@ export interface operations {
                     "application/json": components["schemas"]["UploadedFileDetail"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -5645,6 +6653,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5673,6 +6690,15 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -5693,6 +6719,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5828,6 +6863,15 @@ export interface operations {
                     "application/json": components["schemas"]["StatementText"];
                 };
             };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in. */
             401: {
                 headers: {
@@ -5848,6 +6892,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5931,6 +6984,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     transactions_create: {
@@ -5999,6 +7070,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     transactions_retrieve: {
@@ -6018,6 +7098,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Transaction"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in. */
@@ -6040,6 +7129,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6117,6 +7215,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     transactions_destroy: {
@@ -6136,6 +7243,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not signed in. */
             401: {
@@ -6157,6 +7273,15 @@ export interface operations {
             };
             /** @description No such row among yours: absent or another user's. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6234,6 +7359,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     transactions_classify_create: {
@@ -6295,6 +7429,15 @@ export interface operations {
             };
             /** @description The library refused the values (SplitError, BudgetError, ...). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
