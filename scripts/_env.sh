@@ -1,4 +1,4 @@
-# Shared set-up for scripts/test.sh and scripts/demo.sh: find Python 3.12,
+# Shared set-up for scripts/test.sh, scripts/demo.sh and scripts/schema.sh: find Python 3.12,
 # create .venv, install the package with what the tests need. Idempotent.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,15 +23,40 @@ find_python() {
 }
 
 ensure_system_packages() {
-  # mysqlclient builds against libmariadb-dev through pkg-config.
-  if pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null; then
+  # mysqlclient builds against libmariadb-dev through pkg-config; the TypeScript
+  # types are generated and checked with Node.js and npm (Debian's, when missing).
+  local missing=()
+  if ! pkg-config --exists libmariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then
+    missing+=(libmariadb-dev pkg-config)
+  fi
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if [ ${#missing[@]} -eq 0 ]; then
     return
   fi
   local sudo=""
   if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
-  echo "Installing libmariadb-dev and pkg-config (for mysqlclient)..."
+  echo "Installing ${missing[*]} from Debian's packages..."
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libmariadb-dev pkg-config >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_node_packages() {
+  # The npm packages pinned by $1/package-lock.json, installed by `npm ci` when
+  # node_modules is missing or older than the lockfile. Install scripts are off:
+  # none of these packages needs one.
+  local dir="$1"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "Node.js and npm are needed (Debian: apt-get install nodejs npm; bash scripts/test.sh installs them)" >&2
+    exit 1
+  fi
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 18 || (a === 18 && b >= 17) ? 0 : 1)'; then
+    echo "Node.js $(node --version) is too old: openapi-typescript needs 18.17 or newer" >&2
+    exit 1
+  fi
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 ensure_venv() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: lint, migrations drift, docs, then the suite on SQLite,
+# The test command: lint, migrations drift, docs, the API schema and TypeScript
+# types drift (scripts/schema.sh --check), then the suite on SQLite,
 # PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306).
 #   bash scripts/test.sh            # everything
 #   DBS="sqlite" bash scripts/test.sh -k splits   # a subset; extra args go to pytest
@@ -42,6 +43,9 @@ echo "== makemigrations --check (example project, every model swapped)"
 
 echo "== docs (warnings are errors)"
 .venv/bin/sphinx-build -E -q -W --keep-going -b html docs docs/_build/html
+
+echo "== OpenAPI schema and TypeScript types (drift, tsc --noEmit)"
+bash scripts/schema.sh --check
 
 start_services
 status=0
