@@ -99,14 +99,14 @@ def test_groups_only_creator_adds_members_and_members_may_leave(api, user, other
     assert r.status_code == 201
     gid = r.data["id"]
     assert [m["user"]["id"] for m in r.data["members"]] == [user.pk]
-    r = api.post(f"{BASE}groups/{gid}/members/", {"user": other_user.pk}, format="json")
+    r = api.post(f"{BASE}groups/{gid}/members/", {"username": other_user.username}, format="json")
     assert r.status_code == 201, r.data
     assert {m["user"]["username"] for m in r.data["members"]} == {"alice", "bob"}
     bob = client_for(other_user)
     dave = django_user_model.objects.create_user(username="dave", password="pw")
     # bob sees the group but cannot add members (404: nothing of his to change) nor rename it
     assert bob.get(f"{BASE}groups/{gid}/").status_code == 200
-    assert_problem(bob.post(f"{BASE}groups/{gid}/members/", {"user": dave.pk}, format="json"), 404, "NotYours")
+    assert_problem(bob.post(f"{BASE}groups/{gid}/members/", {"username": dave.username}, format="json"), 404, "NotYours")
     assert_problem(bob.patch(f"{BASE}groups/{gid}/", {"name": "Mine"}, format="json"), 404, "NotYours")
     assert not GroupMember.objects.filter(user=dave).exists()
     assert bob.post(f"{BASE}groups/{gid}/leave/").status_code == 204

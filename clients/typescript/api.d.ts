@@ -861,11 +861,8 @@ export interface components {
             };
         };
         AddMemberRequest: {
-            /**
-             * Format: int64
-             * @description Id of the user to add.
-             */
-            user: number;
+            /** @description The exact username of the person to add. */
+            username: string;
         };
         Allocation: {
             name?: string;

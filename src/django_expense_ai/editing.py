@@ -30,6 +30,7 @@ from .models import (
     StatementPassword,
     Transaction,
     TransactionSource,
+    ownership,
 )
 from .money import normalize_currency, quantize
 from .splits.services import apply_split, update_transaction_amount
@@ -46,18 +47,20 @@ def _signed_in(user: Any) -> None:
 
 
 def _owned(obj: Any, user: Any, field: str = "user_id") -> Any:
+    # The ownership rules decide (models/ownership.py); ``field`` only names the owner for the reader.
     _signed_in(user)
-    if obj is None or getattr(obj, field) != user.pk:
-        raise NotYours(f"No such {type(obj).__name__.lower() if obj is not None else 'row'}.")
+    if obj is None:
+        raise NotYours("No such row.")
+    ownership.check_write(user, obj)
     return obj
 
 
 def _own_link(model: Any, value: Any, user: Any, field: str) -> Any:
-    """``value`` (a row or an id) when it is ``user``'s (or, for categories, a system one)."""
+    """``value`` (a row or an id) when ``user`` may link to it (:func:`~.models.ownership.usable`)."""
     if value is None or value == "":
         return None
     pk = getattr(value, "pk", value)
-    row = model.objects.for_user(user).filter(pk=pk).first()
+    row = ownership.usable(user, model).filter(pk=pk).first()
     if row is None:
         raise OwnershipError(f"No such {field} among yours.", field=field)
     return row
@@ -165,16 +168,21 @@ def delete_group(user: Any, group: Group) -> None:
     _owned(group, user, "created_by_id").delete()
 
 
-def add_member(user: Any, group: Group, member: Any) -> GroupMember:
-    """Add ``member`` (a user or id) to ``group``; only the group's creator adds members.
+def add_member(user: Any, group: Group, member: Any = None, *, username: str | None = None) -> GroupMember:
+    """Add ``member`` (a user or id) or the user named ``username`` to ``group``; only the creator adds members.
+
+    Faces ask for the exact username (:func:`~.models.ownership.member_candidates`).
 
     :returns: the membership (the existing one when already a member).
     :raises NotYours: ``user`` did not create the group.
     :raises OwnershipError: no such user.
     """
     _owned(group, user, "created_by_id")
-    pk = getattr(member, "pk", member)
-    person = get_user_model()._default_manager.filter(pk=pk).first()
+    candidates = ownership.member_candidates(user)
+    if username is not None:
+        person = candidates.filter(**{get_user_model().USERNAME_FIELD: username}).first()
+    else:
+        person = candidates.filter(pk=getattr(member, "pk", member)).first()
     if person is None:
         raise OwnershipError("No such user.", field="user")
     membership, _ = GroupMember.objects.get_or_create(group=group, user=person)
@@ -214,19 +222,11 @@ def _tx_links(user: Any, fields: dict[str, Any]) -> None:
 
 
 def _participants(user: Any, participants: Sequence[Any]) -> list[Any]:
-    from .chat.mentions import contact_ids
-
     ids = [getattr(p, "pk", p) for p in participants]
-    others = {pk for pk in ids if str(pk) != str(user.pk)}
-    if others:
-        allowed = set(
-            get_user_model()._default_manager.filter(contact_ids(user), pk__in=others).values_list("pk", flat=True)
-        )
-        missing = [pk for pk in ids if pk in others and pk not in allowed]
-        if missing:
-            raise OwnershipError(
-                "You can split only with people you share a group or a transaction with.", field="split"
-            )
+    try:
+        ownership.check_participants(user, ids)
+    except OwnershipError as err:
+        raise OwnershipError(err.message_text, field="split") from err
     return ids
 
 
@@ -264,8 +264,9 @@ def save_transaction(
             fields["amount"] = quantize(fields["amount"], currency, strict=True)
             transaction = Transaction(user=user, source=TransactionSource.MANUAL, **fields)
             if classification is not None:
-                transaction.expense_classification = ledger._check_classification(classification)
-            transaction.save()
+                transaction.expense_classification = ledger.check_classification(classification)
+            # The one writer of new transactions (a given classification is kept: no hook asked).
+            ledger.create_transactions(user, [transaction], classify=classification is None, one_by_one=True)
         else:
             _owned(transaction, user)
             amount = fields.pop("amount", None)

@@ -156,7 +156,7 @@ def lock_user(user_id: Any) -> None:
     list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
 
 
-def _check_classification(classification: str) -> str:
+def check_classification(classification: str) -> str:
     if classification not in ExpenseClassification.values:
         raise ClassificationError(
             f"Unknown expense classification {classification!r}; "
@@ -179,7 +179,7 @@ def classify(transaction: Transaction, classification: str) -> Transaction:
     :returns: the saved transaction.
     :raises ClassificationError: ``classification`` is not a known value.
     """
-    transaction.expense_classification = _check_classification(classification)
+    transaction.expense_classification = check_classification(classification)
     transaction.save(update_fields=_FIELDS)
     return transaction
 
@@ -217,7 +217,7 @@ def classify_many(transactions: Any, classification: str) -> int:
     :returns: the number of transactions classified.
     :raises ClassificationError: ``classification`` is not a known value.
     """
-    classification = _check_classification(classification)
+    classification = check_classification(classification)
     excluded = classification in excluded_classifications()
     # Materialise the ids: MariaDB cannot UPDATE a table it selects from.
     touched = list(transactions.values_list("pk", "user_id", "date"))

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..exceptions import MoneyError
+from ..models import ownership
 from ..money import money_str, quantize
 
 MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
@@ -80,7 +81,7 @@ def _lookup(instance: Any, attr: str) -> Any:
 
 
 class UserScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A primary key among ``model.objects.for_user(request.user)``; others are "not found"."""
+    """A primary key among the rows the user may link to (:func:`~..models.ownership.usable`); others are "not found"."""
 
     default_error_messages = {"does_not_exist": "No such row among yours (id {pk_value})."}
 
@@ -92,7 +93,7 @@ class UserScopedRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         request = self.context.get("request")
-        return self.model.objects.for_user(getattr(request, "user", None))
+        return ownership.usable(getattr(request, "user", None), self.model)
 
 
 @extend_schema_field(OpenApiTypes.STR)

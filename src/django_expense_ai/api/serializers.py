@@ -94,7 +94,8 @@ class GroupSerializer(ModelSerializer):
 
 
 class AddMemberSerializer(serializers.Serializer):
-    user = IdField(help_text="Id of the user to add.")
+    # By exact username, never by id: ids could be walked to learn the site's users.
+    username = serializers.CharField(max_length=150, help_text="The exact username of the person to add.")
 
 
 class SplitSerializer(ModelSerializer):

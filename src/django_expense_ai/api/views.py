@@ -253,7 +253,7 @@ class GroupViewSet(ExpenseAIView, viewsets.ModelViewSet):
         group = self.get_object()
         data = s.AddMemberSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        editing.add_member(self.user, group, data.validated_data["user"])
+        editing.add_member(self.user, group, username=data.validated_data["username"])
         return Response(self._fresh(group), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None, **problems(*_COMMON)},
