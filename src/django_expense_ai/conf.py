@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "PLUGINS": [],
     # AI: off for the whole site until the operator turns it on.
     "AI_ENABLED": False,
+    # Offer test-only providers (the fake one) as a choice in forms; tests turn it on.
+    "OFFER_TEST_PROVIDERS": False,
     "PROVIDER_TIMEOUT": 30.0,
     "PROVIDER_MAX_RETRIES": 2,
     "PROVIDER_BASE_URLS": {},
@@ -72,6 +74,10 @@ DEFAULTS: dict[str, Any] = {
     "ARCHIVE_PREFIX": "expense_ai/archive",
 }
 
+    # Pages (django_expense_ai.web): the host template expense_ai/base.html extends.
+    "BASE_TEMPLATE": "expense_ai/layout.html",
+    # Pages: chat messages per screenful (older ones load on scroll).
+    "CHAT_PAGE_SIZE": 30,
 
 class Settings:
     """Attribute access to ``EXPENSE_AI`` keys with defaults; read at call time."""

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from ..models import StatementPassword, UploadedFile
 from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
@@ -105,3 +106,61 @@ def record_password_success(password: StatementPassword, uploaded_file: Uploaded
         uploaded_file.used_password = password
         uploaded_file.is_password_protected = True
         uploaded_file.updated_at = now
+
+
+def pattern_for(filename: str) -> str:
+    """A ``file_pattern`` matching "files like this one": the name with each run of digits a wildcard.
+
+    ``estatement_2026-10.pdf`` gives ``estatement_\\d+\\-\\d+\\.pdf``, which the
+    bank's next month's file also matches.
+
+    :returns: a pattern :func:`pattern_matches` accepts, cut to the longest allowed.
+    """
+    name = base_name(filename)
+    parts = re.split(r"(\d+)", name)
+    pattern = "".join(r"\d+" if part.isdigit() else re.escape(part) for part in parts if part)
+    return pattern[:MAX_PATTERN_LENGTH]
+
+
+def opened_with_given_password(uploaded_file: UploadedFile) -> bool:
+    """Whether the last run of ``uploaded_file`` was unlocked by the password its caller typed.
+
+    True for an encrypted PDF that needed a password, got past the password
+    stage and was not opened by a stored password (``used_password`` unset).
+    """
+    return (
+        bool(uploaded_file.is_password_protected)
+        and uploaded_file.used_password_id is None
+        and uploaded_file.error_stage != "password_decrypt"
+        and uploaded_file.status != "pending"
+    )
+
+
+@sensitive_variables("password")
+def remember_password(
+    uploaded_file: UploadedFile,
+    password: str,
+    *,
+    hint: str = "",
+    file_pattern: str | None = None,
+) -> StatementPassword | None:
+    """Store ``password`` (encrypted) for files like ``uploaded_file``, if it opened the file.
+
+    :param file_pattern: default :func:`pattern_for` of the file's name.
+    :returns: the new :class:`StatementPassword` (account and owner of the
+        file), or ``None`` when the password was not what opened the file
+        (nothing is stored then).
+    :raises django.core.exceptions.ValidationError: an unsafe pattern.
+    """
+    if not password or not opened_with_given_password(uploaded_file):
+        return None
+    pattern = pattern_for(uploaded_file.filename) if file_pattern is None else file_pattern
+    if pattern:
+        validate_file_pattern(pattern)
+    entry = StatementPassword(
+        user_id=uploaded_file.user_id, account_id=uploaded_file.account_id,
+        password_hint=(hint or "")[:255], file_pattern=pattern,
+    )
+    entry.set_password(password)
+    entry.save()
+    return entry
