@@ -72,12 +72,12 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_TIMEOUT": 3600,
     "ARCHIVE_STORAGE_ALIAS": "default",
     "ARCHIVE_PREFIX": "expense_ai/archive",
-}
-
     # Pages (django_expense_ai.web): the host template expense_ai/base.html extends.
     "BASE_TEMPLATE": "expense_ai/layout.html",
     # Pages: chat messages per screenful (older ones load on scroll).
     "CHAT_PAGE_SIZE": 30,
+}
+
 
 class Settings:
     """Attribute access to ``EXPENSE_AI`` keys with defaults; read at call time."""
