@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "users",
     "reference",
     "django_expense_ai",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -36,6 +37,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Optional for the pages (they read the HX-Request header without it); shown here as a host would.
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "example_project.urls"
@@ -114,6 +117,7 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 STATIC_URL = "static/"
+LOGIN_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

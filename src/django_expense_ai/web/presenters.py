@@ -73,13 +73,15 @@ def progress(uploaded: Any, logs: list[Any]) -> dict[str, Any]:
     skipped = []
     if dedup is not None and isinstance(dedup.details, dict):
         for row in (dedup.details.get("skipped") or [])[:200]:
-            skipped.append({**row, "why": _reason(str(row.get("reason", "")))})
+            skipped.append({**row, "date": _as_date(row.get("date")), "why": _reason(str(row.get("reason", "")))})
     result = {
         "found": summary.get("found"),
         "created": summary.get("created"),
         "duplicates": summary.get("duplicates", len(skipped)),
         "skipped": skipped,
         "note": summary.get("note"),
+        # The very same bytes were imported before: nothing was read again.
+        "same_file_as": summary.get("duplicate_of") if not summary.get("found") and summary.get("note") else None,
         "error_stage": uploaded.error_stage,
         "error_label": dict(ProcessingStage.choices).get(uploaded.error_stage, uploaded.error_stage),
         "error_message": uploaded.error_message,
@@ -141,17 +143,20 @@ def score_in_words(comparison: dict[str, Any]) -> list[str]:
 def merge_sections(merge: Any, review: dict[str, Any]) -> dict[str, Any]:
     """Side-by-side rows and the words for each duplicate file of a merge."""
     sections = []
+    currency = file_currency(review["primary"])
     for item in review["duplicates"]:
         comparison = item["comparison"]
-        pairs = [{"primary": m.get("primary"), "duplicate": m.get("duplicate"), "tier": m.get("tier")}
+        dup_currency = file_currency(item["file"]) or currency
+        pairs = [{"primary": _row(m.get("primary"), currency), "duplicate": _row(m.get("duplicate"), dup_currency),
+                  "tier": m.get("tier")}
                  for m in comparison.get("matched", [])]
         sections.append({
             "file": item["file"],
             "score": comparison.get("score"),
             "words": score_in_words(comparison),
             "pairs": pairs,
-            "only_primary": comparison.get("only_in_primary", []),
-            "only_duplicate": comparison.get("only_in_duplicate", []),
+            "only_primary": [_row(r, currency) for r in comparison.get("only_in_primary", [])],
+            "only_duplicate": [_row(r, dup_currency) for r in comparison.get("only_in_duplicate", [])],
             "transactions": item["transactions"],
         })
     details = merge.details or {}
@@ -195,8 +200,10 @@ def budget_chart(budget: Any) -> dict[str, Any]:
     report = budget_report(budget)
     lines = []
     for line in report.lines:
-        over = line.spent > line.allocated
-        lines.append({"line": line, "over": over})
+        # Over budget: more spent than allocated; spending in a category the budget has no money for is
+        # "not budgeted" (shown, but not counted as over).
+        over = line.allocated > 0 and line.spent > line.allocated
+        lines.append({"line": line, "over": over, "unbudgeted": line.allocated == 0 and line.spent > 0})
     return {
         "report": report,
         "lines": lines,
@@ -333,3 +340,16 @@ def suggestion_reasoning(context: dict[str, Any]) -> list[str]:
         text = _FALLBACK.get(reason, f"The AI provider was not used ({reason}).")
         words.append(f"{text}: {error}" if error and not text.endswith(".") else text)
     return words
+
+
+def file_currency(uploaded: Any) -> str | None:
+    """The currency of an uploaded file's rows: what the parser found, else its account's."""
+    parsed = uploaded.parsed_json if isinstance(uploaded.parsed_json, dict) else {}
+    account = getattr(uploaded, "account", None) if uploaded.account_id else None
+    return parsed.get("currency") or (account.currency if account is not None else None)
+
+
+def _row(row: Any, currency: str | None) -> dict[str, Any]:
+    row = row if isinstance(row, dict) else {}
+    return {"date": _as_date(row.get("date")), "description": row.get("description", ""),
+            "amount": row.get("amount"), "currency": row.get("currency") or currency}

@@ -371,7 +371,7 @@ def merge_review(request: HttpRequest, pk: int) -> HttpResponse:
     """The two statements side by side, the score in words, and the moves the status allows."""
     from ..statements import merges as merge_service
 
-    merge = get_object_or_404(_own_merges(request.user).select_related("primary_file"), pk=pk)
+    merge = get_object_or_404(_own_merges(request.user).select_related("primary_file__account"), pk=pk)
     review = merge_service.merge_review(merge)
     removable = [tx.pk for item in review["duplicates"] for tx in item["transactions"]]
     if request.method == "POST":

@@ -122,7 +122,7 @@
       if (!d) return;
       new Chart(canvas, { type: "doughnut",
         data: { labels: d.labels, datasets: [{ data: num(d.values), backgroundColor: palette }] },
-        options: { maintainAspectRatio: false, plugins: { legend: { position: "right", labels: { boxWidth: 10, font: { size: 11 } } } } } });
+        options: { maintainAspectRatio: false, plugins: { legend: { display: false } } } });
     });
   }
 
