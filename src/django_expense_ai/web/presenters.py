@@ -256,12 +256,14 @@ def key_rows(ai_settings: Any) -> list[dict[str, Any]]:
     """One row per provider: whether a key is saved (never the key) and the last test's result."""
     statuses = ai_settings.api_key_test_status if isinstance(ai_settings.api_key_test_status, dict) else {}
     rows = []
-    for name in ("openai", "claude", "gemini"):
+    # The three key columns, then any other provider tested (a plugin's, chosen as the active one).
+    names = ["openai", "claude", "gemini", *sorted(n for n in statuses if n not in _VENDORS)]
+    for name in names:
         status = statuses.get(name)
         if isinstance(status, str):  # older rows stored a bare word
             status = {"status": status}
         rows.append({
-            "name": name, "label": _VENDORS[name][0], "saved": ai_settings.has_api_key(name),
+            "name": name, "label": _VENDORS.get(name, (name,))[0], "saved": ai_settings.has_api_key(name),
             "status": status or {},
         })
     return rows
