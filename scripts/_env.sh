@@ -23,15 +23,28 @@ find_python() {
 }
 
 ensure_system_packages() {
+  local need=()
   # mysqlclient builds against libmariadb-dev through pkg-config.
-  if pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null; then
+  if ! pkg-config --exists libmariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then
+    need+=(libmariadb-dev pkg-config)
+  fi
+  # The browser tests drive Debian's Chromium through Playwright: browser builds
+  # cannot be downloaded here, so `playwright install` is never run.
+  if [ ! -x /usr/bin/chromium ]; then
+    need+=(chromium)
+  fi
+  # npm installs axe-core (tests/browser/package-lock.json) for the accessibility checks.
+  if ! command -v npm >/dev/null 2>&1; then
+    need+=(nodejs npm)
+  fi
+  if [ ${#need[@]} -eq 0 ]; then
     return
   fi
   local sudo=""
   if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
-  echo "Installing libmariadb-dev and pkg-config (for mysqlclient)..."
+  echo "Installing ${need[*]}..."
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libmariadb-dev pkg-config >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 }
 
 ensure_venv() {

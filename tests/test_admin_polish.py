@@ -46,7 +46,8 @@ def admin_client(client, django_user_model):
 
 
 def text_of(response) -> str:
-    return response.content.decode()
+    # Amounts are written with a no-break space before the code (one unit in a narrow column).
+    return response.content.decode().replace("\u00a0", " ")
 
 
 # -- money --------------------------------------------------------------------------------

@@ -62,14 +62,15 @@ def breadcrumbs(model_admin: admin.ModelAdmin, *, here: str, original: Any = Non
 def money_display(amount: Any, currency: Any) -> str:
     """An amount as the admin shows it: the currency's minor units, never the column's four decimals.
 
-    :returns: e.g. ``"-1,450.00 USD"``; ``"-"`` for no amount.
+    :returns: e.g. ``"-1,450.00 USD"`` (a no-break space before the code); ``"-"`` for no amount.
     """
     if amount is None:
         return "-"
     try:
-        return format_money(amount, currency)
+        text = format_money(amount, currency)
     except MoneyError:
         return str(amount)
+    return text.replace(" ", "\u00a0")  # one unit in a narrow column: never "-12.50" over "USD"
 
 
 class MoneyInput(forms.NumberInput):
