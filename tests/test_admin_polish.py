@@ -75,6 +75,17 @@ def test_format_money_refuses_a_float():
         format_money(1.5, "USD")
 
 
+def test_admin_amounts_follow_the_active_locale():
+    from django.utils import translation
+
+    from django_expense_ai.admin.base import money_display
+
+    assert money_display(Decimal("-1450.0000"), "USD") == "-1,450.00\u00a0USD"
+    with translation.override("de"):
+        assert money_display(Decimal("-1450.0000"), "EUR") == "-1.450,00\u00a0EUR"
+    assert money_display(None, "USD") == "-"
+
+
 def test_transaction_list_shows_minor_units_and_income_as_income(admin_client):
     owner = admin_client.admin
     Transaction.objects.create(user=owner, date=dt.date(2026, 1, 1), amount=Decimal("-1450.0000"),

@@ -29,9 +29,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import capfirst
 
-from ..exceptions import MoneyError, NotYours, OwnershipError
+from ..exceptions import NotYours, OwnershipError
 from ..models import ownership
-from ..money import format_money
+from ..templatetags.expense_ai import format_money
 
 
 def _is_superuser(user: Any) -> bool:
@@ -66,10 +66,8 @@ def money_display(amount: Any, currency: Any) -> str:
     """
     if amount is None:
         return "-"
-    try:
-        text = format_money(amount, currency)
-    except MoneyError:
-        return str(amount)
+    # The pages' helper: minor units and the active locale's digit grouping and decimal mark.
+    text = format_money(amount, currency)
     return text.replace(" ", "\u00a0")  # one unit in a narrow column: never "-12.50" over "USD"
 
 
