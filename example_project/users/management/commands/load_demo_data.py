@@ -20,6 +20,7 @@ from django_expense_ai.models import (
     Group,
     GroupMember,
     StatementMerge,
+    StatementPassword,
     Transaction,
     TransactionSplit,
 )
@@ -104,6 +105,10 @@ class Command(BaseCommand):
         for member in (demo, *people.values()):
             TransactionSplit.objects.create(transaction=dinner, participant=member, amount=Decimal("30.00"),
                                             split_method="equal", currency=usd)
+        remembered = StatementPassword(user=demo, account=checking, password_hint="Example Bank: date of birth",
+                                       file_pattern=r"estatement_\d+\.pdf", is_default=True)
+        remembered.set_password("01011990")
+        remembered.save()
         self._chat(demo)
         self._statements(demo, checking, today)
         self._budget(demo, today)
