@@ -2,6 +2,8 @@
 (function () {
   "use strict";
 
+  var KINDS = { user: "person", group: "group", category: "category", tag: "tag" };
+
   function mentionBox(input) {
     var list = document.getElementById(input.getAttribute("aria-controls"));
     var url = input.dataset.mentionsUrl;
@@ -38,9 +40,9 @@
       results.forEach(function (r, i) {
         var li = document.createElement("li");
         li.id = "ea-mention-" + i; li.setAttribute("role", "option");
-        li.textContent = r.text;
+        li.textContent = r.label || r.text;
         var kind = document.createElement("span"); kind.className = "ea-kind";
-        kind.textContent = r.label && r.label !== r.text ? r.label + " · " + r.type : r.type;
+        kind.textContent = KINDS[r.type] || r.type;
         li.appendChild(kind);
         li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
         list.appendChild(li);
@@ -131,6 +133,12 @@
     document.querySelectorAll("[data-drop-zone]").forEach(dropZone);
     scrollChat();
     charts();
+    document.body.addEventListener("htmx:afterRequest", function (e) {
+      var form = e.detail.elt;
+      if (e.detail.successful && form && form.classList && form.classList.contains("ea-chat-form")) {
+        form.reset(); form.querySelector("input[name=text]").focus();
+      }
+    });
     document.body.addEventListener("htmx:afterSwap", function (e) {
       var empty = document.getElementById("ea-empty");
       if (e.target && e.target.id === "ea-messages") { if (empty) empty.remove(); scrollChat(); }
