@@ -243,6 +243,8 @@ def test_ai_settings_form_shows_each_key_once_with_its_state(admin_client):
     assert "OpenAI key set" not in page  # the list's column is not repeated on the form
     assert page.count('type="password"') == 3 and "sk-test-not-real" not in page
     assert "a key is set (hidden)" in page and page.count('placeholder="not set"') == 2
+    assert ">OpenAI model:<" in page and "Openai model" not in page
+    assert "not given: nothing is sent to an AI provider" in page and "Ai opt in at" not in page
 
 
 def test_fake_provider_is_not_offered_unless_a_setting_says_so(admin_client):

@@ -78,6 +78,10 @@ def _api_key_form(model):
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            for name, label in (("active_parser_provider", "AI provider"), ("openai_model", "OpenAI model"),
+                                ("claude_model", "Claude model"), ("gemini_model", "Gemini model")):
+                if name in self.fields:
+                    self.fields[name].label = label
             for provider, label in KEY_PROVIDERS:
                 field = self.fields[f"{provider}_key"]
                 is_set = self.instance.pk is not None and self.instance.has_api_key(provider)
@@ -113,10 +117,10 @@ class AISettingsAdmin(ScopedAdmin):
     """A user's AI settings: each provider's key once, as a write-only field that says whether it is set."""
 
     list_display = ("user", "active_parser_provider", "openai_set", "claude_set", "gemini_set",
-                    "api_key_last_tested")
+                    "keys_last_tested")
     list_filter = ("active_parser_provider",)
     raw_id_fields = ("user",)
-    readonly_fields = ("api_key_last_tested", "api_key_test_status", "ai_opt_in_at")
+    readonly_fields = ("keys_last_tested", "key_test_results", "opted_in_at")
     actions = ("test_api_keys",)
 
     @method_decorator(sensitive_post_parameters("openai_key", "claude_key", "gemini_key"))
@@ -151,6 +155,25 @@ class AISettingsAdmin(ScopedAdmin):
     def get_fields(self, request, obj=None):
         return ["user", "active_parser_provider", "openai_model", "claude_model", "gemini_model",
                 "openai_key", "claude_key", "gemini_key", *self.readonly_fields]
+
+    @admin.display(description="keys last tested", ordering="api_key_last_tested")
+    def keys_last_tested(self, obj):
+        return obj.api_key_last_tested or "never"
+
+    @admin.display(description="last test results")
+    def key_test_results(self, obj):
+        results = obj.api_key_test_status or {}
+        if not results:
+            return "-"
+        # Stored scrubbed by ai.test_api_keys: provider, status, error kind; never a key.
+        return "; ".join(
+            f"{name}: {value.get('status', '?') if isinstance(value, dict) else value}"
+            for name, value in sorted(results.items())
+        )
+
+    @admin.display(description="AI opt-in given at")
+    def opted_in_at(self, obj):
+        return obj.ai_opt_in_at or "not given: nothing is sent to an AI provider"
 
     # The list's set/not-set columns; the form says the same beside each key field.
     @admin.display(boolean=True, description="OpenAI key set")
