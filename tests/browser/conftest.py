@@ -6,9 +6,10 @@
 * The server is pytest-django's ``live_server`` on 127.0.0.1, over a
   transactional database; these tests run on PostgreSQL only (the test
   command's postgres pass) and skip, saying so, on the other databases.
-* Playwright's sync API runs an event loop in the test thread, so Django's
-  "async unsafe" guard is turned off for this directory (the ORM calls made
-  by the tests are ordinary synchronous calls).
+* Playwright's sync API marks an event loop as running in the test thread, so
+  Django's "async unsafe" guard (``DJANGO_ALLOW_ASYNC_UNSAFE``) is turned off
+  while the browser is open, for this module only: the ORM calls the tests
+  make are ordinary synchronous calls, and the rest of the suite keeps the guard.
 * Accessibility: ``axe.min.js`` from the npm package ``axe-core`` (pinned by
   ``package-lock.json``, installed by ``npm ci``) is injected into each page.
 * Screenshots go to ``tests/browser/artifacts/`` (git-ignored).
@@ -25,7 +26,6 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 HERE = Path(__file__).resolve().parent
@@ -71,15 +71,23 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for the session (a fresh context per test keeps tests apart)."""
+    """One Chromium per test module (a fresh context per test keeps tests apart)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Session:
