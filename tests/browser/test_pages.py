@@ -202,6 +202,25 @@ def test_upload_works_with_the_keyboard_alone(open_session, alice):
     assert not s.errors, s.errors
 
 
+def test_upload_by_drag_and_drop(open_session, alice):
+    s = open_session(alice)
+    s.goto(reverse("expense_ai:statement_upload"))
+    content = csv_statement(MARCH[:4]).decode()
+    # What the browser hands the page when a file is dropped on it: a DataTransfer holding the file.
+    transfer = s.page.evaluate_handle(
+        "(text) => { const dt = new DataTransfer();"
+        " dt.items.add(new File([text], 'dropped.csv', {type: 'text/csv'})); return dt; }", content)
+    zone = s.page.locator("[data-drop-zone]")
+    zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+    assert "dropped.csv" in s.page.locator(".ea-drop-name").inner_text()
+    s.page.get_by_role("button", name="Upload and import").click()
+    s.page.wait_for_url(re.compile(r"/statements/\d+/$"))
+    assert "4 transactions created from 4 rows" in s.page.locator("section.ea-result").inner_text()
+    assert UploadedFile.objects.get(user=alice).filename == "dropped.csv"
+    assert not s.errors, s.errors
+
+
 # -- merges -------------------------------------------------------------------------------
 
 
