@@ -221,6 +221,33 @@ def test_upload_by_drag_and_drop(open_session, alice):
     assert not s.errors, s.errors
 
 
+def test_enqueued_upload_fills_in_live_when_the_worker_finishes(open_session, alice, settings, tmp_path):
+    from django_expense_ai.statements.tasks import process_statement
+    from tests.settings import TASKS_MODULE
+
+    settings.EXPENSE_AI = {"TASKS_MODE": "enqueue"}
+    settings.TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.dummy.DummyBackend"}}
+    pdf = tmp_path / "april.pdf"
+    pdf.write_bytes(build_statement(make_rows(12)))
+    s = open_session(alice)
+    s.goto(reverse("expense_ai:statement_upload"))
+    s.page.locator("input[name=file]").set_input_files(str(pdf))
+    s.page.get_by_role("button", name="Upload and import").click()
+    s.page.wait_for_url(re.compile(r"/statements/\d+/$"))
+    uploaded = UploadedFile.objects.get(user=alice)
+    assert uploaded.status == "queued"
+    assert "Working" in s.page.locator("#ea-progress").inner_text()
+    assert s.page.locator("section.ea-result").count() == 0
+    # The worker runs the task while the page is open; the page polls and shows the result
+    # without the person reloading it.
+    process_statement.call(uploaded.pk)
+    s.page.locator("section.ea-result").wait_for(timeout=20_000)
+    assert "12 transactions created from 12 rows" in s.page.locator("section.ea-result").inner_text()
+    assert s.page.locator("ol.ea-stages > li.ea-stage-failed").count() == 0
+    s.screenshot("statement-enqueued-done")
+    assert not s.errors, s.errors
+
+
 # -- merges -------------------------------------------------------------------------------
 
 
