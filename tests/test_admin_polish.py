@@ -106,9 +106,11 @@ def test_split_amounts_show_two_places_in_lists_labels_and_inputs(admin_client, 
     friend = django_user_model.objects.create_user("friend", "f@example.com", "pw")
     tx = Transaction.objects.create(user=owner, date=dt.date(2026, 1, 3), amount=Decimal("-60.0000"),
                                     currency="USD", description="Dinner")
-    split = TransactionSplit.objects.create(transaction=tx, participant=friend, amount=Decimal("30.0000"))
+    split = TransactionSplit.objects.create(transaction=tx, participant=friend, amount=Decimal("30.0000"),
+                                            split_method="percentage", split_value=Decimal("50.0000"))
     listing = text_of(admin_client.get(reverse("admin:expense_ai_transactionsplit_changelist")))
     assert "30.00 USD" in listing and "30.0000" not in listing
+    assert re.search(r'<td class="field-split_value_display">50</td>', listing) and "50.0000" not in listing
     assert str(split).endswith(": 30.00") and "-60.00 USD" in str(tx)
     form = text_of(admin_client.get(reverse("admin:expense_ai_transaction_change", args=[tx.pk])))
     assert 'value="-60.00"' in form and 'value="30.00"' in form

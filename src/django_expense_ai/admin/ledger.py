@@ -111,7 +111,7 @@ class TransactionSplitAdmin(ScopedAdmin):
     """Splits of the user's own transactions; the participant must be someone they may split with."""
 
     owner_field = None
-    list_display = ("transaction", "participant", "amount_display", "split_method", "split_value")
+    list_display = ("transaction", "participant", "amount_display", "split_method", "split_value_display")
     list_filter = ("split_method", "is_settled")
     raw_id_fields = ("participant", "currency")
     autocomplete_fields = ("transaction",)
@@ -121,6 +121,14 @@ class TransactionSplitAdmin(ScopedAdmin):
     def amount_display(self, obj):
         currency = obj.currency if obj.currency_id else obj.transaction.currency
         return money_display(obj.amount, currency)
+
+    @admin.display(description="split value", ordering="split_value")
+    def split_value_display(self, obj):
+        # A percentage or a number of shares: the places it uses, not the column's four.
+        value = obj.split_value
+        if value is None:
+            return "-"
+        return format(value.normalize() if value != value.to_integral() else value.quantize(1), "f")
 
 
 @admin.register(TransactionMention)
