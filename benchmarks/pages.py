@@ -148,6 +148,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=340_000)
     parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--show-queries", metavar="PAGE", help="print each query's time for one page (cold)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("This benchmark needs PostgreSQL: set EXPENSE_AI_TEST_DB=postgres.", file=sys.stderr)
@@ -197,6 +198,14 @@ def main() -> int:
             flag = "" if cold <= TARGET_MS else "  OVER TARGET"
             print(f"  {name:20} {cold:9.1f} ms {cold_p95:6.1f} ms {cold_cpu:6.1f} ms {warm:9.1f} ms "
                   f"{queries:8d}{flag}")
+        for name, url in pages:
+            if name == args.show_queries:
+                caches["default"].clear()
+                with CaptureQueriesContext(connection) as captured:
+                    client.get(url)
+                print(f"\nqueries of {name} (cold):")
+                for query in captured.captured_queries:
+                    print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:160]}")
         print(f"\nslowest page (cold median): {worst:.1f} ms; target {TARGET_MS:.0f} ms: "
               f"{'met' if worst <= TARGET_MS else 'MISSED'}; load average now "
               f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -71,7 +71,7 @@ def test_the_last_twelve_months_are_charted(client, user):
     months = _script_json(client.get(reverse("expense_ai:budgets")).content.decode(), "ea-months-data")
 
     assert len(months["labels"]) == 12 and months["currency"] == "USD"
-    assert months["values"][-2] == "-75.50" and months["values"][-1] == "0"
+    assert months["values"][-2] == "-75.50" and months["values"][-1] == "0.00"
 
 
 def test_a_suggested_budget_explains_itself(client, user):
@@ -94,3 +94,22 @@ def test_another_users_budget_and_template_are_not_found(client, user, other_use
     assert client.post(reverse("expense_ai:budget_apply", args=[theirs.pk]),
                        {"monthly_income": "100"}).status_code == 404
     assert not Budget.objects.filter(user=user).exists()
+
+
+def test_regular_totals_by_month_counts_one_currency_and_skips_excluded_rows(user, other_user):
+    from django_expense_ai.reports import regular_totals_by_month
+
+    def add(who, day, amount, currency="USD", **extra):
+        Transaction.objects.create(user=who, date=day, amount=Decimal(amount), currency=currency,
+                                   description="x", **extra)
+
+    add(user, dt.date(2025, 12, 31), "-10.00")
+    add(user, dt.date(2026, 1, 5), "-2.25")
+    add(user, dt.date(2026, 1, 6), "100.00")
+    add(user, dt.date(2026, 1, 7), "-5.00", currency="EUR")
+    add(user, dt.date(2026, 1, 8), "-50.00", expense_classification="charity")
+    add(other_user, dt.date(2026, 1, 9), "-99.00")
+
+    rows = regular_totals_by_month(user, dt.date(2025, 12, 15), dt.date(2026, 2, 1), "usd")
+
+    assert rows == [(2025, 12, Decimal("-10.00"), 1), (2026, 1, Decimal("97.75"), 2), (2026, 2, Decimal("0.00"), 0)]

@@ -220,26 +220,18 @@ def budget_chart(budget: Any) -> dict[str, Any]:
 
 def last_twelve_months(user: Any, currency: str, today: dt.date) -> dict[str, Any]:
     """Regular totals (money in minus money out) per month over the last 12 months, in ``currency``."""
-    from ..reports import monthly_totals
+    from ..reports import regular_totals_by_month
 
     code = (currency or "").upper()
-    wanted = []
-    year, month = today.year, today.month
-    for _ in range(12):
-        wanted.append((year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    wanted.reverse()
-    by_year: dict[int, dict[int, Any]] = {}
-    for y in sorted({y for y, _ in wanted}):
-        by_year[y] = {m.month: m for m in monthly_totals(user, y)}
+    first = (today.replace(day=1) - dt.timedelta(days=330)).replace(day=1)
+    while (today.year - first.year) * 12 + today.month - first.month > 11:
+        first = (first + dt.timedelta(days=32)).replace(day=1)
     labels, values, rows = [], [], []
-    for y, m in wanted:
-        totals = by_year[y][m]
-        value = totals.regular.get(code, Decimal(0))
-        label = dt.date(y, m, 1)
+    for year, month, total, count in regular_totals_by_month(user, first, today, code):
+        label = dt.date(year, month, 1)
         labels.append(label.strftime("%b %Y"))
-        values.append(money_str(value))
-        rows.append({"month": label, "total": value, "count": totals.count})
+        values.append(money_str(total))
+        rows.append({"month": label, "total": total, "count": count})
     return {"labels": labels, "values": values, "rows": rows, "currency": code}
 
 

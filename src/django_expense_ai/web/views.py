@@ -58,11 +58,11 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def render_page(request: HttpRequest, template: str, context: dict[str, Any], *, section: str = "",
-                status: int = 200) -> TemplateResponse:
+                status: int = 200, preferences: Any = None) -> TemplateResponse:
     """Render a page with what ``expense_ai/base.html`` needs (host template, preferences, section)."""
     base = {
         "expense_ai_base_template": settings.BASE_TEMPLATE,
-        "expense_ai_preferences": preferences_for(request.user),
+        "expense_ai_preferences": preferences if preferences is not None else preferences_for(request.user),
         "section": section,
     }
     return TemplateResponse(request, template, {**base, **context}, status=status)
@@ -126,7 +126,7 @@ def chat(request: HttpRequest) -> HttpResponse:
     return render_page(request, "expense_ai/chat/page.html", {
         "form": form, "prefs_form": prefs_form, "chat_messages": rows, "more": more,
         "oldest": rows[0].pk if rows else None,
-    }, section="chat")
+    }, section="chat", preferences=prefs)
 
 
 @login_required
@@ -442,7 +442,7 @@ def budgets(request: HttpRequest) -> HttpResponse:
         "suggest_form": forms.SuggestBudgetForm(),
         "ai_opted_in": bool(ai_settings_for(user).ai_opt_in_at),
     }
-    return render_page(request, "expense_ai/budgets/page.html", context, section="budgets")
+    return render_page(request, "expense_ai/budgets/page.html", context, section="budgets", preferences=prefs)
 
 
 @login_required
@@ -506,6 +506,7 @@ def _settings_context(request: HttpRequest, **forms_given: Any) -> dict[str, Any
     keys_form = forms_given.get("keys_form") or forms.KeysForm(
         provider_choices=choices, initial={"active_parser_provider": ai_settings.active_parser_provider})
     return {
+        "preferences": prefs,
         "ai_settings": ai_settings,
         "keys": presenters.key_rows(ai_settings),
         "keys_form": keys_form,
@@ -522,7 +523,9 @@ def _settings_context(request: HttpRequest, **forms_given: Any) -> dict[str, Any
 @require_GET
 def settings_page(request: HttpRequest) -> HttpResponse:
     """AI keys, the AI opt-in, statement passwords, preferences."""
-    return render_page(request, "expense_ai/settings/page.html", _settings_context(request), section="settings")
+    context = _settings_context(request)
+    return render_page(request, "expense_ai/settings/page.html", context, section="settings",
+                       preferences=context["preferences"])
 
 
 @login_required
