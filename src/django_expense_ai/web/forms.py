@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from ..models import Account, StatementPassword
 from ..models.choices import ChatParserChoice, MergeStrategy, QuickAddMode
@@ -121,6 +122,7 @@ class PasswordBookForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.for_user(user)
 
+    @sensitive_variables()
     def save(self, user) -> StatementPassword:
         """Store the entry for ``user``; model validation (clashing defaults) raises ValidationError."""
         data = self.cleaned_data

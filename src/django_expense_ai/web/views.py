@@ -221,7 +221,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("password")
-@sensitive_variables("password")
+@sensitive_variables()  # every local: the form and its cleaned data hold it too
 @require_http_methods(["GET", "POST"])
 def statement_upload(request: HttpRequest) -> HttpResponse:
     """Upload a statement (drag and drop or the file picker) and run the pipeline."""
@@ -247,7 +247,7 @@ def statement_upload(request: HttpRequest) -> HttpResponse:
                        status=400 if form.errors else 200)
 
 
-@sensitive_variables("password")
+@sensitive_variables()  # every local: the form and its cleaned data hold it too
 def _remember(request: HttpRequest, uploaded: UploadedFile, password: str, hint: str, remember) -> None:
     try:
         entry = remember(uploaded, password, hint=hint)
@@ -309,7 +309,7 @@ def statement_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("password")
-@sensitive_variables("password")
+@sensitive_variables()  # every local: the form and its cleaned data hold it too
 @require_POST
 def statement_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     """Run a locked statement again with the password the page asked for."""
@@ -530,7 +530,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("openai_key", "claude_key", "gemini_key")
-@sensitive_variables("value")
+@sensitive_variables()  # every local: the form and its cleaned data hold the keys
 @require_POST
 def settings_keys(request: HttpRequest) -> HttpResponse:
     """Save the provider and any key typed (write-only; ``-`` clears one)."""
@@ -582,6 +582,7 @@ def settings_consent(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("password")
+@sensitive_variables()  # every local: the form and its cleaned data hold it too
 @require_POST
 def settings_password_add(request: HttpRequest) -> HttpResponse:
     """Add a statement password (hint, pattern, account); it is never shown again."""
