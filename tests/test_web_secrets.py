@@ -9,17 +9,15 @@ from django.urls import reverse
 from django_expense_ai.models import StatementPassword
 from django_expense_ai.statements import import_statement, pipeline
 from django_expense_ai.swappable import get_ai_settings_model
+from tests import test_error_reports as error_reports
 from tests.pdf_factory import build_statement, encrypt_pdf, make_rows
-from tests.test_error_reports import (  # noqa: F401  (reports and superuser are fixtures)
-    KEY,
-    PASSWORD,
-    Boom,
-    _everything_reported,
-    reports,
-    superuser,
-)
+from tests.test_error_reports import KEY, PASSWORD, Boom, _everything_reported
 
 pytestmark = pytest.mark.django_db
+
+# The error-report fixtures, shared with the admin's tests.
+superuser = error_reports.superuser
+reports = error_reports.reports
 
 
 def _broken(*args, **kwargs):
