@@ -117,7 +117,7 @@ def _pct(value: Any) -> str:
         return "?"
 
 
-def score_in_words(comparison: dict[str, Any]) -> list[str]:
+def score_in_words(comparison: dict[str, Any], currency: str | None = None) -> list[str]:
     """The similarity score explained in sentences, from :meth:`Comparison.explain`."""
     parts = comparison.get("parts", {})
     rows, period, totals = parts.get("rows", {}), parts.get("period", {}), parts.get("totals", {})
@@ -132,7 +132,10 @@ def score_in_words(comparison: dict[str, Any]) -> list[str]:
                      f"{_pct(period.get('value'))} (weight {_pct(period.get('weight'))}).")
     else:
         words.append("One of the files has no dates, so their periods cannot be compared.")
-    words.append(f"Their money moved in total ({totals.get('gross_primary')} and {totals.get('gross_duplicate')}) "
+    from ..templatetags.expense_ai import format_money
+
+    gross = [format_money(totals.get(k), currency) for k in ("gross_primary", "gross_duplicate")]
+    words.append(f"Their money moved in total ({gross[0]} and {gross[1]}) "
                  f"agrees by {_pct(totals.get('value'))} (weight {_pct(totals.get('weight'))}).")
     if comparison.get("identical_bytes"):
         words.append("The two files are byte for byte the same.")
@@ -153,7 +156,7 @@ def merge_sections(merge: Any, review: dict[str, Any]) -> dict[str, Any]:
         sections.append({
             "file": item["file"],
             "score": comparison.get("score"),
-            "words": score_in_words(comparison),
+            "words": score_in_words(comparison, currency),
             "pairs": pairs,
             "only_primary": [_row(r, currency) for r in comparison.get("only_in_primary", [])],
             "only_duplicate": [_row(r, dup_currency) for r in comparison.get("only_in_duplicate", [])],
