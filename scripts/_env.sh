@@ -24,13 +24,17 @@ find_python() {
 
 ensure_system_packages() {
   # mysqlclient builds against libmariadb-dev through pkg-config; the TypeScript
-  # types are generated and checked with Node.js and npm (Debian's, when missing).
+  # types are generated and checked with Node.js and npm (Debian's, when missing),
+  # which also install axe-core for the accessibility checks; the browser tests
+  # drive Debian's Chromium through Playwright (browser builds cannot be
+  # downloaded here, so `playwright install` is never run).
   local missing=()
   if ! pkg-config --exists libmariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then
     missing+=(libmariadb-dev pkg-config)
   fi
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -eq 0 ]; then
     return
   fi

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # The test command: lint, migrations drift, docs, the API schema and TypeScript
 # types drift (scripts/schema.sh --check), then the suite on SQLite,
-# PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306).
+# PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306). The browser tests
+# (tests/browser: Playwright driving /usr/bin/chromium against a live server)
+# run in the PostgreSQL pass and skip, saying so, on the others.
 #   bash scripts/test.sh            # everything
 #   DBS="sqlite" bash scripts/test.sh -k splits   # a subset; extra args go to pytest
 source "$(dirname "$0")/_env.sh"
 
 ensure_system_packages
 ensure_venv "dev,postgres,mysql"
+# axe-core for the browser tests' accessibility checks, exactly as locked.
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ] \
+   || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
 PY=.venv/bin/python
 export PYTHONPATH="$ROOT/src:$ROOT"
 

@@ -71,6 +71,14 @@ class Settings:
         False,
         doc='Site switch for AI providers. Off: no text ever leaves the site.',
     )
+    OFFER_TEST_PROVIDERS: Setting[bool] = Setting(
+        False,
+        doc=(
+            "Offer test-only providers (``fake``) as a choice of ``active_parser_provider`` in forms "
+            "(admin, pages). Off, they are still usable by name from code, so a host's tests can save "
+            '``active_parser_provider="fake"``.'
+        ),
+    )
     PROVIDER_TIMEOUT: Setting[float] = Setting(
         30.0,
         doc='Seconds before an AI call times out.',
@@ -295,6 +303,18 @@ class Settings:
     ARCHIVE_PREFIX: Setting[str] = Setting(
         "expense_ai/archive",
         doc='Folder for those archives.',
+    )
+    BASE_TEMPLATE: Setting[str] = Setting(
+        "expense_ai/layout.html",
+        doc=(
+            "The template ``expense_ai/base.html`` extends, so the pages sit inside the host's layout: it "
+            "must define the blocks ``title``, ``extra_head``, ``content`` and ``scripts`` (see "
+            ":doc:`pages`). The default is a minimal standalone layout shipped with the library."
+        ),
+    )
+    CHAT_PAGE_SIZE: Setting[int] = Setting(
+        30,
+        doc="Chat messages shown at once on the chat page; older ones load as the user scrolls up.",
     )
     API_THROTTLE_RATES: Setting[dict[str, str | None]] = Setting(
         {"expense_ai_chat": "60/min", "expense_ai_upload": "30/hour", "expense_ai_keys": "10/hour"},

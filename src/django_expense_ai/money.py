@@ -136,3 +136,30 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return value
+
+
+def format_money(amount: Any, currency: Any, *, grouping: bool = True) -> str:
+    """Display text of an amount: the currency's minor units, never the column's four.
+
+    ``format_money(Decimal("-1450.0000"), "USD")`` → ``"-1,450.00 USD"``;
+    JPY shows no decimals, BHD three. Rounds half-even like :func:`quantize`.
+    ``None`` gives ``""``. An unknown currency code keeps two decimals and
+    the code as given, so a display never fails on odd data.
+
+    :returns: the amount with thousands separators (unless ``grouping=False``)
+        followed by the ISO code.
+    :raises MoneyError: ``amount`` is not a decimal amount (a float, text).
+    """
+    if amount is None:
+        return ""
+    value = to_decimal(amount)
+    try:
+        places = minor_units(currency)
+        code = currency_code(currency)
+    except UnknownCurrency:
+        places, code = 2, str(getattr(currency, "code", currency) or "")
+    value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if not value:
+        value = abs(value)  # never "-0.00"
+    text = format(value, ",f" if grouping else "f")
+    return f"{text} {code}".strip()

@@ -17,19 +17,77 @@ a 500.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+import django
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget, ManyToManyRawIdWidget
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.text import capfirst
 
 from ..exceptions import NotYours, OwnershipError
 from ..models import ownership
+from ..templatetags.expense_ai import format_money
 
 
 def _is_superuser(user: Any) -> bool:
     return bool(getattr(user, "is_superuser", False))
+
+
+def breadcrumbs(model_admin: admin.ModelAdmin, *, here: str, original: Any = None) -> dict[str, Any]:
+    """Context for ``admin/expense_ai/includes/breadcrumbs.html`` on a custom admin page.
+
+    The links are the ones Django's change form shows (app, model list, the
+    object), then ``here``, drawn with the admin's own bar markup for the
+    installed Django (an ``<ol>`` from 6.0, a ``<div>`` before).
+
+    :returns: ``{"ordered_list", "links": [(url, label), ...], "here"}``.
+    """
+    opts = model_admin.opts
+    site = model_admin.admin_site.name
+    links = [
+        (reverse(f"{site}:app_list", kwargs={"app_label": opts.app_label}), opts.app_config.verbose_name),
+        (reverse(f"{site}:{opts.app_label}_{opts.model_name}_changelist"), capfirst(opts.verbose_name_plural)),
+    ]
+    if original is not None:
+        links.append((reverse(f"{site}:{opts.app_label}_{opts.model_name}_change", args=[original.pk]),
+                      str(original)))
+    return {"ordered_list": django.VERSION >= (6, 0), "links": links, "here": here}
+
+
+def money_display(amount: Any, currency: Any) -> str:
+    """An amount as the admin shows it: the currency's minor units, never the column's four decimals.
+
+    :returns: e.g. ``"-1,450.00 USD"`` (a no-break space before the code); ``"-"`` for no amount.
+    """
+    if amount is None:
+        return "-"
+    # The pages' helper: minor units and the active locale's digit grouping and decimal mark.
+    text = format_money(amount, currency)
+    return text.replace(" ", "\u00a0")  # one unit in a narrow column: never "-12.50" over "USD"
+
+
+class MoneyInput(forms.NumberInput):
+    """A decimal input that shows ``30.00`` for a stored ``30.0000`` (two places unless more are needed).
+
+    The columns keep four places for exchange rates and shares; an input
+    shows only the places the value uses, at least two.
+    """
+
+    def format_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal) and value.is_finite():
+            cents = value.quantize(Decimal("0.01"))
+            value = cents if cents == value else value.normalize()
+            return format(value, "f")
+        return super().format_value(value)
+
+
+#: Every admin and inline of the app edits decimals with :class:`MoneyInput`.
+DECIMAL_OVERRIDES = {models.DecimalField: {"widget": MoneyInput(attrs={"step": "any"})}}
 
 
 class ScopedRawIdWidget(ForeignKeyRawIdWidget):
@@ -171,6 +229,8 @@ class ScopedRelationsMixin:
 class ScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
     """Base of every ModelAdmin of the app."""
 
+    formfield_overrides = DECIMAL_OVERRIDES
+
     #: The field naming the row's owner, set on a staff user's new rows; ``None``: none.
     owner_field: str | None = "user"
 
@@ -222,6 +282,8 @@ class ScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
 
 class ScopedInline(ScopedRelationsMixin, admin.TabularInline):
     """Base of every inline of the app: scoped choices, and the parent's owner must own the rows."""
+
+    formfield_overrides = DECIMAL_OVERRIDES
 
     def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)

@@ -21,7 +21,7 @@ from ..budgets import apply_template
 from ..budgets.allocations import clean_allocations
 from ..exceptions import BudgetError, MoneyError
 from ..models import Budget, BudgetTemplate, ownership
-from .base import ScopedAdmin
+from .base import ScopedAdmin, money_display
 
 # Kept in code (not a template file) so the page ships with the module; it
 # extends the admin's own base, so it looks like every other admin page.
@@ -49,10 +49,14 @@ def _django_engine():
 
 @admin.register(Budget)
 class BudgetAdmin(ScopedAdmin):
-    list_display = ("name", "user", "start_date", "end_date", "amount", "currency", "budget_type", "template_source")
+    list_display = ("name", "user", "start_date", "end_date", "amount_display", "budget_type", "template_source")
     list_filter = ("budget_type", "period", "currency")
     search_fields = ("name", "template_source")
     raw_id_fields = ("user",)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj):
+        return money_display(obj.amount, obj.currency)
 
 
 class BudgetTemplateForm(forms.ModelForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 
 from ..models import (
     Account,
@@ -15,7 +15,18 @@ from ..models import (
     TransactionMention,
     TransactionSplit,
 )
-from .base import ScopedAdmin, ScopedInline
+from .base import ScopedAdmin, ScopedInline, money_display
+
+
+def transaction_kind(tx: Transaction) -> str:
+    """What a transaction is, in words: money in is income, never an expense class.
+
+    :returns: ``"Income"`` for a positive amount, else the expense
+        classification's label (``"Regular Monthly Expense"``, ...).
+    """
+    if tx.amount is not None and tx.amount > 0:
+        return "Income"
+    return tx.get_expense_classification_display()
 
 
 @admin.register(Account)
@@ -70,7 +81,7 @@ class MentionInline(ScopedInline):
 @admin.register(Transaction)
 class TransactionAdmin(ScopedAdmin):
     list_display = (
-        "date", "description", "amount", "currency", "expense_classification",
+        "date", "description", "amount_display", "kind",
         "exclude_from_totals", "source", "account", "user",
     )
     list_filter = ("expense_classification", "exclude_from_totals", "source", "currency", "date")
@@ -107,6 +118,13 @@ class TransactionAdmin(ScopedAdmin):
             "report": accuracy_report(request.user, last=last),
         }
         return TemplateResponse(request, "admin/expense_ai/transaction/categorize_accuracy.html", context)
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj):
+        return money_display(obj.amount, obj.currency)
+
+    @admin.display(description="kind", ordering="expense_classification")
+    def kind(self, obj):
+        return transaction_kind(obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -123,10 +141,24 @@ class TransactionSplitAdmin(ScopedAdmin):
     """Splits of the user's own transactions; the participant must be someone they may split with."""
 
     owner_field = None
-    list_display = ("transaction", "participant", "amount", "split_method", "split_value", "currency")
+    list_display = ("transaction", "participant", "amount_display", "split_method", "split_value_display")
     list_filter = ("split_method", "is_settled")
     raw_id_fields = ("participant", "currency")
     autocomplete_fields = ("transaction",)
+    list_select_related = ("transaction", "participant", "currency")
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj):
+        currency = obj.currency if obj.currency_id else obj.transaction.currency
+        return money_display(obj.amount, currency)
+
+    @admin.display(description="split value", ordering="split_value")
+    def split_value_display(self, obj):
+        # A percentage or a number of shares: the places it uses, not the column's four.
+        value = obj.split_value
+        if value is None:
+            return "-"
+        return format(value.normalize() if value != value.to_integral() else value.quantize(1), "f")
 
 
 @admin.register(TransactionMention)
@@ -139,14 +171,44 @@ class TransactionMentionAdmin(ScopedAdmin):
     autocomplete_fields = ("transaction", "mentioned_group")
 
 
+def chat_page_url() -> str | None:
+    """The chat page's address, or ``None`` when the host does not serve the pages."""
+    try:
+        return reverse("expense_ai:chat")
+    except NoReverseMatch:
+        return None
+
+
 @admin.register(ChatMessage)
 class ChatMessageAdmin(ScopedAdmin):
+    """The chat log, read-only: messages are written by chatting, never by hand.
+
+    A message is the user's text *and* what the chat service did with it (the
+    transaction, splits and mentions it created, the reply). A row typed
+    here would be a message nothing answered, so the admin offers no "add"
+    and no edit; it points at the chat page, where a message goes through
+    :func:`django_expense_ai.chat.submit_message`. Deleting stays possible
+    (a user's own history, or a superuser's clean-up); the transactions a
+    message created are kept and edited under Transactions.
+    """
+
     list_display = ("created_at", "user", "conversation_id", "message_type", "status", "short_content")
     list_filter = ("message_type", "status")
     search_fields = ("content", "conversation_id")
     raw_id_fields = ("user",)
     autocomplete_fields = ("related_transaction", "related_file")
     readonly_fields = ("created_at", "updated_at")
+    change_list_template = "admin/expense_ai/chatmessage/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "chat_url": chat_page_url()}
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="content")
     def short_content(self, obj):

@@ -61,22 +61,45 @@ class StatementPasswordAdmin(ScopedAdmin):
         return bool(obj.encrypted_password)
 
 
+#: The providers whose keys the settings row stores, as people name them.
+KEY_PROVIDERS = (("openai", "OpenAI"), ("claude", "Claude (Anthropic)"), ("gemini", "Gemini (Google)"))
+
+
 def _api_key_form(model):
     class AISettingsForm(forms.ModelForm):
-        openai_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                     help_text="Write-only; leave empty to keep, enter '-' to clear.")
-        claude_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                     help_text="Write-only; leave empty to keep, enter '-' to clear.")
-        gemini_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                     help_text="Write-only; leave empty to keep, enter '-' to clear.")
+        """One write-only key field per provider, labelled with whether a key is stored."""
+
+        openai_key = forms.CharField(required=False, strip=True)
+        claude_key = forms.CharField(required=False, strip=True)
+        gemini_key = forms.CharField(required=False, strip=True)
 
         class Meta:
             fields = ("user", "active_parser_provider", "openai_model", "claude_model", "gemini_model")
 
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for name, label in (("active_parser_provider", "AI provider"), ("openai_model", "OpenAI model"),
+                                ("claude_model", "Claude model"), ("gemini_model", "Gemini model")):
+                if name in self.fields:
+                    self.fields[name].label = label
+            for provider, label in KEY_PROVIDERS:
+                field = self.fields[f"{provider}_key"]
+                is_set = self.instance.pk is not None and self.instance.has_api_key(provider)
+                field.label = f"{label} key"
+                field.widget = forms.PasswordInput(render_value=False, attrs={
+                    "autocomplete": "off",
+                    "placeholder": "a key is set (hidden)" if is_set else "not set",
+                })
+                field.help_text = (
+                    "Set. Write-only: leave empty to keep it, type a new key to replace it, enter '-' to remove it."
+                    if is_set else
+                    "Not set. Paste a key to set it; it is stored encrypted and never shown again."
+                )
+
         @sensitive_variables("value")
         def save(self, commit=True):
             obj = super().save(commit=False)
-            for provider in ("openai", "claude", "gemini"):
+            for provider, _label in KEY_PROVIDERS:
                 value = self.cleaned_data.get(f"{provider}_key")
                 if value == "-":
                     obj.set_api_key(provider, None)
@@ -91,12 +114,13 @@ def _api_key_form(model):
 
 
 class AISettingsAdmin(ScopedAdmin):
+    """A user's AI settings: each provider's key once, as a write-only field that says whether it is set."""
+
     list_display = ("user", "active_parser_provider", "openai_set", "claude_set", "gemini_set",
-                    "api_key_last_tested")
+                    "keys_last_tested")
     list_filter = ("active_parser_provider",)
     raw_id_fields = ("user",)
-    readonly_fields = ("openai_set", "claude_set", "gemini_set", "api_key_last_tested",
-                       "api_key_test_status", "ai_opt_in_at")
+    readonly_fields = ("keys_last_tested", "key_test_results", "opted_in_at")
     actions = ("test_api_keys",)
 
     @method_decorator(sensitive_post_parameters("openai_key", "claude_key", "gemini_key"))
@@ -132,15 +156,35 @@ class AISettingsAdmin(ScopedAdmin):
         return ["user", "active_parser_provider", "openai_model", "claude_model", "gemini_model",
                 "openai_key", "claude_key", "gemini_key", *self.readonly_fields]
 
-    @admin.display(boolean=True, description="OpenAI key")
+    @admin.display(description="keys last tested", ordering="api_key_last_tested")
+    def keys_last_tested(self, obj):
+        return obj.api_key_last_tested or "never"
+
+    @admin.display(description="last test results")
+    def key_test_results(self, obj):
+        results = obj.api_key_test_status or {}
+        if not results:
+            return "-"
+        # Stored scrubbed by ai.test_api_keys: provider, status, error kind; never a key.
+        return "; ".join(
+            f"{name}: {value.get('status', '?') if isinstance(value, dict) else value}"
+            for name, value in sorted(results.items())
+        )
+
+    @admin.display(description="AI opt-in given at")
+    def opted_in_at(self, obj):
+        return obj.ai_opt_in_at or "not given: nothing is sent to an AI provider"
+
+    # The list's set/not-set columns; the form says the same beside each key field.
+    @admin.display(boolean=True, description="OpenAI key set")
     def openai_set(self, obj):
         return obj.has_api_key("openai")
 
-    @admin.display(boolean=True, description="Claude key")
+    @admin.display(boolean=True, description="Claude key set")
     def claude_set(self, obj):
         return obj.has_api_key("claude")
 
-    @admin.display(boolean=True, description="Gemini key")
+    @admin.display(boolean=True, description="Gemini key set")
     def gemini_set(self, obj):
         return obj.has_api_key("gemini")
 

@@ -8,6 +8,8 @@ forgotten, unless "remember" is ticked, which stores them encrypted
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -23,7 +26,91 @@ from ..exceptions import ExpenseAIError, InvalidTransition
 from ..models import Account, StatementMerge, StatementProcessingLog, UploadedFile
 from ..models.choices import FileStatus, MergeStatus, MergeStrategy
 from ..statements.passwords import remember_password
-from .base import ScopedAdmin, ScopedInline
+from .base import ScopedAdmin, ScopedInline, breadcrumbs, money_display
+
+
+def _percent(value: Any) -> str:
+    try:
+        return f"{(Decimal(str(value)) * 100).quantize(Decimal('1'))}%"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _points(part: dict[str, Any]) -> str:
+    try:
+        points = Decimal(str(part["value"])) * Decimal(str(part["weight"])) * 100
+    except (KeyError, InvalidOperation, ValueError):
+        return "?"
+    return str(points.quantize(Decimal("0.1")))
+
+
+def score_in_words(explained: dict[str, Any], *, primary: str, duplicate: str) -> list[str]:
+    """The similarity score of a merge review, told as sentences that agree with the numbers.
+
+    ``explained`` is :meth:`~..statements.similarity.Comparison.explain`
+    with labels ``primary``/``duplicate``. Identical bytes score 100 without
+    any row being compared (a re-upload is not read again), so that case
+    says so instead of listing "0 rows matched" beside a score of 100.
+
+    :returns: a list of sentences (plain text; the template escapes them).
+    """
+    score = explained.get("score", "?")
+    if explained.get("identical_bytes"):
+        return [
+            f"Score {score} of 100: {duplicate} and {primary} are the same file, byte for byte "
+            "(the same SHA-256 checksum).",
+            "A file already imported is not read again, so no rows were compared; "
+            "nothing of it was added to the ledger twice.",
+        ]
+    parts = explained.get("parts", {})
+    rows, period, totals = parts.get("rows", {}), parts.get("period", {}), parts.get("totals", {})
+    n_primary, n_duplicate = rows.get("rows_primary", 0), rows.get("rows_duplicate", 0)
+    smaller = min(n_primary, n_duplicate)
+    tiers = rows.get("by_tier", {})
+    how = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in sorted(tiers.items()) if count)
+    sentences = [f"Score {score} of 100, made of three parts:"]
+    if smaller:
+        sentences.append(
+            f"Rows: {sum(tiers.values())} of the {smaller} rows of the shorter statement have a twin in the "
+            f"other{f' ({how})' if how else ''}, {_percent(rows.get('value', 0))} alike, "
+            f"weighing {_percent(rows.get('weight', 0))}: {_points(rows)} points."
+        )
+    else:
+        sentences.append(
+            f"Rows: {'neither statement has' if not (n_primary or n_duplicate) else 'one statement has no'} "
+            f"rows to compare, so rows add 0 points (they weigh {_percent(rows.get('weight', 0))})."
+        )
+    span_p, span_d = period.get("primary"), period.get("duplicate")
+    if span_p and span_d:
+        sentences.append(
+            f"Period: {span_p[0]} to {span_p[1]} against {span_d[0]} to {span_d[1]}, "
+            f"{_percent(period.get('value', 0))} of the days shared, weighing "
+            f"{_percent(period.get('weight', 0))}: {_points(period)} points."
+        )
+    else:
+        sentences.append("Period: a statement has no dates, so the period adds 0 points.")
+    sentences.append(
+        f"Totals: money moved {totals.get('gross_primary', '0')} against {totals.get('gross_duplicate', '0')}, "
+        f"{_percent(totals.get('value', 0))} alike, weighing {_percent(totals.get('weight', 0))}: "
+        f"{_points(totals)} points."
+    )
+    return sentences
+
+
+def _statement_currency(uploaded: UploadedFile) -> str:
+    """The currency a statement's rows are in (its parse, else the site default)."""
+    from ..conf import settings
+
+    parsed = uploaded.parsed_json if isinstance(uploaded.parsed_json, dict) else {}
+    return parsed.get("currency") or settings.DEFAULT_CURRENCY
+
+
+def _with_money(outcome: dict[str, Any], currency: str) -> dict[str, Any]:
+    for rows in outcome.values():
+        for row in rows or ():
+            if isinstance(row, dict) and "amount" in row:
+                row["amount_display"] = money_display(row["amount"], row.get("currency") or currency)
+    return outcome
 
 
 class StatementUploadForm(forms.Form):
@@ -125,14 +212,16 @@ class UploadedFileAdmin(ScopedAdmin):
             "opts": self.opts,
             "form": form,
             "title": "Upload a statement",
+            "ea_breadcrumbs": breadcrumbs(self, here="Upload a statement"),
         }
         return TemplateResponse(request, "admin/expense_ai/uploadedfile/upload.html", context)
 
     def _remember_password(self, request, uploaded, data, password):
         if not (password and data.get("remember")):
             return
-        entry = remember_password(request.user, uploaded, password, account=data.get("account"),
-                                  hint=data.get("password_hint") or "")
+        # A password for the statement's account (no file pattern), as the form says.
+        entry = remember_password(uploaded, password, user=request.user, hint=data.get("password_hint") or "",
+                                  file_pattern="")
         if entry is None:
             self.message_user(request, "The password was not saved: it was not needed or did not open the file.",
                               messages.WARNING)
@@ -141,13 +230,27 @@ class UploadedFileAdmin(ScopedAdmin):
 
     def _report(self, request, uploaded):
         if uploaded.status == FileStatus.FAILED:
-            self.message_user(request, f"{uploaded.filename}: failed at {uploaded.error_stage}: "
+            self.message_user(request, f"Import of {uploaded.filename} failed at {uploaded.error_stage}: "
                               f"{uploaded.error_message}", messages.ERROR)
         elif uploaded.status == FileStatus.QUEUED:
-            self.message_user(request, f"{uploaded.filename}: queued for processing.")
+            self.message_user(request, f"Queued {uploaded.filename} for processing.")
+        elif uploaded.duplicate_of_id and uploaded.duplicate_of.sha256 == uploaded.sha256:
+            original = uploaded.duplicate_of
+            when = formats.date_format(timezone.localtime(original.created_at), "DATE_FORMAT")
+            self.message_user(
+                request,
+                f"The file {uploaded.filename} is a duplicate of {original.filename} (file #{original.pk}, uploaded "
+                f"{when}): the same file, byte for byte. Nothing was imported again.",
+                messages.WARNING,
+            )
         else:
-            self.message_user(request, f"{uploaded.filename}: {len(uploaded.created_transactions)} created, "
-                              f"{len(uploaded.skipped_duplicates)} duplicates skipped.")
+            skipped = len(uploaded.skipped_duplicates)
+            # The admin capitalises a message's first letter: start with a word, not the file name.
+            text = (f"Imported {uploaded.filename}: {uploaded.rows_found} row(s) read, "
+                    f"{len(uploaded.created_transactions)} transaction(s) created")
+            if skipped:
+                text += f", {skipped} skipped as already in your ledger"
+            self.message_user(request, text + ".")
 
     def compare_view(self, request, object_id):
         obj = self.get_object(request, object_id)
@@ -164,6 +267,7 @@ class UploadedFileAdmin(ScopedAdmin):
             "raw_length": len(obj.raw_text_extracted or ""),
             "parsed_json": json.dumps(parsed, indent=2, ensure_ascii=False),
             "row_count": len(parsed.get("rows", [])) if isinstance(parsed, dict) else 0,
+            "ea_breadcrumbs": breadcrumbs(self, original=obj, here="Raw text and parsed rows"),
         }
         return TemplateResponse(request, "admin/expense_ai/uploadedfile/compare.html", context)
 
@@ -276,12 +380,22 @@ class StatementMergeAdmin(ScopedAdmin):
             self._review_post(request, merge)
             return HttpResponseRedirect(here)
         review = merges.merge_review(merge)
+        currency = _statement_currency(review["primary"])
         sections = []
         for item in review["duplicates"]:
             explained = item["comparison"]
+            for m in explained["matched"]:
+                m["amount_display"] = money_display(m["primary"]["amount"], currency)
+            for r in (*explained["only_in_primary"], *explained["only_in_duplicate"]):
+                r["amount_display"] = money_display(r["amount"], currency)
+            for tx in item["transactions"]:
+                tx.amount_display = money_display(tx.amount, tx.currency)
             sections.append({
                 "file": item["file"],
                 "score": explained["score"],
+                "identical": explained.get("identical_bytes", False),
+                "in_words": score_in_words(explained, primary=review["primary"].filename,
+                                           duplicate=item["file"].filename),
                 "parts": explained["parts"],
                 "matched": explained["matched"],
                 "only_primary": explained["only_in_primary"],
@@ -299,7 +413,9 @@ class StatementMergeAdmin(ScopedAdmin):
             "can_approve": merge.status == MergeStatus.SUGGESTED,
             "can_complete": merge.status == MergeStatus.APPROVED,
             "can_undo": merge.status == MergeStatus.COMPLETED and "removed" in (merge.details or {}),
-            "outcome": {k: (merge.details or {}).get(k) for k in ("removed", "kept", "unmatched")},
+            "outcome": _with_money({k: (merge.details or {}).get(k) for k in ("removed", "kept", "unmatched")},
+                                   currency),
+            "ea_breadcrumbs": breadcrumbs(self, original=merge, here="Compare and decide"),
         }
         return TemplateResponse(request, "admin/expense_ai/statementmerge/review.html", context)
 

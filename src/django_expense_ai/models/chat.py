@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import MentionType, MessageStatus, MessageType
@@ -53,8 +54,17 @@ class ChatMessage(models.Model):
         ]
 
     def __str__(self) -> str:
+        # The spec's shape (email - conversation - time), the time in the
+        # site's zone to the minute: no microseconds or UTC offset in a label.
         email = getattr(self.user, "email", "") or getattr(self.user, "get_username", lambda: "")()
-        return f"{email} - {self.conversation_id} - {self.created_at}"
+        when = self.created_at
+        if when is None:
+            stamp = "unsaved"
+        else:
+            if timezone.is_aware(when):
+                when = timezone.localtime(when)
+            stamp = when.strftime("%Y-%m-%d %H:%M")
+        return f"{email} - {self.conversation_id} - {stamp}"
 
 
 class TransactionMention(models.Model):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import swapper
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..classification import is_excluded
+from ..exceptions import MoneyError
+from ..money import format_money
 from .choices import ExpenseClassification, SplitMethod, TransactionSource
 from .querysets import (
     CategoryQuerySet,
@@ -123,6 +127,15 @@ class GroupMember(models.Model):
         return f"{self.user_id} in {self.group_id}"
 
 
+def _money_label(amount, currency) -> str:
+    # Labels (admin lists, breadcrumbs, autocomplete) show the currency's
+    # minor units, never the column's four places.
+    try:
+        return format_money(amount, currency or "USD")
+    except MoneyError:
+        return f"{amount} {currency or ''}".strip()
+
+
 class Transaction(models.Model):
     """One movement of money. ``amount`` is signed: negative is money out."""
 
@@ -208,7 +221,7 @@ class Transaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.amount} {self.currency} {self.description[:40]}"
+        return f"{self.date} {_money_label(self.amount, self.currency)} {self.description[:40]}"
 
     def apply_exclusion_rule(self) -> None:
         """The spec's rule: ``exclude_from_totals`` follows the classification unless a person overrode it."""
@@ -268,4 +281,9 @@ class TransactionSplit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.participant_id}: {self.amount}"
+        # No query for the currency's code in a label: two places unless more are used.
+        amount = self.amount
+        if isinstance(amount, Decimal) and amount.is_finite():
+            cents = amount.quantize(Decimal("0.01"))
+            amount = format(cents if cents == amount else amount.normalize(), "f")
+        return f"{self.participant_id}: {amount}"

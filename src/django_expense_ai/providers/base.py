@@ -294,6 +294,9 @@ class Provider:
     default_confidence: ClassVar[float] = 0.5
     #: Whether calls send user data off the site, and so need ``AI_ENABLED``.
     sends_data: ClassVar[bool] = True
+    #: A stand-in for tests: usable by name, but offered as a choice only when
+    #: ``EXPENSE_AI["OFFER_TEST_PROVIDERS"]`` is on.
+    test_only: ClassVar[bool] = False
 
     def __init__(self, *, base_url: str | None = None) -> None:
         self._base_url = base_url

@@ -70,6 +70,7 @@ class FakeProvider(Provider):
     label = "Fake (tests only, no network)"
     extra = ""
     sends_data = False  # nothing leaves the process, so AI_ENABLED does not apply
+    test_only = True  # never offered to users unless OFFER_TEST_PROVIDERS is on
 
     calls: ClassVar[list[FakeCall]] = []
     _answers: ClassVar[deque[Any]] = deque()

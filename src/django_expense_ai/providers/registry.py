@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 from .. import plugins
+from ..conf import settings as expense_settings
 from ..exceptions import ConfigurationError, UnknownProvider
 from .base import Provider
 
@@ -91,7 +92,17 @@ def provider_names() -> list[str]:
 def provider_choices() -> list[tuple[str, str]]:
     """Choices for a provider field: ``("system", "System Parser")`` first, then each provider.
 
+    Test-only providers (the fake) are left out unless
+    ``EXPENSE_AI["OFFER_TEST_PROVIDERS"]`` is on: a user must never pick a
+    provider that answers nothing real. They stay usable by name
+    (:func:`get_provider`, a settings row saved in code).
+
     :returns: ``[(name, label), ...]``.
     """
     table = _table()
-    return [SYSTEM_CHOICE] + [(name, table[name].label or name) for name in sorted(table)]
+    offer_all = bool(expense_settings.OFFER_TEST_PROVIDERS)
+    return [SYSTEM_CHOICE] + [
+        (name, table[name].label or name)
+        for name in sorted(table)
+        if offer_all or not table[name].test_only
+    ]

@@ -274,7 +274,12 @@ def _history(details: dict[str, Any], *, old: str, new: str, user: Any, at: dt.d
 
 
 def transition_merge(
-    merge: StatementMerge, to_status: str, *, user: Any, remove: Iterable[Any] | None = None
+    merge: StatementMerge,
+    to_status: str,
+    *,
+    user: Any,
+    remove: Iterable[Any] | None = None,
+    strategy: str | None = None,
 ) -> StatementMerge:
     """Move ``merge`` to ``to_status``, the only way a merge's status changes.
 
@@ -293,6 +298,8 @@ def transition_merge(
     would clash with the twin's, is kept and listed in ``details["kept"]``.
 
     :param remove: ids of duplicate-file transactions to remove (``manual`` only).
+    :param strategy: when completing, the strategy to apply (stored on the
+        merge); default the merge's own ``merge_strategy``.
     :returns: the same instance, updated.
     :raises InvalidTransition: the move is not in :data:`ALLOWED_MERGE_TRANSITIONS`,
         or another process changed the merge meanwhile.
@@ -305,12 +312,17 @@ def transition_merge(
     InvalidTransition.check(
         ALLOWED_MERGE_TRANSITIONS, old, to_status, subject="A statement merge", final="nothing (use undo_merge)"
     )
+    if strategy is not None and strategy not in MergeStrategy.values:
+        raise MergeError(f"Unknown merge strategy {strategy!r}; use one of {', '.join(MergeStrategy.values)}.")
+    if strategy is not None and to_status != MergeStatus.COMPLETED:
+        raise MergeError("A strategy is chosen when completing a merge.")
+    chosen = strategy or merge.merge_strategy
     if to_status == MergeStatus.COMPLETED:
-        manual = merge.merge_strategy == MergeStrategy.MANUAL
+        manual = chosen == MergeStrategy.MANUAL
         if manual and remove is None:
             raise MergeError("A manual merge needs the transactions to remove (an empty list removes none).")
         if not manual and remove is not None:
-            raise MergeError(f"Choosing transactions is for the manual strategy, not {merge.merge_strategy!r}.")
+            raise MergeError(f"Choosing transactions is for the manual strategy, not {chosen!r}.")
     now = timezone.now()
     with transaction.atomic():
         locked = StatementMerge.objects.select_for_update().select_related("primary_file").get(pk=merge.pk)
@@ -319,15 +331,18 @@ def transition_merge(
         details = dict(locked.details or {})
         extra: dict[str, Any] = {}
         if to_status == MergeStatus.COMPLETED:
+            locked.merge_strategy = chosen
             outcome = _apply(locked, remove=None if remove is None else set(remove))
             details.update(outcome)
             extra = {"strategy": locked.merge_strategy, "removed": len(outcome["removed"])}
         _history(details, old=old, new=to_status, user=user, at=now, **extra)
         StatementMerge.objects.filter(pk=merge.pk).update(
-            status=to_status, merged_by=user, merged_at=now, details=details, updated_at=now
+            status=to_status, merged_by=user, merged_at=now, details=details, updated_at=now,
+            merge_strategy=locked.merge_strategy,
         )
     merge.status, merge.merged_by, merge.merged_at, merge.details, merge.updated_at = (
         to_status, user, now, details, now)
+    merge.merge_strategy = locked.merge_strategy
     return merge
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import NotYours
-from ..models import StatementPassword, UploadedFile, ownership
+from ..models import StatementPassword, UploadedFile
 from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
@@ -109,34 +109,64 @@ def record_password_success(password: StatementPassword, uploaded_file: Uploaded
         uploaded_file.updated_at = now
 
 
-def opened_with_given_password(uploaded_file: UploadedFile) -> bool:
-    """Whether the password the caller typed (not a stored one) is what opened ``uploaded_file``.
+def pattern_for(filename: str) -> str:
+    """A ``file_pattern`` matching "files like this one": the name with each run of digits a wildcard.
 
-    True for a protected file that was unlocked while no stored password was
-    used: the pipeline tries the caller's password first and records a stored
-    one in ``used_password`` when it is that one that worked.
+    ``estatement_2026-10.pdf`` gives ``estatement_\\d+\\-\\d+\\.pdf``, which the
+    bank's next month's file also matches.
+
+    :returns: a pattern :func:`pattern_matches` accepts, cut to the longest allowed.
     """
-    if not uploaded_file.is_password_protected or uploaded_file.used_password_id is not None:
-        return False
-    return uploaded_file.processing_logs.filter(processing_stage="password_decrypt", status="success").exists()
+    name = base_name(filename)
+    parts = re.split(r"(\d+)", name)
+    pattern = "".join(r"\d+" if part.isdigit() else re.escape(part) for part in parts if part)
+    return pattern[:MAX_PATTERN_LENGTH]
+
+
+def opened_with_given_password(uploaded_file: UploadedFile) -> bool:
+    """Whether the last run of ``uploaded_file`` was unlocked by the password its caller typed.
+
+    True for an encrypted PDF that needed a password, got past the password
+    stage and was not opened by a stored password (``used_password`` unset).
+    """
+    return (
+        bool(uploaded_file.is_password_protected)
+        and uploaded_file.used_password_id is None
+        and uploaded_file.error_stage != "password_decrypt"
+        and uploaded_file.status != "pending"
+    )
 
 
 @sensitive_variables("password")
 def remember_password(
-    user: Any, uploaded_file: UploadedFile, password: str, *, account: Any = None, hint: str = ""
+    uploaded_file: UploadedFile,
+    password: str,
+    *,
+    hint: str = "",
+    file_pattern: str | None = None,
+    user: Any = None,
 ) -> StatementPassword | None:
-    """Store ``password`` (encrypted) in the user's password book if it is what opened the file.
+    """Store ``password`` (encrypted) for files like ``uploaded_file``, if it opened the file.
 
-    :returns: the new :class:`StatementPassword`, or ``None`` when the password
-        was not needed or did not open the file (nothing is stored then).
-    :raises NotYours: the file or the account is not the user's.
+    :param file_pattern: default :func:`pattern_for` of the file's name.
+    :returns: the new :class:`StatementPassword` (account and owner of the
+        file), or ``None`` when the password was not what opened the file
+        (nothing is stored then).
+    :param user: who asks; when given, it must be the file's owner.
+    :raises NotYours: ``user`` is not the file's owner.
+    :raises django.core.exceptions.ValidationError: an unsafe pattern.
     """
-    if uploaded_file.user_id != getattr(user, "pk", None):
+    if user is not None and uploaded_file.user_id != getattr(user, "pk", None):
         raise NotYours("No such statement file.")
     if not password or not opened_with_given_password(uploaded_file):
         return None
-    entry = StatementPassword(user=user, account=account, password_hint=hint or "")
-    ownership.check_links(entry, owner=user)
+    pattern = pattern_for(uploaded_file.filename) if file_pattern is None else file_pattern
+    if pattern:
+        validate_file_pattern(pattern)
+    entry = StatementPassword(
+        user_id=uploaded_file.user_id, account_id=uploaded_file.account_id,
+        password_hint=(hint or "")[:255], file_pattern=pattern,
+    )
     entry.set_password(password)
     entry.save()
     return entry

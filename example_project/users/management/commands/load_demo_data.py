@@ -1,4 +1,6 @@
-"""Load demo users, accounts, a group, categories, transactions and splits. Safe to run twice."""
+"""Load demo data that shows every page: users, accounts, a group, transactions and splits, chat
+history with mentions and splits, two imported (overlapping) statements with the merge they
+suggest, and a budget with spending against it. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -9,8 +11,42 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from django_expense_ai.models import Account, Category, Group, GroupMember, Transaction, TransactionSplit
+from django_expense_ai.budgets import apply_template
+from django_expense_ai.chat import submit_message
+from django_expense_ai.models import (
+    Account,
+    BudgetTemplate,
+    Category,
+    Group,
+    GroupMember,
+    StatementMerge,
+    StatementPassword,
+    Transaction,
+    TransactionSplit,
+)
+from django_expense_ai.statements import import_statement
 from django_expense_ai.swappable import currency_for_code, preferences_for
+
+#: What the demo types into the chat (mentions, a group split, a category, income, a question).
+CHAT = (
+    "@alice $50 lunch at pizza place",
+    "@Flatmates $96 groceries #groceries",
+    "$4.50 coffee #dining",
+    "got paid $4200 salary",
+    "@bob $36 cinema tickets",
+    "@carol taxi 20 or 30",  # unsure: it becomes a suggestion to confirm or reject
+)
+
+
+def statement_csv(today: dt.date, *, days: int, skip_last: int = 0) -> bytes:
+    """A bank's CSV export of the checking account over the last ``days`` days (made here, no file)."""
+    lines = ["Date,Description,Amount"]
+    shops = ("GROCERY MARKET", "CITY TRANSIT", "CORNER CAFE", "PHARMACY", "BOOKSHOP", "FUEL STATION")
+    for i in range(days - skip_last):
+        day = today - dt.timedelta(days=days - i)
+        amount = -(Decimal(7 + (i * 13) % 60) + Decimal((i * 29) % 100) / 100)
+        lines.append(f"{day.isoformat()},{shops[i % len(shops)]} {1000 + i},{amount}")
+    return ("\n".join(lines) + "\n").encode()
 
 
 class Command(BaseCommand):
@@ -69,4 +105,32 @@ class Command(BaseCommand):
         for member in (demo, *people.values()):
             TransactionSplit.objects.create(transaction=dinner, participant=member, amount=Decimal("30.00"),
                                             split_method="equal", currency=usd)
+        remembered = StatementPassword(user=demo, account=checking, password_hint="Example Bank: date of birth",
+                                       file_pattern=r"estatement_\d+\.pdf", is_default=True)
+        remembered.set_password("01011990")
+        remembered.save()
+        self._chat(demo)
+        self._statements(demo, checking, today)
+        self._budget(demo, today)
         self.stdout.write(self.style.SUCCESS("Loaded demo data: users demo, alice, bob (password: demo)."))
+
+    def _chat(self, demo):
+        for text in CHAT:
+            submit_message(demo, text)
+
+    def _statements(self, demo, checking, today):
+        # The same month twice: the bank's full export and an earlier, shorter download of it.
+        # The second import skips the rows already in the ledger and suggests merging the two files.
+        import_statement(demo, statement_csv(today, days=24), filename="checking_export_full.csv", account=checking)
+        import_statement(demo, statement_csv(today, days=24, skip_last=3), filename="checking_export.csv",
+                         account=checking)
+        if not StatementMerge.objects.filter(merged_by=demo).exists():
+            self.stdout.write(self.style.WARNING("No merge was suggested for the two demo statements."))
+
+    def _budget(self, demo, today):
+        template = BudgetTemplate.objects.filter(is_system=True, is_active=True).order_by("name").first()
+        if template is None:
+            self.stdout.write(self.style.WARNING("No system budget template: run migrate first."))
+            return
+        apply_template(template, demo, monthly_income=Decimal("5200.00"), start_date=today - dt.timedelta(days=27),
+                       name="Household budget")

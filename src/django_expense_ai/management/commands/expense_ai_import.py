@@ -4,9 +4,11 @@
 
     manage.py expense_ai_import jan.pdf feb.csv --user alice [--account 3] [--password ... | --ask-password]
 
-Prints a progress bar (one step per pipeline stage) on stderr, then a summary
-table per file (found / created / duplicates / failed), and exits non-zero when
-any file failed. ``--password`` is visible to other local users in the process
+Shows a progress bar (one step per pipeline stage) on stderr when stderr is
+a terminal; when it is not (a log file, a pipe, cron), it writes one plain
+line per stage instead at ``-v 2`` and nothing at the default verbosity; ``-v 0``
+shows no progress at all. Then a summary table per file (found / created /
+duplicates / failed) on stdout, and exits non-zero when any file failed. ``--password`` is visible to other local users in the process
 list; prefer ``--ask-password``.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -27,11 +30,16 @@ _BAR_WIDTH = 24
 
 
 class _Progress:
-    """A plugin for the duration of the command: advances the bar after each stage."""
+    """A plugin for the duration of the command: reports each stage as it completes.
 
-    def __init__(self, command: Command, total_files: int):
+    ``mode`` is ``"bar"`` (a redrawn line, for a terminal), ``"lines"`` (one
+    plain line per stage, for logs) or ``"off"``.
+    """
+
+    def __init__(self, command: Command, total_files: int, mode: str):
         self.command = command
         self.total_files = total_files
+        self.mode = mode
         self.file_number = 0
         self.filename = ""
         self.done = 0
@@ -48,15 +56,36 @@ class _Progress:
         self.draw(f"{stage}: {status}")
 
     def draw(self, text: str) -> None:
+        if self.mode == "off":
+            return
+        prefix = f"[{self.file_number}/{self.total_files}]"
+        if self.mode == "lines":
+            self.command.stderr.write(f"{prefix} {self.filename} {text}")
+            return
         steps = len(STAGES)
         filled = _BAR_WIDTH * min(self.done, steps) // steps
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
-        line = f"[{self.file_number}/{self.total_files}] [{bar}] {self.filename[:30]} {text}"
+        line = f"{prefix} [{bar}] {self.filename[:30]} {text}"
         self.command.stderr.write(f"\r{line:<100}", ending="")
         self.command.stderr.flush()
 
     def finish(self) -> None:
-        self.command.stderr.write("")
+        if self.mode == "bar":
+            self.command.stderr.write("")  # end the redrawn line
+
+
+def progress_mode(stream: Any, verbosity: int) -> str:
+    """How to show progress on ``stream``: ``"bar"``, ``"lines"`` or ``"off"``.
+
+    A redrawn bar only on a terminal (elsewhere its carriage returns are junk
+    in the log); plain lines off a terminal at ``-v 2`` and more; nothing at ``-v 0``.
+    """
+    if verbosity <= 0:
+        return "off"
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        return "bar"
+    return "lines" if verbosity >= 2 else "off"
 
 
 class Command(BaseCommand):
@@ -82,7 +111,7 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"No such file: {', '.join(missing)}")
 
-        progress = _Progress(self, len(paths))
+        progress = _Progress(self, len(paths), progress_mode(self.stderr, int(options.get("verbosity", 1))))
         pm = plugins.get_plugin_manager()
         pm.register(progress, name=f"expense_ai_import_progress_{id(progress)}")
         results = []
@@ -134,8 +163,9 @@ class Command(BaseCommand):
             ))
             if failed:
                 notes.append(f"{uf.filename}: failed at {uf.error_stage}: {uf.error_message}")
-            elif uf.duplicate_of_id:
-                notes.append(f"{uf.filename}: same file as #{uf.duplicate_of_id}, nothing imported again.")
+            elif uf.duplicate_of_id and uf.duplicate_of.sha256 == uf.sha256:
+                notes.append(f"{uf.filename}: a duplicate of {uf.duplicate_of.filename} (file #{uf.duplicate_of_id}), "
+                             "the same file byte for byte; nothing imported again.")
         widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
         line = "  ".join("{:<%d}" % w for w in widths)
         self.stdout.write(line.format(*header))
