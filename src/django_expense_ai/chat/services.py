@@ -150,8 +150,8 @@ class ChatContext:
 
     ``currency`` is the user's currency: their default account's, else
     ``UserPreferences.default_currency``, else ``EXPENSE_AI["DEFAULT_CURRENCY"]``.
-    ``today`` is the current local date. ``account_id`` is the default
-    account's pk (new transactions go there) or ``None``.
+    ``today`` is the current local date. ``account`` is the default account
+    (new transactions go there; its key, owner and currency loaded) or ``None``.
     """
 
     user: Any
@@ -159,7 +159,11 @@ class ChatContext:
     today: dt.date
     quick_add_mode: str = QuickAddMode.NORMAL
     default_chat_parser: str = "ai"
-    account_id: Any = None
+    account: Any = None
+
+    @property
+    def account_id(self) -> Any:
+        return self.account.pk if self.account is not None else None
 
 
 def chat_context(
@@ -180,9 +184,9 @@ def chat_context(
         code = default_currency or settings.DEFAULT_CURRENCY
         return ChatContext(user=None, currency=normalize_currency(code), today=today)
     # Reads only: a user without preferences or a default account gets the defaults.
-    account = (
-        Account.objects.filter(user=user, is_default=True).order_by("pk").values("pk", "currency").first() or {}
-    )
+    # The row itself (three columns): the transaction links it, and the writer's
+    # ownership check then needs no query of its own.
+    account = Account.objects.filter(user=user, is_default=True).order_by("pk").only("pk", "user", "currency").first()
     prefs = (
         get_user_preferences_model()
         .objects.filter(user=user)
@@ -192,7 +196,7 @@ def chat_context(
     )
     currency = normalize_currency(
         default_currency
-        or account.get("currency")
+        or (account.currency if account is not None else None)
         or prefs.get("default_currency")
         or settings.DEFAULT_CURRENCY
     )
@@ -202,7 +206,7 @@ def chat_context(
         today=today,
         quick_add_mode=prefs.get("quick_add_mode") or QuickAddMode.NORMAL,
         default_chat_parser=prefs.get("default_chat_parser") or "ai",
-        account_id=account.get("pk"),
+        account=account,
     )
 
 
@@ -734,7 +738,7 @@ def _create(
     description = parse.description[:_DESCRIPTION_MAX]
     tx = Transaction(
         user=author,
-        account_id=ctx.account_id,
+        account=ctx.account,
         date=parse.date,
         amount=amount,
         currency=parse.currency,
