@@ -21,7 +21,7 @@ from django.db import connection, connections
 
 from django_expense_ai import hookimpl
 from django_expense_ai.models import Account, StatementMerge, UploadedFile
-from django_expense_ai.statements import duplicates, import_statement, merges
+from django_expense_ai.statements import import_statement, merges
 from django_expense_ai.statements.merges import detect_duplicate_statements, transition_merge
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,7 +116,7 @@ def test_imports_completing_at_once_suggest_the_pair_once(user, register_plugin,
         return returned[uploaded_file.pk]
 
     # The built-in statement_processed plugin (statements/duplicates.py) is what calls it.
-    monkeypatch.setattr(duplicates, "detect_duplicate_statements", recorded)
+    monkeypatch.setattr(merges, "detect_duplicate_statements", recorded)
 
     statements = [(_csv(), "march.csv"), (_ofx(), "march.ofx")]
     files: list = [None, None]

@@ -177,13 +177,13 @@ def test_rejected_pair_is_not_suggested_again(user, account):
 
 
 def test_detection_failure_is_logged_and_the_import_stands(user, account, monkeypatch, caplog):
-    from django_expense_ai.statements import duplicates
+    from django_expense_ai.statements import merges
 
     def boom(uploaded_file):
         raise RuntimeError("detector broke")
 
     # The built-in statement_processed plugin (statements/duplicates.py) calls it.
-    monkeypatch.setattr(duplicates, "detect_duplicate_statements", boom)
+    monkeypatch.setattr(merges, "detect_duplicate_statements", boom)
     with caplog.at_level(logging.ERROR):
         uf = load(user, csv(BASE), "m.csv", account)
     assert uf.status == "completed" and len(uf.created_transactions) == 20

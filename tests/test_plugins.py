@@ -373,3 +373,24 @@ def test_plugins_command_reports_a_broken_plugin(settings) -> None:
 
     with pytest.raises(CommandError, match="acme.no_such_plugin"):
         call_command("expense_ai_plugins", stdout=StringIO())
+
+
+def test_read_statement_needs_no_app_registry(tmp_path):
+    # The plugin manager loads every built-in plugin for read_statement; none
+    # may import a model at load time, or reading a file would need the app
+    # installed and a database configured.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    script = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "import django; from django.conf import settings; settings.configure(); django.setup()\n"
+        "from django_expense_ai.statements import read_statement\n"
+        "p = read_statement(b'Date,Description,Amount\\n2026-01-02,Coffee,-3.50\\n', 'a.csv')\n"
+        "print(len(p.rows), p.rows[0].amount)\n"
+    ) % str(src)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "-3.50"]

@@ -33,7 +33,7 @@ DEFAULT_PLUGINS = (
     "django_expense_ai.statements.builtin_profiles",
     "django_expense_ai.providers.builtin",
     "django_expense_ai.statements.duplicates",
-    "django_expense_ai.models.ownership",
+    "django_expense_ai.default_rules",
     "django_expense_ai.categorize.plugin",
 )
 

@@ -35,7 +35,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
-from .. import hookimpl, plugins
+from .. import plugins
 from ..exceptions import NotYours, OwnershipError
 from .budgets import Budget, BudgetTemplate
 from .chat import ChatMessage, TransactionMention
@@ -116,12 +116,6 @@ def contacts(user: Any) -> models.QuerySet:
     if any(f.name == "is_active" for f in model._meta.get_fields()):
         people = people.filter(is_active=True)
     return people
-
-
-@hookimpl(specname="mentionable_users")
-def builtin_mentionable_users(user: Any, contacts: models.QuerySet) -> models.QuerySet:
-    """The built-in rule (registered as a plugin, so a host's implementation runs first): the contacts."""
-    return contacts
 
 
 def mentionable_users(user: Any) -> models.QuerySet:

@@ -13,8 +13,6 @@ import logging
 from typing import Any
 
 from .. import hookimpl
-from ..models.choices import FileStatus
-from .merges import detect_duplicate_statements
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +20,14 @@ logger = logging.getLogger(__name__)
 @hookimpl(tryfirst=True)
 def statement_processed(uploaded_file: Any, created: Any, duplicates: Any) -> None:
     """Suggest merges for a completed file (failures are logged, never raised)."""
+    # Imported here: the plugin manager loads this module for read_statement
+    # too, which needs no app registry; a processed file means models are ready.
+    from ..models.choices import FileStatus
+    from .merges import detect_duplicate_statements
+
     if uploaded_file.status != FileStatus.COMPLETED:
         return
+
     try:
         detect_duplicate_statements(uploaded_file)
     except Exception:  # a duplicate-statement check must never fail the import it follows
