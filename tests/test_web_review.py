@@ -36,7 +36,7 @@ def test_upload_with_review_shows_the_rows_and_commits_the_ticked_ones(client, u
     uploaded = UploadedFile.objects.get(filename="b.csv")
     assert response.status_code == 302 and uploaded.status == "awaiting_review"
     page = client.get(response["Location"]).content.decode()
-    assert "Review before it lands" in page
+    assert "Review before it lands" in page and "Waiting for your review" in page
     assert page.count('type="checkbox" name="include"') == 5
     assert "Possible duplicate" in page and "Duplicate (same date, amount, text)" in page
     assert "Resembles" in page and "Coffee Corner Amsterdam" in page  # the existing transaction, on expand
