@@ -11,6 +11,10 @@ own, then the ``statement_stage_completed`` hook is called. When a stage fails,
 the stages after it are logged ``skipped`` and ``completion`` is logged
 ``failed``; the file says where and why (``error_stage``, ``error_message``).
 
+With ``review=True`` a run stops after ``deduplication``: the file waits in
+``awaiting_review`` with its rows and their verdicts, and the last two stages
+run when the user commits the rows they chose (:mod:`.review`).
+
 Safety rules this module keeps:
 
 * the file row and each log row are committed on their own, so a later
