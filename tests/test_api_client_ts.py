@@ -2,7 +2,7 @@
 the running API, not only under ``tsc``: compiled with the pinned TypeScript and
 run by Node.js against a live server, as a signed-in user (session cookie and
 CSRF token, as in a browser), it posts a chat message, lists transactions,
-uploads a CSV statement and gets a typed problem for another user's row.
+uploads a CSV statement, reads its review and commits it (typed), and gets a typed problem for another user's row.
 
 Needs Node.js and the npm packages that ``bash scripts/schema.sh --check`` (run
 by the test command before pytest) installs.
@@ -42,7 +42,10 @@ const api = new ExpenseAIClient(base, { csrfToken: csrf, fetch: withCookies });
 const chat = await api.postChatMessage("$7.25 lunch at the deli");
 const page = await api.listTransactions({ page_size: 10 });
 const csv = new Blob(["Date,Description,Amount\\n2026-03-05,Bookshop,-18.40\\n"], { type: "text/csv" });
-const upload = await api.uploadStatement(csv, "march.csv");
+const upload = await api.uploadStatement(csv, "march.csv");  // stops for review (REVIEW_UPLOADS)
+const id = String(upload.id);
+const review = await api.call("get", "/api/expense-ai/statements/{id}/review/", { path: { id } });
+const done = await api.call("post", "/api/expense-ai/statements/{id}/review/commit/", { path: { id }, json: {} });
 let problem: [number, string | undefined] | null = null;
 try {
   await api.call("get", "/api/expense-ai/transactions/{id}/", { path: { id: strangerId } });
@@ -52,7 +55,9 @@ try {
 console.log(JSON.stringify({
   reply: chat.reply.content,
   rows: page.results.map((row) => [row.description, row.amount]),
-  created: "created_transactions" in upload ? upload.created_transactions.length : upload.status,
+  held: upload.status,
+  verdicts: review.rows.map((row) => row.verdict),
+  created: done.created_transactions.length,
   problem,
 }));
 """
@@ -125,6 +130,7 @@ def test_client_example_against_a_live_server(compiled, server_url, user, other_
     out = json.loads(run.stdout)
     assert "lunch at the deli" in out["reply"]
     assert ["lunch at the deli", "-7.25"] in out["rows"]  # money stays a decimal string
+    assert out["held"] == "awaiting_review" and out["verdicts"] == ["new"]
     assert out["created"] == 1
     status, code = out["problem"]  # another user's row: a 404 problem with a stable code, never a 403
     assert status == 404 and code

@@ -24,6 +24,8 @@ def api(user):
 
 
 def upload(api, data: bytes, name: str, **extra):
+    # These tests are about the direct path; the review path (the default) is in test_api_review.py.
+    extra.setdefault("review", "false")
     return api.post(BASE + "statements/", {"file": SimpleUploadedFile(name, data), **extra}, format="multipart")
 
 

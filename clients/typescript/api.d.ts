@@ -710,6 +710,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/expense-ai/statements/{id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The review of a file awaiting it: rows with verdicts; PATCH changes choices, categories, mapping. */
+        get: operations["statements_review_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description The review of a file awaiting it: rows with verdicts; PATCH changes choices, categories, mapping. */
+        patch: operations["statements_review_partial_update"];
+        trace?: never;
+    };
+    "/api/expense-ai/statements/{id}/review/commit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Create the chosen rows' transactions; a second commit creates nothing. */
+        post: operations["statements_review_commit_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/expense-ai/statements/{id}/text/": {
         parameters: {
             query?: never;
@@ -1049,6 +1084,14 @@ export interface components {
         BulkClassifyResult: {
             updated: number;
         };
+        /**
+         * @description * `all` - all
+         *     * `all_new` - all_new
+         *     * `no_possible_duplicates` - no_possible_duplicates
+         *     * `none` - none
+         * @enum {string}
+         */
+        BulkEnum: "all" | "all_new" | "no_possible_duplicates" | "none";
         /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Category: {
             readonly id: number;
@@ -1158,11 +1201,12 @@ export interface components {
          * @description * `pending` - Pending
          *     * `queued` - Queued
          *     * `processing` - Processing
+         *     * `awaiting_review` - Awaiting review
          *     * `completed` - Completed
          *     * `failed` - Failed
          * @enum {string}
          */
-        FileStatusEnum: "pending" | "queued" | "processing" | "completed" | "failed";
+        FileStatusEnum: "pending" | "queued" | "processing" | "awaiting_review" | "completed" | "failed";
         /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         Group: {
             readonly id: number;
@@ -1404,6 +1448,7 @@ export interface components {
             };
             by_category: components["schemas"]["CategoryAmounts"][];
         };
+        NullEnum: null;
         PaginatedChatMessageList: {
             /**
              * Format: uri
@@ -1555,6 +1600,21 @@ export interface components {
             quick_add_mode?: components["schemas"]["QuickAddModeEnum"];
             default_chat_parser?: components["schemas"]["ChatParserChoiceEnum"];
         };
+        PatchedReviewUpdateRequest: {
+            include?: number[];
+            exclude?: number[];
+            /** @description Sure duplicates to import anyway. */
+            force?: number[];
+            bulk?: components["schemas"]["BulkEnum"] | components["schemas"]["NullEnum"];
+            /** @description Row index (as a string key) -> category id or null. */
+            categories?: {
+                [key: string]: number | null;
+            };
+            /** @description A new CSV column mapping: the rows are read again at once. */
+            mapping?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         PatchedStatementPasswordRequest: {
             account?: number | null;
@@ -1680,6 +1740,68 @@ export interface components {
         ReprocessRequest: {
             password?: string;
         };
+        Resembles: {
+            id: number;
+            /** Format: date */
+            date: string;
+            /** @description Decimal string. */
+            amount: string;
+            currency: string;
+            description: string;
+        };
+        Review: {
+            file: number;
+            status: components["schemas"]["FileStatusEnum"];
+            state: components["schemas"]["StateEnum"];
+            format: string;
+            /** @description A CSV's column mapping (a bank profile's fields). */
+            mapping: {
+                [key: string]: unknown;
+            } | null;
+            account: number | null;
+            rows: components["schemas"]["ReviewRow"][];
+            /** @description rows, included, and per verdict. */
+            counts: {
+                [key: string]: number;
+            };
+        };
+        ReviewCommitRequest: {
+            /**
+             * @description Save the CSV mapping as the account's bank profile.
+             * @default false
+             */
+            keep_mapping_for_account?: boolean;
+        };
+        ReviewRow: {
+            /** @description The row's index: what include/exclude/force/categories name. */
+            row: number;
+            /** Format: date */
+            date: string;
+            /** Format: date */
+            posted_date: string | null;
+            description: string;
+            merchant: string;
+            /** @description Decimal string; negative is money out. */
+            amount: string;
+            currency: string | null;
+            balance: string | null;
+            bank_id: string;
+            verdict: components["schemas"]["VerdictEnum"];
+            /**
+             * Format: double
+             * @description 0-100 for a duplicate, else null.
+             */
+            score: number | null;
+            /** @description The existing transaction it resembles. */
+            transaction_id: number | null;
+            duplicate_of_row: number | null;
+            include: boolean;
+            /** @description A sure duplicate the user included anyway. */
+            forced: boolean;
+            /** @description The user's category for the row. */
+            category_id: number | null;
+            resembles: components["schemas"]["Resembles"] | null;
+        };
         RowsPart: {
             /** @description 0-1, decimal string. */
             value: string;
@@ -1779,6 +1901,13 @@ export interface components {
             split_method?: components["schemas"]["SplitMethodEnum"];
             is_settled?: boolean;
         };
+        /**
+         * @description * `open` - open
+         *     * `committed` - committed
+         *     * `expired` - expired
+         * @enum {string}
+         */
+        StateEnum: "open" | "committed" | "expired";
         /** @description Model decimals are always strings, whatever the host's ``COERCE_DECIMAL_TO_STRING``. */
         StatementPassword: {
             readonly id: number;
@@ -1825,6 +1954,8 @@ export interface components {
             /** @description Tried first on an encrypted PDF; never stored. */
             password?: string;
             account?: number | null;
+            /** @description Stop in awaiting_review before creating anything; default: EXPENSE_AI["REVIEW_UPLOADS"]. */
+            review?: boolean | null;
         };
         SuggestBudgetRequest: {
             /** Format: decimal */
@@ -2013,6 +2144,15 @@ export interface components {
             readonly download_url: string;
             readonly logs: components["schemas"]["ProcessingLog"][];
         };
+        /**
+         * @description * `new` - new
+         *     * `duplicate_bank_id` - duplicate_bank_id
+         *     * `duplicate_fingerprint` - duplicate_fingerprint
+         *     * `duplicate_in_file` - duplicate_in_file
+         *     * `possible_duplicate` - possible_duplicate
+         * @enum {string}
+         */
+        VerdictEnum: "new" | "duplicate_bank_id" | "duplicate_fingerprint" | "duplicate_in_file" | "possible_duplicate";
     };
     responses: never;
     parameters: never;
@@ -6814,6 +6954,252 @@ export interface operations {
             };
             /** @description The statement exceeds a configured limit (StatementTooLarge). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The library refused the values (SplitError, BudgetError, ...). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statements_review_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in (session authentication) or a read-only row. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statements_review_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedReviewUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedReviewUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedReviewUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in (session authentication) or a read-only row. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The library refused the values (SplitError, BudgetError, ...). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statements_review_commit_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewCommitRequest"];
+                "multipart/form-data": components["schemas"]["ReviewCommitRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewCommitRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Invalid input (problem details with `errors` by field). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in (session authentication) or a read-only row. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such row among yours: absent or another user's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the row's state does not allow this (InvalidTransition, MergeError). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -227,6 +227,22 @@ class Settings:
         0.8,
         doc='Minimum description similarity (0–1) for a fuzzy duplicate.',
     )
+    REVIEW_UPLOADS: Setting[bool] = Setting(
+        True,
+        doc=(
+            "Whether statements uploaded through the pages and the API stop in ``awaiting_review`` "
+            "(rows and duplicate verdicts shown, nothing created until the user commits). A request may "
+            "still say ``review=false``. Direct calls of ``import_statement`` and the management "
+            "command review only when asked (``review=True``, ``--review``). See :doc:`review`."
+        ),
+    )
+    REVIEW_EXPIRY_DAYS: Setting[int] = Setting(
+        14,
+        doc=(
+            "Days an uncommitted review waits before ``expire_reviews`` (the "
+            "``expense_ai_expire_reviews`` command) marks the file failed; its log rows are kept."
+        ),
+    )
     MERGE_SUGGESTION_THRESHOLD: Setting[float] = Setting(
         80.0,
         doc='Similarity score (0–100) above which a statement merge is suggested.',

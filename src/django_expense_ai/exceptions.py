@@ -191,6 +191,10 @@ class UnreadableRow(CorruptStatement):
         self.value = value
 
 
+class ReviewError(ExpenseAIError, ValueError):
+    """A review choice that cannot be applied: an unknown row, a sure duplicate not forced, a bad bulk choice."""
+
+
 class BankProfileError(ExpenseAIError, ValueError):
     """A bank profile (how to read one bank's CSV) is malformed or does not fit the file."""
 

@@ -36,6 +36,13 @@ MONOPOLY = CORPUS / "pdf" / "monopoly__example_statement.pdf"
 PDF_PASSWORD = "dob-01011990"
 
 
+@pytest.fixture(autouse=True)
+def _direct_uploads(settings):
+    # These tests cover the direct path (the upload form's review box unticked by the setting);
+    # the review path is in test_review_page.py.
+    settings.EXPENSE_AI = {**settings.EXPENSE_AI, "REVIEW_UPLOADS": False}
+
+
 @pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "pw", first_name="Alice")
@@ -226,7 +233,7 @@ def test_enqueued_upload_fills_in_live_when_the_worker_finishes(open_session, al
     from django_expense_ai.statements.tasks import process_statement
     from tests.settings import TASKS_MODULE
 
-    settings.EXPENSE_AI = {"TASKS_MODE": "enqueue"}
+    settings.EXPENSE_AI = {"TASKS_MODE": "enqueue", "REVIEW_UPLOADS": False}
     settings.TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.dummy.DummyBackend"}}
     pdf = tmp_path / "april.pdf"
     pdf.write_bytes(build_statement(make_rows(12)))

@@ -28,6 +28,9 @@ from ..models import (
     TransactionSplit,
     UploadedFile,
 )
+from ..models.choices import FileStatus
+from ..statements.review import BULK_CHOICES as REVIEW_BULK_CHOICES
+from ..statements.review import VERDICTS as REVIEW_VERDICTS
 from ..swappable import get_ai_settings_model, get_user_preferences_model
 from .fields import DecimalStringField, IdField, MoneyField, UserScopedRelatedField, WriteOnlySecretField
 
@@ -320,6 +323,71 @@ class StatementUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The statement: PDF (maybe encrypted), CSV, OFX or QFX.")
     password = WriteOnlySecretField(allow_blank=True, help_text="Tried first on an encrypted PDF; never stored.")
     account = UserScopedRelatedField(Account, allow_null=True, required=False)
+    review = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text='Stop in awaiting_review before creating anything; default: EXPENSE_AI["REVIEW_UPLOADS"].')
+
+
+class ResemblesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    amount = serializers.CharField(help_text="Decimal string.")
+    currency = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+
+
+class ReviewRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row's index: what include/exclude/force/categories name.")
+    date = serializers.DateField()
+    posted_date = serializers.DateField(allow_null=True)
+    description = serializers.CharField(allow_blank=True)
+    merchant = serializers.CharField(allow_blank=True)
+    amount = serializers.CharField(help_text="Decimal string; negative is money out.")
+    currency = serializers.CharField(allow_null=True)
+    balance = serializers.CharField(allow_null=True)
+    bank_id = serializers.CharField(allow_blank=True)
+    verdict = serializers.ChoiceField(choices=["new", *REVIEW_VERDICTS.values()])
+    score = serializers.FloatField(allow_null=True, help_text="0-100 for a duplicate, else null.")
+    transaction_id = serializers.IntegerField(allow_null=True, help_text="The existing transaction it resembles.")
+    duplicate_of_row = serializers.IntegerField(allow_null=True)
+    include = serializers.BooleanField()
+    forced = serializers.BooleanField(help_text="A sure duplicate the user included anyway.")
+    category_id = serializers.IntegerField(allow_null=True, help_text="The user's category for the row.")
+    resembles = ResemblesSerializer(allow_null=True)
+
+
+class ReviewSerializer(serializers.Serializer):
+    file = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=FileStatus.choices)
+    state = serializers.ChoiceField(choices=["open", "committed", "expired"])
+    format = serializers.CharField()
+    mapping = serializers.DictField(allow_null=True, help_text="A CSV's column mapping (a bank profile's fields).")
+    account = serializers.IntegerField(allow_null=True)
+    rows = ReviewRowSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="rows, included, and per verdict.")
+
+
+class ReviewUpdateSerializer(serializers.Serializer):
+    include = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    exclude = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    force = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
+                                  help_text="Sure duplicates to import anyway.")
+    bulk = serializers.ChoiceField(choices=REVIEW_BULK_CHOICES, required=False, allow_null=True, default=None)
+    categories = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False,
+                                       default=dict, help_text="Row index (as a string key) -> category id or null.")
+    mapping = serializers.DictField(required=False, allow_null=True, default=None,
+                                    help_text="A new CSV column mapping: the rows are read again at once.")
+
+    def validate_categories(self, value):
+        try:
+            return {int(key): category for key, category in value.items()}
+        except ValueError as err:
+            raise serializers.ValidationError("Keys are row indexes (whole numbers).") from err
+
+
+class ReviewCommitSerializer(serializers.Serializer):
+    keep_mapping_for_account = serializers.BooleanField(
+        required=False, default=False, help_text="Save the CSV mapping as the account's bank profile.")
 
 
 class ReprocessSerializer(serializers.Serializer):

@@ -31,6 +31,7 @@ from .. import ai, editing, reports
 from ..budgets import services as budget_services
 from ..chat import services as chat_services
 from ..chat.mentions import mention_suggestions
+from ..conf import settings as expense_settings
 from ..exceptions import NotYours, OwnershipError, StatementTooLarge
 from ..models import (
     Account,
@@ -50,6 +51,7 @@ from ..models import (
 )
 from ..money import jsonable, money_str
 from ..statements import merges as merge_services
+from ..statements import review as review_services
 from ..statements.pipeline import import_statement, reprocess
 from ..swappable import ai_settings_for, preferences_for
 from . import serializers as s
@@ -493,10 +495,36 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
         data = s.StatementUploadSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
+        review = data.validated_data.get("review")
         uf = import_statement(self.user, upload, filename=upload.name,
                               account=data.validated_data.get("account"),
-                              password=data.validated_data.get("password") or None)
+                              password=data.validated_data.get("password") or None,
+                              review=expense_settings.REVIEW_UPLOADS if review is None else review)
         return self._result(uf, created=True)
+
+    @extend_schema(methods=["GET"], responses={200: s.ReviewSerializer, **problems(401, 403, 404)})
+    @extend_schema(methods=["PATCH"], request=s.ReviewUpdateSerializer,
+                   responses={200: s.ReviewSerializer, **problems(*_COMMON, 409)})
+    @action(detail=True, methods=["get", "patch"])
+    def review(self, request, pk=None):
+        """The review of a file awaiting it: rows with verdicts; PATCH changes choices, categories, mapping."""
+        uf = self.get_object()
+        if request.method == "GET":
+            return Response(review_services.review_of(self.user, uf))
+        data = s.ReviewUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(review_services.update_review(self.user, uf, **data.validated_data))
+
+    @extend_schema(request=s.ReviewCommitSerializer,
+                   responses={200: s.ImportResultSerializer, **problems(*_COMMON, 409)})
+    @action(detail=True, methods=["post"], url_path="review/commit")
+    def review_commit(self, request, pk=None):
+        """Create the chosen rows' transactions; a second commit creates nothing."""
+        uf = self.get_object()
+        data = s.ReviewCommitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        uf = review_services.commit_review(self.user, uf, **data.validated_data)
+        return self._result(uf, created=False)
 
     @extend_schema(request=s.ReprocessSerializer, responses={200: s.ImportResultSerializer,
                                                              202: s.UploadedFileSerializer,

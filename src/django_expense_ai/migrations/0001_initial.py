@@ -165,7 +165,7 @@ class Migration(migrations.Migration):
                 ('size', models.BigIntegerField(default=0)),
                 ('sha256', models.CharField(blank=True, db_index=True, max_length=64)),
                 ('content_type', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('queued', 'Queued'), ('processing', 'Processing'), ('completed', 'Completed'), ('failed', 'Failed')], default='pending', max_length=20)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('queued', 'Queued'), ('processing', 'Processing'), ('awaiting_review', 'Awaiting review'), ('completed', 'Completed'), ('failed', 'Failed')], default='pending', max_length=20)),
                 ('error_stage', models.CharField(blank=True, max_length=30)),
                 ('error_message', models.TextField(blank=True)),
                 ('processed_at', models.DateTimeField(blank=True, null=True)),

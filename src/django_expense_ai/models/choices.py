@@ -117,6 +117,7 @@ class FileStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     QUEUED = "queued", _("Queued")
     PROCESSING = "processing", _("Processing")
+    AWAITING_REVIEW = "awaiting_review", _("Awaiting review")
     COMPLETED = "completed", _("Completed")
     FAILED = "failed", _("Failed")
 

@@ -11,6 +11,10 @@ own, then the ``statement_stage_completed`` hook is called. When a stage fails,
 the stages after it are logged ``skipped`` and ``completion`` is logged
 ``failed``; the file says where and why (``error_stage``, ``error_message``).
 
+With ``review=True`` a run stops after ``deduplication``: the file waits in
+``awaiting_review`` with its rows and their verdicts, and the last two stages
+run when the user commits the rows they chose (:mod:`.review`).
+
 Safety rules this module keeps:
 
 * the file row and each log row are committed on their own, so a later
@@ -97,6 +101,7 @@ from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
 from .passwords import candidate_passwords, record_password_success
 from .reader import parse_document
+from .review_rows import initial_review
 from .types import ParsedStatement, StatementDocument, StatementRow
 
 __all__ = [
@@ -119,7 +124,11 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     FileStatus.QUEUED: frozenset({FileStatus.PROCESSING}),
     # processing -> queued: the enqueue mode hands a file to the worker after
     # the stages that needed the caller's password (which never enters the queue).
-    FileStatus.PROCESSING: frozenset({FileStatus.COMPLETED, FileStatus.FAILED, FileStatus.QUEUED}),
+    FileStatus.PROCESSING: frozenset(
+        {FileStatus.COMPLETED, FileStatus.FAILED, FileStatus.QUEUED, FileStatus.AWAITING_REVIEW}
+    ),
+    # awaiting_review -> processing: the user commits; -> failed: the review expired (see review.py).
+    FileStatus.AWAITING_REVIEW: frozenset({FileStatus.PROCESSING, FileStatus.FAILED}),
     FileStatus.FAILED: frozenset({FileStatus.PROCESSING}),
     FileStatus.COMPLETED: frozenset({FileStatus.PROCESSING}),
 }
@@ -182,6 +191,9 @@ class ImportContext:
     ledger_mark: tuple[int, Any] | None = None  # what de-duplication saw (see _ledger_mark)
     created: list[Transaction] = field(default_factory=list)
     stop_reason: str = ""  # set when the remaining stages do not apply (a duplicate file)
+    review: bool = False  # stop after de-duplication in awaiting_review (see review.py)
+    # The user's review choices at commit: {"include": set, "force": set, "categories": {row: id}}.
+    selection: dict[str, Any] | None = None
 
     @property
     def user(self) -> Any:
@@ -246,6 +258,7 @@ def stage_upload(ctx: ImportContext) -> StageResult:
         "sha256": uf.sha256,
         "format": ctx.format,
         "stored_as": uf.file.name if uf.file else "",
+        "review": ctx.review,  # read back by process_queued in enqueue mode
     }
     original = (
         UploadedFile.objects.filter(
@@ -516,7 +529,10 @@ def stage_deduplication(ctx: ImportContext) -> StageResult:
     # creation stage check again, never miss a change.
     ctx.ledger_mark = _ledger_mark(ctx)
     ctx.dedup = _find_duplicates(ctx)
-    return StageResult(details=ctx.dedup.details(ctx.rows))
+    details = ctx.dedup.details(ctx.rows)
+    if ctx.review:
+        details["held_for_review"] = True
+    return StageResult(details=details)
 
 
 def _find_duplicates(ctx: ImportContext) -> dedup.DedupResult:
@@ -559,11 +575,14 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
     with ``COPY`` (see :mod:`.bulk`), elsewhere with ``bulk_create``; the rows
     are the same either way.
     """
-    assert ctx.dedup is not None
-    if ctx.dedup.new_rows:
+    if ctx.selection is not None or (ctx.dedup is not None and ctx.dedup.new_rows):
         prepare_categories(ctx.uploaded_file.user_id)  # (re)train from history before the lock, not under it
     with transaction.atomic():
-        rechecked = _recheck_duplicates(ctx)
+        if ctx.selection is not None:
+            rechecked = _recheck_reviewed(ctx)
+        else:
+            assert ctx.dedup is not None
+            rechecked = _recheck_duplicates(ctx)
         if not ctx.dedup.new_rows:
             return _skipped("Every row is already in the ledger.", created=0, **rechecked)
         details = _create_transactions(ctx)
@@ -581,6 +600,33 @@ def _recheck_duplicates(ctx: ImportContext) -> dict[str, Any]:
     return {"rechecked": {"reason": "the ledger changed during the import (another import, probably)",
                           "duplicates_before": before, "duplicates_now": len(ctx.dedup.matches),
                           "skipped": ctx.dedup.details(ctx.rows)["skipped"]}}
+
+
+def _recheck_reviewed(ctx: ImportContext) -> dict[str, Any]:
+    """Lock the ledger, match the reviewed rows again and keep the user's choice of them.
+
+    Time passed since the review was shown: another import may have landed.
+    A row the user included that is now a sure duplicate (bank id, fingerprint,
+    the same file twice) is left out unless the user forced it; a possible
+    (fuzzy) duplicate stays the user's choice.
+    """
+    assert ctx.selection is not None
+    _lock_ledger(ctx)
+    found = _find_duplicates(ctx)
+    sure = {m.row: m for m in found.matches if m.reason != "fuzzy"}
+    include, force = ctx.selection["include"], ctx.selection["force"]
+    chosen = tuple(i for i in range(len(ctx.rows)) if i in include and (i not in sure or i in force))
+    now_duplicate = sorted(i for i in include if i in sure and i not in force)
+    ctx.dedup = dedup.DedupResult(
+        new_rows=chosen,
+        matches=tuple(m for m in found.matches if m.row not in set(chosen)),
+        fingerprints=found.fingerprints,
+        candidates=found.candidates,
+    )
+    review = {"chosen": len(chosen), "left_out_by_user": len(ctx.rows) - len(include)}
+    if now_duplicate:
+        review["left_out_now_duplicate"] = now_duplicate
+    return {"review": review}
 
 
 def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
@@ -612,6 +658,11 @@ def _create_transactions(ctx: ImportContext) -> dict[str, Any]:
     ]
     # Categories from the user's history (and host plugins) before any AI provider; see categorize.
     categorized = categorize_new_transactions(uf.user_id, objects)
+    corrected = (ctx.selection or {}).get("categories") or {}
+    if corrected:  # the user's category choices in the review win over history's
+        for index, obj in zip(ctx.dedup.new_rows, objects, strict=True):
+            if index in corrected:
+                obj.category_id = corrected[index]
     written = ledger.create_transactions(uf.user, objects)
     ctx.created = written.transactions
     total = sum((tx.amount for tx in ctx.created), Decimal(0))
@@ -684,7 +735,18 @@ def _run(ctx: ImportContext, *, start: str = ProcessingStage.UPLOAD, stop_after:
             _fail(ctx, name, message, remaining=[n for n, _ in stages[position + 1:]])
             return False
         _log(ctx.uploaded_file, name, result, _ms(started))
+        if name == ProcessingStage.DEDUPLICATION and ctx.review and not ctx.stop_reason:
+            _hold_for_review(ctx)
+            return True
     return True
+
+
+def _hold_for_review(ctx: ImportContext) -> None:
+    """Stop after de-duplication: keep the rows and their verdicts on the file, wait for the user."""
+    uf = ctx.uploaded_file
+    parsed = dict(uf.parsed_json or {})
+    parsed["review"] = initial_review(ctx)
+    transition(uf, FileStatus.AWAITING_REVIEW, parsed_json=parsed)
 
 
 def _fail(ctx: ImportContext, stage: str, message: str, *, remaining: list[str]) -> None:
@@ -728,6 +790,8 @@ def _finish(ctx: ImportContext) -> UploadedFile:
     uf.created_transactions = ctx.created
     uf.skipped_duplicates = ctx.dedup.details(ctx.rows)["skipped"] if ctx.dedup else []
     uf.rows_found = ctx.found
+    if uf.status == FileStatus.AWAITING_REVIEW:  # nothing landed yet: told when the review is committed
+        return uf
     # Duplicate-statement detection is a built-in statement_processed plugin
     # (statements/duplicates.py), called first.
     try:
@@ -751,6 +815,7 @@ def import_statement(
     account: Any = None,
     password: str | None = None,
     defer_large: bool = True,
+    review: bool = False,
 ) -> UploadedFile:
     """Import a statement file for ``user``.
 
@@ -763,6 +828,8 @@ def import_statement(
     :param defer_large: in immediate mode, hand a file over ``IMMEDIATE_MAX_BYTES``
         or ``IMMEDIATE_MAX_PAGES`` to the task queue (for web requests); ``False``
         reads it here whatever its size (a management command, a worker).
+    :param review: stop after de-duplication with the file ``awaiting_review``:
+        nothing is created until :func:`.review.commit_review` (see :doc:`review`).
     :returns: the :class:`UploadedFile`, ``completed``, ``failed`` or (enqueue
         mode, or a large file in immediate mode) ``queued``, with ``created_transactions`` (list of new
         :class:`Transaction`), ``skipped_duplicates`` (one dict per skipped row:
@@ -783,7 +850,7 @@ def import_statement(
     )
     # The bytes are stored by the upload stage, once their format is known (see _keep_bytes).
     uf.save()
-    return _start(uf, data=data, password=password, defer_large=defer_large)
+    return _start(uf, data=data, password=password, defer_large=defer_large, review=review)
 
 
 @sensitive_variables("password")
@@ -856,6 +923,8 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
     uf = UploadedFile.objects.select_related("user", "account").get(pk=uploaded_file_id)
     transition(uf, FileStatus.PROCESSING)
     ctx = ImportContext(uploaded_file=uf, provider_name=ai.active_provider_name(uf.user))
+    upload_log = uf.processing_logs.filter(processing_stage=ProcessingStage.UPLOAD).order_by("-pk").first()
+    ctx.review = bool(upload_log and isinstance(upload_log.details, dict) and upload_log.details.get("review"))
     last = uf.processing_logs.order_by("-pk").values_list("processing_stage", "status").first()
     start = ProcessingStage.UPLOAD
     if last and last[1] != LogStatus.FAILED and last[0] in _STAGE_NAMES[:-1]:
@@ -878,14 +947,15 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
 
 @sensitive_variables("password")
 def _start(
-    uf: UploadedFile, *, data: bytes | None, password: str | None, defer_large: bool = True
+    uf: UploadedFile, *, data: bytes | None, password: str | None, defer_large: bool = True,
+    review: bool = False,
 ) -> UploadedFile:
     transition(
         uf, FileStatus.PROCESSING, error_stage="", error_message="",
         processing_version=settings.PROCESSING_VERSION,
     )
     ctx = ImportContext(uploaded_file=uf, password=password or None, data=data,
-                        provider_name=ai.active_provider_name(uf.user))
+                        provider_name=ai.active_provider_name(uf.user), review=review)
     if settings.TASKS_MODE != "enqueue" and not (defer_large and _too_big_for_the_request(uf, data)):
         _run(ctx)
         return _finish(ctx)

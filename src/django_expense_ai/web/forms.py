@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from ..conf import settings
 from ..models import Account, StatementPassword
 from ..models.choices import ChatParserChoice, MergeStrategy, QuickAddMode
 from ..validators import validate_file_pattern
@@ -41,10 +42,16 @@ class UploadForm(forms.Form):
     )
     remember = forms.BooleanField(required=False, label="Remember for files like this")
     password_hint = forms.CharField(required=False, max_length=255, label="Hint (never the password)")
+    review = forms.BooleanField(
+        required=False, label="Review the rows before they are imported",
+        help_text="See every row and its duplicate check, choose, then commit.",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.for_user(user)
+        # Ticked by default where the site asks for reviews (EXPENSE_AI["REVIEW_UPLOADS"]).
+        self.fields["review"].initial = settings.REVIEW_UPLOADS
 
 
 class UnlockForm(forms.Form):

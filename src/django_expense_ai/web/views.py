@@ -7,6 +7,7 @@ also works without JavaScript and without django-htmx's middleware.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from ..exceptions import ExpenseAIError, NotYours
 from ..models import (
     Budget,
     BudgetTemplate,
+    Category,
     ChatMessage,
     StatementMerge,
     StatementPassword,
@@ -36,6 +38,7 @@ from ..models import (
     UploadedFile,
 )
 from ..models.choices import (
+    FileStatus,
     MergeStatus,
     MergeStrategy,
 )
@@ -234,7 +237,8 @@ def statement_upload(request: HttpRequest) -> HttpResponse:
         password = data.get("password") or None
         try:
             uploaded = import_statement(request.user, data["file"], filename=data["file"].name,
-                                        account=data.get("account"), password=password)
+                                        account=data.get("account"), password=password,
+                                        review=bool(data.get("review")))
         except NotYours as err:
             form.add_error("account", str(err))
         except ExpenseAIError as err:
@@ -291,7 +295,107 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "raw_cut": len(raw) > RAW_TEXT_SHOWN,
         "unlock_form": forms.UnlockForm(),
     }
+    if uploaded.status == FileStatus.AWAITING_REVIEW:
+        context.update(_review_context(request, uploaded))
     return render_page(request, "expense_ai/statements/detail.html", context, section="statements")
+
+
+#: Mapping fields the review's panel offers (a bank profile's, see statements.formats.profiles).
+MAPPING_TEXT_FIELDS = ("date", "amount", "debit", "credit", "indicator", "counterparty", "currency",
+                       "fixed_currency", "balance", "reference", "posted_date", "date_format",
+                       "decimal_separator", "delimiter")
+MAPPING_LIST_FIELDS = ("description", "debit_markers", "credit_markers")
+
+
+def _review_context(request: HttpRequest, uploaded: UploadedFile) -> dict[str, Any]:
+    from ..models.ownership import usable
+    from ..statements.formats.profiles import SIGN_RULES
+    from ..statements.review import SURE_DUPLICATES, review_of
+
+    review = review_of(request.user, uploaded)
+    for row in review["rows"]:
+        row["sure_duplicate"] = row["verdict"] in SURE_DUPLICATES
+        row["amount_value"] = Decimal(row["amount"])
+    mapping = review["mapping"]
+    fields = []
+    if mapping:
+        fields = [{"name": name, "value": mapping.get(name) or ""} for name in MAPPING_TEXT_FIELDS]
+        fields += [{"name": name, "value": ", ".join(mapping.get(name) or [])} for name in MAPPING_LIST_FIELDS]
+    return {
+        "review": review,
+        "review_categories": list(usable(request.user, Category).order_by("name").values_list("pk", "name")),
+        "mapping_fields": fields,
+        "sign_rules": SIGN_RULES,
+    }
+
+
+@login_required
+@require_POST
+def statement_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply the review form: bulk choice, ticked rows and categories, or a new column mapping."""
+    from ..statements.review import SURE_DUPLICATES, review_of, update_review
+
+    uploaded = _own_file(request, pk)
+    try:
+        if "mapping" in request.POST:
+            update_review(request.user, uploaded, mapping=_posted_mapping(request, uploaded))
+            messages.success(request, "The rows were read again with the new column mapping.")
+        elif request.POST.get("bulk"):
+            update_review(request.user, uploaded, bulk=request.POST["bulk"])
+        else:
+            rows = review_of(request.user, uploaded)["rows"]
+            ticked = {int(v) for v in request.POST.getlist("include") if v.isdigit()}
+            sure = {r["row"] for r in rows if r["verdict"] in SURE_DUPLICATES}
+            categories: dict[int, Any] = {}
+            for row in rows:
+                value = request.POST.get(f"category-{row['row']}")
+                if value is not None:
+                    categories[row["row"]] = int(value) if value.isdigit() else None
+            update_review(
+                request.user, uploaded,
+                include=sorted(ticked - sure), force=sorted(ticked & sure),
+                exclude=sorted({r["row"] for r in rows} - ticked), categories=categories,
+            )
+            if request.POST.get("commit"):
+                return statement_review_commit(request, pk)
+            messages.success(request, "Your choices were saved.")
+    except ExpenseAIError as err:
+        messages.error(request, str(err))
+    return _back(request, "expense_ai:statement_detail", uploaded.pk)
+
+
+def _posted_mapping(request: HttpRequest, uploaded: UploadedFile) -> dict[str, Any]:
+    from ..statements.review import review_of
+
+    mapping = dict(review_of(request.user, uploaded)["mapping"] or {})
+    for name in MAPPING_TEXT_FIELDS:
+        if f"map-{name}" in request.POST:
+            mapping[name] = request.POST[f"map-{name}"].strip()
+    for name in MAPPING_LIST_FIELDS:
+        if f"map-{name}" in request.POST:
+            mapping[name] = [v.strip() for v in request.POST[f"map-{name}"].split(",") if v.strip()]
+    if "map-sign_rule" in request.POST:
+        mapping["sign_rule"] = request.POST["map-sign_rule"]
+    if "map-preamble_lines" in request.POST:
+        value = request.POST["map-preamble_lines"].strip()
+        mapping["preamble_lines"] = int(value) if value.isdigit() else None
+    return mapping
+
+
+@login_required
+@require_POST
+def statement_review_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Commit the review: create the chosen rows' transactions."""
+    from ..statements.review import commit_review
+
+    uploaded = _own_file(request, pk)
+    try:
+        done = commit_review(request.user, uploaded, keep_mapping_for_account=bool(request.POST.get("keep_mapping")))
+    except ExpenseAIError as err:
+        messages.error(request, str(err))
+    else:
+        messages.success(request, f"{len(done.created_transactions)} transaction(s) created.")
+    return _back(request, "expense_ai:statement_detail", uploaded.pk)
 
 
 @login_required

@@ -98,8 +98,14 @@ class Command(BaseCommand):
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--password", help="Password for encrypted PDFs (visible in the process list).")
         group.add_argument("--ask-password", action="store_true", help="Prompt for the password.")
+        parser.add_argument(
+            "--review", action="store_true",
+            help="Stop each file in awaiting_review (nothing created until the user commits it in the pages/API).",
+        )
 
-    def handle(self, *args, files, user, account=None, password=None, ask_password=False, **options):
+    def handle(
+        self, *args, files, user, account=None, password=None, ask_password=False, review=False, **options
+    ):
         from ...statements import import_statement
 
         owner = self._user(user)
@@ -119,7 +125,7 @@ class Command(BaseCommand):
             for path in paths:
                 progress.start(path.name)
                 results.append(import_statement(
-                    owner, path, account=target, password=password or None, defer_large=False
+                    owner, path, account=target, password=password or None, defer_large=False, review=review
                 ))
                 progress.finish()
         finally:
