@@ -66,7 +66,7 @@ from tests.pdf_factory import build_statement, make_rows  # noqa: E402
 
 from django_expense_ai.models import Account, Transaction  # noqa: E402
 from django_expense_ai.statements import import_statement  # noqa: E402
-from django_expense_ai.statements.dedup import find_duplicates  # noqa: E402
+from django_expense_ai.statements.ledger_candidates import find_duplicates  # noqa: E402
 from django_expense_ai.statements.types import StatementRow  # noqa: E402
 
 _users = 0

@@ -43,6 +43,9 @@ start_services() {
 echo "== ruff"
 .venv/bin/ruff check src tests example_project benchmarks
 
+echo "== import contracts (the layers: lint-imports reads [tool.importlinter] in pyproject.toml)"
+.venv/bin/lint-imports pyproject.toml
+
 echo "== makemigrations --check (library, bare host)"
 DJANGO_SETTINGS_MODULE=tests.settings $PY -m django makemigrations --check --dry-run
 echo "== makemigrations --check (example project, every model swapped)"

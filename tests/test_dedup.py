@@ -16,11 +16,11 @@ from django_expense_ai.models import Account, Transaction
 from django_expense_ai.statements.dedup import (
     Existing,
     description_similarity,
-    find_duplicates,
     fingerprint,
     match_rows,
     normalise_description,
 )
+from django_expense_ai.statements.ledger_candidates import find_duplicates
 from django_expense_ai.statements.types import StatementRow
 
 D = dt.date(2024, 6, 10)

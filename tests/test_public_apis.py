@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import django_expense_ai
 
 PACKAGE = Path(django_expense_ai.__file__).parent
@@ -80,3 +82,22 @@ def test_the_check_finds_what_it_is_for(tmp_path):
     kinds = [type(n).__name__ for n in ast.walk(sample) if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert kinds.count("ImportFrom") == 2 and _private_part("pypdf._page") and _private_part("pypdf._utils")
     assert "_raw_delete" not in _own_private_names()
+
+
+def test_pure_modules_do_not_import_django_db():
+    # import-linter (scripts/test.sh) keeps the package's own models out of pure code;
+    # this keeps Django's ORM out of it too, so the readers run (and are fuzzed) without a database.
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
+    config = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if "Pure" in c["name"])
+    found = []
+    for dotted in contract["source_modules"]:
+        base = PACKAGE.parent / dotted.replace(".", "/")
+        paths = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+        for path in paths:
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                found += [f"{path.name}:{node.lineno} {n}" for n in names if n.startswith("django.db")]
+    assert found == [], "\n".join(found)

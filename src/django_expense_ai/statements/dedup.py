@@ -22,9 +22,10 @@ amount (a file holding the same statement twice) is a duplicate too. Otherwise
 rows of one upload are never merged with each other: they may be real repeats,
 and a CSV "reference" column (an invoice number) is not unique per row.
 
-:func:`match_rows` is pure; :func:`find_duplicates` fetches the candidates in
-one query (user + account + date range + amounts, the ``(user, account, date)``
-index), whatever the number of rows.
+:func:`match_rows` is pure (this module imports no ORM);
+:func:`.ledger_candidates.find_duplicates` fetches the candidates in one query
+(user + account + date range + amounts, the ``(user, account, date)`` index),
+whatever the number of rows, and calls it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
-from ..conf import settings
 from ..money import money_str
 from .types import StatementRow
 
@@ -50,7 +50,6 @@ __all__ = [
     "Existing",
     "Match",
     "description_similarity",
-    "find_duplicates",
     "fingerprint",
     "match_rows",
     "normalise_description",
@@ -295,66 +294,4 @@ def match_rows(
         matches=tuple(matched[i] for i in sorted(matched)),
         fingerprints=prints,
         candidates=len(existing),
-    )
-
-
-def candidate_scope(user: Any, account: Any, rows: Sequence[StatementRow]) -> Any:
-    """The transactions ``rows`` are compared with, before the amount filter: same user and
-    account (``None``: without account), dates within the rows' range widened by
-    ``DEDUP_DATE_WINDOW_DAYS``.
-
-    :param rows: at least one row.
-    :returns: a ``Transaction`` queryset.
-    """
-    from ..models import Transaction
-
-    window = dt.timedelta(days=int(settings.DEDUP_DATE_WINDOW_DAYS))
-    dates = [r.date for r in rows]
-    account_id = getattr(account, "pk", account)
-    qs = Transaction.objects.filter(user=user, date__range=(min(dates) - window, max(dates) + window))
-    return qs.filter(account_id=account_id) if account_id is not None else qs.filter(account__isnull=True)
-
-
-def find_duplicates(
-    user: Any, account: Any, rows: Sequence[StatementRow], *, unique_bank_ids: bool = False
-) -> DedupResult:
-    """Match ``rows`` against the user's transactions in ``account`` (``None``: without account).
-
-    One query fetches every candidate: :func:`candidate_scope` and (up to
-    :data:`MAX_AMOUNTS_IN_QUERY` distinct values) the rows' amounts.
-
-    :returns: a :class:`DedupResult`.
-    :raises DatabaseError: the query failed.
-    """
-    from django.db import connections
-
-    window_days = int(settings.DEDUP_DATE_WINDOW_DAYS)
-    account_id = getattr(account, "pk", account)
-    existing: list[Existing] = []
-    if rows:
-        qs = candidate_scope(user, account, rows)
-        amounts = {Decimal(r.amount).quantize(_AMOUNT_PLACES) for r in rows}
-        if len(amounts) <= MAX_AMOUNTS_IN_QUERY:
-            if connections[qs.db].vendor == "postgresql":
-                # One array parameter: an IN list of a thousand literals costs PostgreSQL
-                # (and the driver) ten times more to read than the query takes to run.
-                from django.db.models.expressions import RawSQL
-
-                qs = qs.filter(amount__in=RawSQL("SELECT unnest(%s::numeric[])", [sorted(amounts)]))
-            else:
-                qs = qs.filter(amount__in=sorted(amounts))
-        existing = [
-            Existing(id=pk, date=date, amount=amount, description=description, bank_id=bank_id,
-                     import_fingerprint=stored)
-            for pk, date, amount, description, bank_id, stored in qs.order_by("date", "pk").values_list(
-                "pk", "date", "amount", "description", "bank_id", "import_fingerprint"
-            )
-        ]
-    return match_rows(
-        rows,
-        existing,
-        account_id=account_id,
-        window_days=window_days,
-        min_similarity=float(settings.DEDUP_DESCRIPTION_SIMILARITY),
-        unique_bank_ids=unique_bank_ids,
     )

@@ -95,7 +95,7 @@ from ..models.choices import (
 )
 from ..money import jsonable, money_str
 from ..storage import stored_suffix
-from . import bulk, dedup, validation
+from . import bulk, dedup, ledger_candidates, validation
 from .account_profiles import profile_for_import
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
@@ -538,14 +538,14 @@ def stage_deduplication(ctx: ImportContext) -> StageResult:
 def _find_duplicates(ctx: ImportContext) -> dedup.DedupResult:
     # OFX promises one FITID per transaction; a CSV "reference" may repeat.
     unique_ids = ctx.format == "ofx" and ctx.parser_type == ParserType.SYSTEM
-    return dedup.find_duplicates(ctx.user, ctx.account, ctx.rows, unique_bank_ids=unique_ids)
+    return ledger_candidates.find_duplicates(ctx.user, ctx.account, ctx.rows, unique_bank_ids=unique_ids)
 
 
 def _ledger_mark(ctx: ImportContext) -> tuple[int, Any] | None:
     """``(count, highest pk)`` of the transactions de-duplication compares with; ``None`` without rows."""
     if not ctx.rows:
         return None
-    mark = dedup.candidate_scope(ctx.user, ctx.account, ctx.rows).aggregate(n=Count("pk"), top=Max("pk"))
+    mark = ledger_candidates.candidate_scope(ctx.user, ctx.account, ctx.rows).aggregate(n=Count("pk"), top=Max("pk"))
     return (mark["n"], mark["top"])
 
 

@@ -46,7 +46,7 @@ from ..models import Category, Transaction, UploadedFile
 from ..models.choices import FileStatus, LogStatus, ProcessingStage
 from ..models.ownership import usable
 from ..money import money_str, quantize
-from . import dedup, pipeline, validation
+from . import ledger_candidates, pipeline, validation
 from .account_profiles import save_account_profile
 from .formats import csvfmt
 from .formats.profiles import BankProfile
@@ -249,7 +249,7 @@ def _reparse(
             f"With this mapping {len(report.problems)} of {len(parsed.rows)} rows fail validation; the first "
             f"is row {first.row + 1} ({first.field}): {first.message}. The review is unchanged."
         )
-    found = dedup.find_duplicates(uf.user, uf.account, report.rows)
+    found = ledger_candidates.find_duplicates(uf.user, uf.account, report.rows)
     return full_mapping(profile), rows_with_verdicts(report.rows, found)
 
 
