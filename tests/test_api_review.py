@@ -110,3 +110,17 @@ def test_bad_choices_are_problems(api, user):
     assert_problem(api.patch(f"{BASE}statements/{pk}/review/", {"exclude": [42]}, format="json"), 400, "ReviewError")
     r = api.patch(f"{BASE}statements/{pk}/review/", {"bulk": "everything"}, format="json")
     assert r.status_code in (400, 422) and r["Content-Type"].startswith("application/problem+json")
+
+
+def test_an_upload_without_review_follows_the_users_preference(api, user):
+    from django_expense_ai.swappable import preferences_for
+
+    prefs = preferences_for(user)
+    prefs.review_uploads = False  # the site says review (REVIEW_UPLOADS defaults to True); the user does not
+    prefs.save()
+    r = upload(api, csv_bytes(FIRST), "a.csv")
+    assert r.status_code == 201 and r.data["status"] == "completed"
+    r = api.patch(f"{BASE}settings/preferences/", {"review_uploads": None}, format="json")
+    assert r.status_code == 200 and r.data["review_uploads"] is None
+    r = upload(api, csv_bytes(SECOND), "b.csv")
+    assert r.data["status"] == "awaiting_review"

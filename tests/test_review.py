@@ -248,3 +248,24 @@ def test_without_review_nothing_changes_and_the_command_reviews_on_request(user,
     held = UploadedFile.objects.get(filename="b.csv")
     assert held.status == "awaiting_review"
     assert Transaction.objects.filter(uploaded_file=held).count() == 0
+
+
+def test_the_users_preference_decides_before_the_site(user, django_user_model):
+    from django.test import override_settings
+
+    from django_expense_ai.statements.review import review_wanted
+    from django_expense_ai.swappable import preferences_for
+
+    with override_settings(EXPENSE_AI={"REVIEW_UPLOADS": True}):
+        assert review_wanted(user) is True  # no preferences row: the site's default
+        prefs = preferences_for(user)
+        prefs.review_uploads = False
+        prefs.save()
+        assert review_wanted(user) is False
+    with override_settings(EXPENSE_AI={"REVIEW_UPLOADS": False}):
+        prefs.review_uploads = True
+        prefs.save()
+        assert review_wanted(user) is True
+        prefs.review_uploads = None
+        prefs.save()
+        assert review_wanted(user) is False

@@ -1599,6 +1599,8 @@ export interface components {
             sidebar_collapsed?: boolean;
             quick_add_mode?: components["schemas"]["QuickAddModeEnum"];
             default_chat_parser?: components["schemas"]["ChatParserChoiceEnum"];
+            /** @description Review statement rows before they are imported; empty: the site's default (EXPENSE_AI['REVIEW_UPLOADS']) */
+            review_uploads?: boolean | null;
         };
         PatchedReviewUpdateRequest: {
             include?: number[];
@@ -1672,6 +1674,8 @@ export interface components {
             sidebar_collapsed?: boolean;
             quick_add_mode?: components["schemas"]["QuickAddModeEnum"];
             default_chat_parser?: components["schemas"]["ChatParserChoiceEnum"];
+            /** @description Review statement rows before they are imported; empty: the site's default (EXPENSE_AI['REVIEW_UPLOADS']) */
+            review_uploads?: boolean | null;
         };
         /** @description An RFC 9457 problem details object (``application/problem+json``). */
         Problem: {

@@ -76,6 +76,7 @@ class Migration(migrations.Migration):
                 ('sidebar_collapsed', models.BooleanField(default=False, help_text='Whether sidebar is collapsed by default')),
                 ('quick_add_mode', models.CharField(choices=[('normal', 'Normal - Full parsing'), ('ai', 'AI Mode - Enhanced understanding'), ('shortcut', 'Shortcut Mode - @person $amount format')], default='normal', max_length=20)),
                 ('default_chat_parser', models.CharField(choices=[('system', 'System'), ('ai', 'AI')], default='ai', max_length=20)),
+                ('review_uploads', models.BooleanField(blank=True, default=None, help_text="Review statement rows before they are imported; empty: the site's default (EXPENSE_AI['REVIEW_UPLOADS'])", null=True)),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='expense_ai_preferences', to=settings.AUTH_USER_MODEL)),
             ],
             options={

@@ -565,7 +565,7 @@ class KeyTestRequestSerializer(serializers.Serializer):
 class PreferencesSerializer(ModelSerializer):
     class Meta:
         model = get_user_preferences_model()
-        fields = ["default_currency", "sidebar_collapsed", "quick_add_mode", "default_chat_parser"]
+        fields = ["default_currency", "sidebar_collapsed", "quick_add_mode", "default_chat_parser", "review_uploads"]
 
 
 # -- budgets -------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from .. import ai, editing, reports
 from ..budgets import services as budget_services
 from ..chat import services as chat_services
 from ..chat.mentions import mention_suggestions
-from ..conf import settings as expense_settings
 from ..exceptions import NotYours, OwnershipError, StatementTooLarge
 from ..models import (
     Account,
@@ -499,7 +498,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
         uf = import_statement(self.user, upload, filename=upload.name,
                               account=data.validated_data.get("account"),
                               password=data.validated_data.get("password") or None,
-                              review=expense_settings.REVIEW_UPLOADS if review is None else review)
+                              review=review_services.review_wanted(self.user) if review is None else review)
         return self._result(uf, created=True)
 
     @extend_schema(methods=["GET"], responses={200: s.ReviewSerializer, **problems(401, 403, 404)})

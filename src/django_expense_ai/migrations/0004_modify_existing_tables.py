@@ -107,6 +107,11 @@ class Migration(migrations.Migration):
             name='default_chat_parser',
             field=models.CharField(choices=[('system', 'System'), ('ai', 'AI')], default='ai', max_length=20),
         ),
+        migrations.AddField(
+            model_name='userpreferences',
+            name='review_uploads',
+            field=models.BooleanField(blank=True, default=None, help_text="Review statement rows before they are imported; empty: the site's default (EXPENSE_AI['REVIEW_UPLOADS'])", null=True),
+        ),
         # Transaction near the end: from its first ALTER until COMMIT, writes to
         # the biggest table wait, so the other tables are done before.
         migrations.AddField(

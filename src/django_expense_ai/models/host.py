@@ -191,6 +191,13 @@ class AbstractUserPreferences(models.Model):
     default_chat_parser = models.CharField(
         max_length=20, choices=ChatParserChoice.choices, default=ChatParserChoice.AI
     )
+    # Not in the spec's list: the review step of statement uploads is newer (see docs/review.rst).
+    review_uploads = models.BooleanField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_("Review statement rows before they are imported; empty: the site's default (EXPENSE_AI['REVIEW_UPLOADS'])"),
+    )
 
     class Meta:
         abstract = True

@@ -46,6 +46,7 @@ from ..models import Category, Transaction, UploadedFile
 from ..models.choices import FileStatus, LogStatus, ProcessingStage
 from ..models.ownership import usable
 from ..money import money_str, quantize
+from ..swappable import get_user_preferences_model
 from . import ledger_candidates, pipeline, validation
 from .account_profiles import save_account_profile
 from .formats import csvfmt
@@ -67,6 +68,20 @@ BULK_CHOICES = ("all", "all_new", "no_possible_duplicates", "none")
 
 
 # -- reading -------------------------------------------------------------------
+
+
+def review_wanted(user: Any) -> bool:
+    """Whether ``user``'s uploads stop for review when the caller does not say.
+
+    The user's ``UserPreferences.review_uploads`` when set, else the site's
+    ``EXPENSE_AI["REVIEW_UPLOADS"]``. Reads only (no preferences row is created).
+    """
+    chosen = (
+        get_user_preferences_model().objects.filter(user=user).values_list("review_uploads", flat=True).first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    return bool(settings.REVIEW_UPLOADS if chosen is None else chosen)
 
 
 def _own_file(user: Any, uploaded_file: Any) -> UploadedFile:

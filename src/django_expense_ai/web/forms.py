@@ -8,9 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ..conf import settings
 from ..models import Account, StatementPassword
 from ..models.choices import ChatParserChoice, MergeStrategy, QuickAddMode
+from ..statements.review import review_wanted
 from ..validators import validate_file_pattern
 
 
@@ -50,8 +50,8 @@ class UploadForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.for_user(user)
-        # Ticked by default where the site asks for reviews (EXPENSE_AI["REVIEW_UPLOADS"]).
-        self.fields["review"].initial = settings.REVIEW_UPLOADS
+        # Ticked by default where the user (or else the site) asks for reviews.
+        self.fields["review"].initial = review_wanted(user)
 
 
 class UnlockForm(forms.Form):
@@ -148,6 +148,16 @@ class PreferencesForm(forms.Form):
     sidebar_collapsed = forms.BooleanField(required=False, label="Collapse the sidebar")
     quick_add_mode = forms.ChoiceField(choices=QuickAddMode.choices, label="Chat parsing")
     default_chat_parser = forms.ChoiceField(choices=ChatParserChoice.choices, label="Default chat parser")
+    review_uploads = forms.NullBooleanField(
+        required=False, label="Review statement rows before they are imported", widget=forms.NullBooleanSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # NullBooleanSelect's values, with words for this question.
+        self.fields["review_uploads"].widget.choices = [
+            ("unknown", "As the site decides"), ("true", "Yes"), ("false", "No"),
+        ]
 
     def clean_default_currency(self):
         from ..money import is_known_currency

@@ -619,7 +619,8 @@ def _settings_context(request: HttpRequest, **forms_given: Any) -> dict[str, Any
         "password_form": forms_given.get("password_form") or forms.PasswordBookForm(user=user),
         "prefs_form": forms_given.get("prefs_form") or forms.PreferencesForm(initial={
             "default_currency": prefs.default_currency, "sidebar_collapsed": prefs.sidebar_collapsed,
-            "quick_add_mode": prefs.quick_add_mode, "default_chat_parser": prefs.default_chat_parser}),
+            "quick_add_mode": prefs.quick_add_mode, "default_chat_parser": prefs.default_chat_parser,
+            "review_uploads": prefs.review_uploads}),
     }
 
 
