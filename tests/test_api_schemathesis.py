@@ -25,7 +25,7 @@ import zlib
 import pytest
 
 for _module, _why in (
-    ("schemathesis", "schemathesis is not installed (the dev extra)"),
+    ("schemathesis", "schemathesis is not installed (the dev extra installs it on Python 3.11+)"),
     ("rest_framework", "Django REST framework is not installed (the [api] extra)"),
     ("drf_spectacular", "drf-spectacular is not installed (the [api] extra)"),
     ("django_expense_ai.api", "django_expense_ai.api is not in this checkout"),
