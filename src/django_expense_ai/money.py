@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from django.utils.formats import number_format
+
 from .exceptions import MoneyError, UnknownCurrency
 
 # Currency codes with no minor unit in ISO (precious metals, testing codes)
@@ -138,14 +140,17 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def format_money(amount: Any, currency: Any, *, grouping: bool = True) -> str:
+def format_money(amount: Any, currency: Any, *, grouping: bool = True, signed: bool = True) -> str:
     """Display text of an amount: the currency's minor units, never the column's four.
 
     ``format_money(Decimal("-1450.0000"), "USD")`` → ``"-1,450.00 USD"``;
-    JPY shows no decimals, BHD three. Rounds half-even like :func:`quantize`.
-    ``None`` gives ``""``. An unknown currency code keeps two decimals and
-    the code as given, so a display never fails on odd data.
+    JPY shows no decimals, BHD three; digit grouping and decimal mark follow
+    the active locale (``-1.450,00 USD`` under ``de``). Rounds half-even like
+    :func:`quantize`. ``None`` gives ``""``. An unknown currency code keeps two
+    decimals and the code as given, so a display never fails on odd data.
+    The one formatter: the template filters and the admin call it.
 
+    :param signed: ``False`` drops the sign (for a place already labelled in/out).
     :returns: the amount with thousands separators (unless ``grouping=False``)
         followed by the ISO code.
     :raises MoneyError: ``amount`` is not a decimal amount (a float, text).
@@ -159,7 +164,9 @@ def format_money(amount: Any, currency: Any, *, grouping: bool = True) -> str:
     except UnknownCurrency:
         places, code = 2, str(getattr(currency, "code", currency) or "")
     value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    if not value:
-        value = abs(value)  # never "-0.00"
-    text = format(value, ",f" if grouping else "f")
-    return f"{text} {code}".strip()
+    if grouping:  # the active locale's grouping and decimal mark
+        digits = number_format(abs(value), decimal_pos=places, use_l10n=True, force_grouping=True)
+    else:
+        digits = format(abs(value), "f")
+    sign = "-" if signed and value < 0 else ""  # never "-0.00"
+    return f"{sign}{digits} {code}".strip()

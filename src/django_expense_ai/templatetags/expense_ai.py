@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 
 from ..conf import settings
 from ..exceptions import MoneyError
-from ..money import currency_code, minor_units, quantize, to_decimal
+from ..money import currency_code, to_decimal
+from ..money import format_money as _format_money
 
 register = template.Library()
 
@@ -35,15 +35,9 @@ def format_money(amount: Any, currency: Any = None, *, signed: bool = True) -> s
     if amount is None or amount == "":
         return ""
     try:
-        value = to_decimal(amount)
-        code = currency_code(currency or settings.DEFAULT_CURRENCY)
-        places = minor_units(code)
-        value = quantize(value, code)
+        return _format_money(amount, currency_code(currency or settings.DEFAULT_CURRENCY), signed=signed)
     except (MoneyError, ValueError, TypeError):
         return str(amount)
-    digits = number_format(abs(value), decimal_pos=places, use_l10n=True, force_grouping=True)
-    sign = "-" if signed and value < 0 else ""
-    return f"{sign}{digits} {code}"
 
 
 @register.filter
