@@ -54,8 +54,8 @@ from django.core.files.storage import FileSystemStorage  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
-from django_expense_ai import archive as archive_module  # noqa: E402
-from django_expense_ai.archive import archive_model, restore  # noqa: E402
+from django_expense_ai.maintenance import archive as archive_module  # noqa: E402
+from django_expense_ai.maintenance.archive import archive_model, restore  # noqa: E402
 from django_expense_ai.models import (  # noqa: E402
     ChatMessage,
     StatementProcessingLog,
@@ -133,7 +133,7 @@ def report_cache_figures(runs: int = 200) -> None:
     from django.core.cache import caches
     from django.test.utils import override_settings
 
-    from django_expense_ai.reports import _monthly_totals, monthly_totals
+    from django_expense_ai.ledger.reports import _monthly_totals, monthly_totals
 
     user_id = Transaction.objects.values_list("user_id", flat=True).first()
 

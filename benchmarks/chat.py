@@ -168,8 +168,8 @@ def bench_submit(*, submits: int, warmup: int = 50, workers: int = 0, rounds: in
     from django.db.models import Count
     from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
 
-    from django_expense_ai.categories import ensure_system_categories
     from django_expense_ai.chat import submit_message
+    from django_expense_ai.ledger.reference_data import ensure_system_categories
     from django_expense_ai.models import Category, ChatMessage, Group, GroupMember
 
     old_config = setup_databases(verbosity=0, interactive=False)

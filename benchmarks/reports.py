@@ -47,8 +47,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
+from django_expense_ai.ledger.reports import monthly_totals, monthly_totals_query  # noqa: E402
 from django_expense_ai.models import Account, Category  # noqa: E402
-from django_expense_ai.reports import monthly_totals, monthly_totals_query  # noqa: E402
 
 USERS = 50
 YEAR = 2025

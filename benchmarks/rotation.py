@@ -32,8 +32,8 @@ from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_databases, teardown_databases  # noqa: E402
 
 from django_expense_ai import crypto  # noqa: E402
+from django_expense_ai.maintenance.rotation import rotate_secrets  # noqa: E402
 from django_expense_ai.models import StatementPassword  # noqa: E402
-from django_expense_ai.secrets import rotate_secrets  # noqa: E402
 
 
 class Interrupted(Exception):

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 # Statement files go to the library's default storage, a private folder under
-# BASE_DIR (see django_expense_ai.storage): a throwaway BASE_DIR keeps them out
+# BASE_DIR (see django_expense_ai.models.storage): a throwaway BASE_DIR keeps them out
 # of the checkout, and the tests run the default a host gets.
 BASE_DIR = Path(tempfile.mkdtemp(prefix="expense-ai-tests-"))
 atexit.register(shutil.rmtree, BASE_DIR, ignore_errors=True)

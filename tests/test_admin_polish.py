@@ -27,10 +27,10 @@ from django_expense_ai.models import (
     TransactionSplit,
     UploadedFile,
 )
+from django_expense_ai.models.swappable import get_ai_settings_model
 from django_expense_ai.money import format_money
 from django_expense_ai.providers.registry import provider_choices
 from django_expense_ai.statements import import_statement
-from django_expense_ai.swappable import get_ai_settings_model
 
 pytestmark = pytest.mark.django_db
 

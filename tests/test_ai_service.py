@@ -19,19 +19,20 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from django_expense_ai import ai, hookimpl
+from django_expense_ai import hookimpl
+from django_expense_ai.ai import calls as ai
 from django_expense_ai.exceptions import (
     ProviderAuthError,
     ProviderError,
     ProviderNotInstalled,
     ProviderUnavailable,
 )
+from django_expense_ai.models.swappable import ai_settings_for, get_ai_settings_model
 from django_expense_ai.providers import prompts
 from django_expense_ai.providers.base import Provider
 from django_expense_ai.providers.fake import FakeProvider
 from django_expense_ai.providers.gemini import GeminiProvider
 from django_expense_ai.providers.registry import get_provider
-from django_expense_ai.swappable import ai_settings_for, get_ai_settings_model
 from tests.fakeapi import (  # noqa: F401  (fake_api is a fixture)
     ANTHROPIC_PATH,
     OPENAI_PATH,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from django_expense_ai.ledger.splits import split_amount  # noqa: E402
 from django_expense_ai.models import (  # noqa: E402  (after the importorskip)
     Account,
     Category,
@@ -16,7 +17,6 @@ from django_expense_ai.models import (  # noqa: E402  (after the importorskip)
     TransactionMention,
     TransactionSplit,
 )
-from django_expense_ai.splits import split_amount  # noqa: E402
 
 from .api_helpers import BASE, assert_problem, client_for
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from django_expense_ai import reports
 from django_expense_ai.budgets import services as budget_services
+from django_expense_ai.ledger import reports
 from django_expense_ai.models import Account, Budget, BudgetTemplate, StatementMerge, Transaction
-from django_expense_ai.swappable import ai_settings_for
+from django_expense_ai.models.swappable import ai_settings_for
 
 from .api_helpers import BASE, assert_problem, client_for
 from .test_merges import BASE as MERGE_ROWS

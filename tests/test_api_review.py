@@ -113,7 +113,7 @@ def test_bad_choices_are_problems(api, user):
 
 
 def test_an_upload_without_review_follows_the_users_preference(api, user):
-    from django_expense_ai.swappable import preferences_for
+    from django_expense_ai.models.swappable import preferences_for
 
     prefs = preferences_for(user)
     prefs.review_uploads = False  # the site says review (REVIEW_UPLOADS defaults to True); the user does not

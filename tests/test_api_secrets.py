@@ -10,7 +10,7 @@ from django.core.signals import got_request_exception
 from django.views.debug import ExceptionReporter
 
 from django_expense_ai.models import StatementPassword
-from django_expense_ai.swappable import get_ai_settings_model
+from django_expense_ai.models.swappable import get_ai_settings_model
 
 from .api_helpers import BASE, client_for
 

@@ -18,8 +18,9 @@ from django.db.models import BinaryField, DurationField, FloatField, JSONField, 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from django_expense_ai import archive as archive_mod
-from django_expense_ai.archive import (
+from django_expense_ai.exceptions import ArchiveError, ExpenseAIError
+from django_expense_ai.maintenance import archive as archive_mod
+from django_expense_ai.maintenance.archive import (
     archive,
     archive_files,
     archive_model,
@@ -27,7 +28,6 @@ from django_expense_ai.archive import (
     parse_age,
     restore,
 )
-from django_expense_ai.exceptions import ArchiveError, ExpenseAIError
 from django_expense_ai.models import (
     ChatMessage,
     StatementProcessingLog,

@@ -21,8 +21,8 @@ from django_expense_ai.budgets import (
 )
 from django_expense_ai.budgets.allocations import check_suggestion, largest_remainder_percents, score_template
 from django_expense_ai.budgets.templates_data import SYSTEM_TEMPLATES
-from django_expense_ai.categories import SYSTEM_CATEGORIES
 from django_expense_ai.exceptions import BudgetError, UnknownCurrency
+from django_expense_ai.ledger.categories import SYSTEM_CATEGORIES
 from django_expense_ai.models import BudgetTemplate
 
 URBAN = "Urban Professional (50-75k/year)"

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from django_expense_ai import ai, hookimpl
+from django_expense_ai import hookimpl
+from django_expense_ai.ai import calls as ai
 from django_expense_ai.budgets import (
     apply_template,
     budget_report,
@@ -25,11 +26,11 @@ from django_expense_ai.budgets import (
 from django_expense_ai.budgets import services as budget_services
 from django_expense_ai.budgets.heuristic import allocate_by_spending, history_window
 from django_expense_ai.exceptions import BudgetError, NotYours, ProviderAuthError, UnknownCurrency
-from django_expense_ai.ledger import set_exclusion
+from django_expense_ai.ledger.splits import split_amount
+from django_expense_ai.ledger.writer import set_exclusion
 from django_expense_ai.models import Budget, BudgetTemplate, Category, Transaction
+from django_expense_ai.models.swappable import ai_settings_for, preferences_for
 from django_expense_ai.providers.fake import FakeProvider
-from django_expense_ai.splits import split_amount
-from django_expense_ai.swappable import ai_settings_for, preferences_for
 from tests.fakeapi import OPENAI_PATH, FakeAPI, Reply, fake_api, openai_completion  # noqa: F401
 
 URBAN = "Urban Professional (50-75k/year)"

@@ -24,8 +24,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from django_expense_ai import cache as report_cache_mod
-from django_expense_ai.cache import (
+from django_expense_ai.ledger import report_cache as report_cache_mod
+from django_expense_ai.ledger.report_cache import (
     cached_budget_report,
     invalidate_transactions,
     invalidate_user_months,
@@ -33,8 +33,13 @@ from django_expense_ai.cache import (
     months_between,
     settings_fingerprint,
 )
+from django_expense_ai.ledger.reports import (
+    _account_totals,
+    _monthly_totals,
+    account_totals,
+    monthly_totals,
+)
 from django_expense_ai.models import Account, Budget, Category, Transaction
-from django_expense_ai.reports import _account_totals, _monthly_totals, account_totals, monthly_totals
 
 pytestmark = pytest.mark.django_db
 
@@ -294,7 +299,7 @@ def test_a_broken_cache_server_falls_back_to_the_database(user, ledger, caplog):
 
 
 def test_bad_month_raises_before_the_cache(user):
-    from django_expense_ai.reports import ReportError
+    from django_expense_ai.ledger.reports import ReportError
 
     with pytest.raises(ReportError):
         monthly_totals(user, 2025, 13)

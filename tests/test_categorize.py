@@ -32,10 +32,10 @@ from django_expense_ai.categorize.memory import PayeeMemory
 from django_expense_ai.categorize.normalize import amount_band, normalize_description, payee_key
 from django_expense_ai.exceptions import ConfigurationError
 from django_expense_ai.models import Category, StatementProcessingLog, Transaction
+from django_expense_ai.models.swappable import ai_settings_for, get_user_preferences_model
 from django_expense_ai.providers.base import ChatEntry
 from django_expense_ai.providers.fake import FakeProvider
 from django_expense_ai.statements import import_statement
-from django_expense_ai.swappable import ai_settings_for, get_user_preferences_model
 
 from . import categorize_data as data
 

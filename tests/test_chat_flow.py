@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from django_expense_ai import ai, hookimpl
-from django_expense_ai.categories import ensure_system_categories
+from django_expense_ai import hookimpl
+from django_expense_ai.ai import calls as ai
 from django_expense_ai.chat import confirm_suggestion, reject_suggestion, submit_message
 from django_expense_ai.exceptions import (
     ChatError,
@@ -26,6 +26,7 @@ from django_expense_ai.exceptions import (
     ProviderAuthError,
     ProviderUnavailable,
 )
+from django_expense_ai.ledger.reference_data import ensure_system_categories
 from django_expense_ai.models import (
     Account,
     Category,
@@ -36,9 +37,9 @@ from django_expense_ai.models import (
     TransactionMention,
     TransactionSplit,
 )
+from django_expense_ai.models.swappable import ai_settings_for, get_user_preferences_model
 from django_expense_ai.providers.base import ChatEntry
 from django_expense_ai.providers.fake import FakeProvider
-from django_expense_ai.swappable import ai_settings_for, get_user_preferences_model
 
 pytestmark = pytest.mark.django_db
 

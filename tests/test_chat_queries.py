@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from django_expense_ai.categories import ensure_system_categories
 from django_expense_ai.chat import submit_message
+from django_expense_ai.ledger.reference_data import ensure_system_categories
+from django_expense_ai.ledger.splits.services import apply_split
 from django_expense_ai.models import Group, GroupMember, SplitMethod, Transaction, TransactionSplit
-from django_expense_ai.splits.services import apply_split
 
 pytestmark = pytest.mark.django_db
 

@@ -17,12 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from django_expense_ai import hookimpl
-from django_expense_ai.categories import ensure_system_categories
 from django_expense_ai.chat import mention_suggestions, parse_message
 from django_expense_ai.chat.grammar import ChatParse
 from django_expense_ai.chat.mentions import MAX_RESOLVED_NAMES, resolve_mentions
 from django_expense_ai.chat.services import ALLOWED_TRANSITIONS, chat_context, transition
 from django_expense_ai.exceptions import ConfigurationError, InvalidTransition
+from django_expense_ai.ledger.reference_data import ensure_system_categories
 from django_expense_ai.models import (
     Account,
     Category,
@@ -34,7 +34,7 @@ from django_expense_ai.models import (
     TransactionMention,
     TransactionSplit,
 )
-from django_expense_ai.swappable import get_user_preferences_model
+from django_expense_ai.models.swappable import get_user_preferences_model
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from django_expense_ai.classification import is_excluded
-from django_expense_ai.ledger import (
+from django_expense_ai.ledger.writer import (
     ClassificationError,
     classify,
     classify_many,
@@ -18,6 +17,7 @@ from django_expense_ai.ledger import (
     set_exclusion,
 )
 from django_expense_ai.models import ExpenseClassification, Transaction
+from django_expense_ai.models.choices import is_excluded
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,7 @@ def test_regular_queryset_uses_the_flag(user):
 
 
 def test_bulk_classification_invalidates_cached_monthly_totals(user):
-    from django_expense_ai.reports import monthly_totals
+    from django_expense_ai.ledger.reports import monthly_totals
 
     tx = make(user, "regular_monthly")
     month = tx.date

@@ -25,6 +25,7 @@ from django_expense_ai.admin.base import UsernameChoiceField
 from django_expense_ai.budgets import create_template
 from django_expense_ai.chat import mention_suggestions, submit_message
 from django_expense_ai.exceptions import NotYours, OwnershipError
+from django_expense_ai.ledger.splits import apply_split
 from django_expense_ai.models import (
     Account,
     Budget,
@@ -41,14 +42,13 @@ from django_expense_ai.models import (
     UploadedFile,
     ownership,
 )
-from django_expense_ai.splits import apply_split
-from django_expense_ai.statements import import_statement
-from django_expense_ai.swappable import (
+from django_expense_ai.models.swappable import (
     ai_settings_for,
     get_ai_settings_model,
     get_user_preferences_model,
     preferences_for,
 )
+from django_expense_ai.statements import import_statement
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django_expense_ai import crypto
 from django_expense_ai.checks import check_statement_password_key
 from django_expense_ai.exceptions import ConfigurationError, DecryptionError, ExpenseAIError
 from django_expense_ai.models import StatementPassword
-from django_expense_ai.swappable import get_ai_settings_model
+from django_expense_ai.models.swappable import get_ai_settings_model
 
 PLAIN = "Corr3ct-Horse-Battery-Staple"
 

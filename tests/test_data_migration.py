@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from django_expense_ai.classification import is_excluded
+from django_expense_ai.models.choices import is_excluded
 
 INITIAL = [("expense_ai", "0001_initial")]
 

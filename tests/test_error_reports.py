@@ -23,8 +23,8 @@ from django.utils.log import AdminEmailHandler
 from django.views.debug import ExceptionReporter, technical_500_response
 
 from django_expense_ai.models import Account, StatementMerge, StatementPassword
+from django_expense_ai.models.swappable import ai_settings_for, get_ai_settings_model
 from django_expense_ai.statements import pipeline
-from django_expense_ai.swappable import ai_settings_for, get_ai_settings_model
 
 from .pdf_factory import build_statement, encrypt_pdf, make_rows
 

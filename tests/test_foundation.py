@@ -20,7 +20,7 @@ from django_expense_ai.models import (
     TransactionSplit,
     UploadedFile,
 )
-from django_expense_ai.swappable import get_currency_model
+from django_expense_ai.models.swappable import get_currency_model
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -187,7 +187,7 @@ def test_uploaded_file_names_are_unguessable(user):
 def test_admin_amount_edit_rederives_splits(client, django_user_model, user, other_user):
     from django.urls import reverse
 
-    from django_expense_ai.splits.services import apply_split
+    from django_expense_ai.ledger.splits.services import apply_split
 
     boss = django_user_model.objects.create_superuser("boss2", "b2@example.com", "pw")
     from django_expense_ai.models import Group, GroupMember

@@ -11,8 +11,8 @@ from django.db.models.signals import post_init
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from django_expense_ai.models import Transaction
-from django_expense_ai.statements import bulk, dedup, validation
+from django_expense_ai.models import Transaction, bulk
+from django_expense_ai.statements import dedup, validation
 from django_expense_ai.statements.formats import pdf
 from django_expense_ai.statements.types import StatementRow
 

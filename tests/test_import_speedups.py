@@ -1,6 +1,6 @@
 """The import pipeline's fast paths give exactly what the plain paths give.
 
-* ``statements.bulk``: PostgreSQL ``COPY`` writes the same rows as ``bulk_create``
+* ``models.bulk``: PostgreSQL ``COPY`` writes the same rows as ``bulk_create``
   and is all-or-nothing; ``instance_builder`` builds what keyword construction builds;
 * ``validation.validate_rows`` carries every field of a row over;
 * the PDF table reader's money-token scan and ``parse_amount``'s plain-amount
@@ -19,8 +19,8 @@ from django.db import DataError, connection
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from django_expense_ai.models import Account, Transaction, UploadedFile
-from django_expense_ai.statements import bulk, import_statement, validation
+from django_expense_ai.models import Account, Transaction, UploadedFile, bulk
+from django_expense_ai.statements import import_statement, validation
 from django_expense_ai.statements.formats import parse_amount, pdf
 from django_expense_ai.statements.types import StatementRow
 

@@ -22,11 +22,11 @@ from django_expense_ai.models import (
     Transaction,
     UploadedFile,
 )
+from django_expense_ai.models.swappable import ai_settings_for
 from django_expense_ai.providers.fake import FakeProvider
 from django_expense_ai.statements import import_statement, pipeline, read_statement, reprocess
 from django_expense_ai.statements.pipeline import STAGES, transition
 from django_expense_ai.statements.types import StatementRow
-from django_expense_ai.swappable import ai_settings_for
 
 from .pdf_factory import ELF_BYTES, build_statement, encrypt_pdf, garbage_pdf, make_rows, truncated_pdf
 from .settings import TASKS_MODULE
@@ -536,7 +536,7 @@ def test_ofx_file_holding_the_same_transaction_twice_creates_it_once(user):
 
 @pytest.mark.django_db
 def test_an_import_invalidates_cached_monthly_totals(user, account):
-    from django_expense_ai.reports import monthly_totals
+    from django_expense_ai.ledger.reports import monthly_totals
 
     import_statement(user, csv_bytes(SIMPLE), filename="march.csv", account=account)
     first = monthly_totals(user, 2024, 3)

@@ -24,11 +24,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from django_expense_ai import ai, plugins
+from django_expense_ai import plugins
+from django_expense_ai.ai import calls as ai
 from django_expense_ai.exceptions import ProviderAuthError
+from django_expense_ai.models.swappable import ai_settings_for
 from django_expense_ai.providers.registry import provider_names
 from django_expense_ai.statements.reader import read_statement
-from django_expense_ai.swappable import ai_settings_for
 from tests.fakeapi import OPENAI_PATH, FakeAPI, Reply, fake_api, openai_completion, openai_error  # noqa: F401
 
 EXAMPLE = Path(__file__).resolve().parent / "example_plugin"

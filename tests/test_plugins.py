@@ -16,10 +16,10 @@ from django.core.management import CommandError, call_command
 
 from django_expense_ai import hookimpl, hookspecs, plugins
 from django_expense_ai.exceptions import PluginError
+from django_expense_ai.models.swappable import get_ai_settings_model
 from django_expense_ai.providers.base import Provider
 from django_expense_ai.providers.registry import provider_choices, provider_names
 from django_expense_ai.statements.parsers import get_parsers
-from django_expense_ai.swappable import get_ai_settings_model
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

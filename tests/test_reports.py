@@ -9,14 +9,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from django_expense_ai.models import Account, Category, Transaction
-from django_expense_ai.reports import (
+from django_expense_ai.ledger.reports import (
     ReportError,
     account_totals,
     account_totals_query,
     monthly_totals,
     monthly_totals_query,
 )
+from django_expense_ai.models import Account, Category, Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def ledger(user, other_user):
     tx(dt.date(2025, 3, 20), "-50.00", "charity", category=gifts, account=card)
     tx(dt.date(2025, 3, 21), "-1200", currency="JPY", account=card)
     pinned = tx(dt.date(2025, 3, 22), "-40.00", "one_time", account=card)
-    from django_expense_ai.ledger import set_exclusion
+    from django_expense_ai.ledger.writer import set_exclusion
 
     set_exclusion(pinned, False)  # counted in regular totals by hand
     tx(dt.date(2025, 4, 1), "-7.77", category=food, account=checking)

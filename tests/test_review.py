@@ -253,8 +253,8 @@ def test_without_review_nothing_changes_and_the_command_reviews_on_request(user,
 def test_the_users_preference_decides_before_the_site(user, django_user_model):
     from django.test import override_settings
 
+    from django_expense_ai.models.swappable import preferences_for
     from django_expense_ai.statements.review import review_wanted
-    from django_expense_ai.swappable import preferences_for
 
     with override_settings(EXPENSE_AI={"REVIEW_UPLOADS": True}):
         assert review_wanted(user) is True  # no preferences row: the site's default

@@ -12,12 +12,13 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
 
-from django_expense_ai import crypto, secrets
+from django_expense_ai import crypto
+from django_expense_ai.maintenance import rotation as secrets
+from django_expense_ai.maintenance.rotation import rotate_secrets
 from django_expense_ai.management.commands.expense_ai_rotate_keys import EXIT_UNREADABLE
 from django_expense_ai.management.commands.expense_ai_rotate_keys import Command as RotateCommand
 from django_expense_ai.models import StatementPassword
-from django_expense_ai.secrets import rotate_secrets
-from django_expense_ai.swappable import get_ai_settings_model
+from django_expense_ai.models.swappable import get_ai_settings_model
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +247,7 @@ def test_secret_columns_follow_the_active_ai_settings_model(monkeypatch):
         _meta = Meta
         API_KEY_FIELDS = {"openai": "openai_api_key", "claude": "claude_api_key", "gemini": "gemini_api_key"}
 
-    monkeypatch.setattr("django_expense_ai.swappable.get_ai_settings_model", lambda: HostAISettings)
+    monkeypatch.setattr("django_expense_ai.models.swappable.get_ai_settings_model", lambda: HostAISettings)
     columns = dict(secrets.secret_columns())
     assert columns[StatementPassword] == ("encrypted_password",)
     # Only the columns the host model really has (E003 reports the missing one).

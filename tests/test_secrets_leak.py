@@ -12,10 +12,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from django_expense_ai.exceptions import DecryptionError
+from django_expense_ai.maintenance.rotation import rotate_secrets
 from django_expense_ai.models import Account, StatementPassword, UploadedFile
-from django_expense_ai.secrets import rotate_secrets
+from django_expense_ai.models.swappable import get_ai_settings_model
 from django_expense_ai.statements.passwords import candidate_passwords, record_password_success
-from django_expense_ai.swappable import get_ai_settings_model
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from django_expense_ai.exceptions import ExpenseAIError, MoneyError, SplitError, UnknownCurrency
-from django_expense_ai.splits import split_amount
-from django_expense_ai.splits.arithmetic import allocate_minor, tie_offset
+from django_expense_ai.ledger.splits import split_amount
+from django_expense_ai.ledger.splits.arithmetic import allocate_minor, tie_offset
 
 # -- arithmetic: worked examples ----------------------------------------------
 
@@ -157,18 +157,18 @@ def test_unknown_currency():
 
 
 def test_package_imports_before_apps_are_ready():
-    # ``django_expense_ai.splits`` must not touch models on import.
+    # ``django_expense_ai.ledger.splits`` must not touch models on import.
     code = (
-        "import django_expense_ai.splits as s, sys; "
+        "import django_expense_ai.ledger.splits as s, sys; "
         "assert 'django_expense_ai.models' not in sys.modules, 'models imported'; "
-        "assert 'django_expense_ai.splits.services' not in sys.modules; print('ok')"
+        "assert 'django_expense_ai.ledger.splits.services' not in sys.modules; print('ok')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                          env={"PYTHONPATH": "src", "DJANGO_SETTINGS_MODULE": "tests.settings"})
     assert out.returncode == 0, out.stderr
     # and arithmetic never imports the ORM
-    source = importlib.import_module("django_expense_ai.splits.arithmetic").__loader__.get_source(
-        "django_expense_ai.splits.arithmetic"
+    source = importlib.import_module("django_expense_ai.ledger.splits.arithmetic").__loader__.get_source(
+        "django_expense_ai.ledger.splits.arithmetic"
     )
     assert "django.db" not in source and ".models" not in source
 
@@ -207,7 +207,7 @@ pytestmark_db = pytest.mark.django_db
 
 @pytestmark_db
 def test_apply_split_writes_rows(tx, user, other_user, third_user):
-    from django_expense_ai.splits import apply_split
+    from django_expense_ai.ledger.splits import apply_split
 
     rows = apply_split(tx, [user, other_user, third_user], "equal")
     assert [r.participant_id for r in rows] == [user.pk, other_user.pk, third_user.pk]
@@ -220,7 +220,7 @@ def test_apply_split_writes_rows(tx, user, other_user, third_user):
 
 @pytestmark_db
 def test_apply_split_replaces_and_stores_values(tx, user, other_user):
-    from django_expense_ai.splits import apply_split
+    from django_expense_ai.ledger.splits import apply_split
 
     apply_split(tx, [user, other_user], "equal")
     rows = apply_split(tx, [user, other_user], "percentage", ["25", "75"])
@@ -234,7 +234,7 @@ def test_apply_split_replaces_and_stores_values(tx, user, other_user):
 
 @pytestmark_db
 def test_apply_split_is_atomic_on_error(tx, user, other_user):
-    from django_expense_ai.splits import apply_split
+    from django_expense_ai.ledger.splits import apply_split
 
     apply_split(tx, [user, other_user], "equal")
     with pytest.raises(SplitError, match="0.1 short of 100"):
@@ -244,8 +244,8 @@ def test_apply_split_is_atomic_on_error(tx, user, other_user):
 
 @pytestmark_db
 def test_apply_split_input_checks(tx, user, other_user):
+    from django_expense_ai.ledger.splits import apply_split
     from django_expense_ai.models import Transaction
-    from django_expense_ai.splits import apply_split
 
     with pytest.raises(SplitError, match="2 participants but 1 values"):
         apply_split(tx, [user, other_user], "shares", [1])
@@ -263,8 +263,8 @@ def test_apply_split_input_checks(tx, user, other_user):
 
 @pytestmark_db
 def test_apply_split_uses_transaction_currency(user, other_user, third_user):
+    from django_expense_ai.ledger.splits import apply_split
     from django_expense_ai.models import Transaction
-    from django_expense_ai.splits import apply_split
 
     tx = Transaction.objects.create(user=user, date=dt.date(2025, 3, 1), amount=Decimal("-1000"), currency="JPY")
     rows = apply_split(tx, [user, other_user, third_user], "equal")
@@ -274,8 +274,8 @@ def test_apply_split_uses_transaction_currency(user, other_user, third_user):
 
 @pytestmark_db
 def test_extra_cent_rotates_between_expenses(user, other_user, third_user):
+    from django_expense_ai.ledger.splits import apply_split
     from django_expense_ai.models import Transaction
-    from django_expense_ai.splits import apply_split
 
     winners = set()
     for _ in range(3):
@@ -288,7 +288,7 @@ def test_extra_cent_rotates_between_expenses(user, other_user, third_user):
 @pytestmark_db
 @override_settings(EXPENSE_AI={"SPLIT_REMAINDER_POLICY": "payer_absorbs"})
 def test_payer_absorbs_policy(tx, user, other_user, third_user):
-    from django_expense_ai.splits import apply_split
+    from django_expense_ai.ledger.splits import apply_split
 
     rows = apply_split(tx, [user, other_user, third_user], "equal")  # payer: owner (no paid_by)
     assert rows[0].amount == Decimal("3.34")
@@ -304,7 +304,7 @@ def test_payer_absorbs_policy(tx, user, other_user, third_user):
 @override_settings(EXPENSE_AI={"SPLIT_REMAINDER_POLICY": "bogus"})
 def test_unknown_policy_is_a_configuration_error(tx, user, other_user):
     from django_expense_ai.exceptions import ConfigurationError
-    from django_expense_ai.splits import apply_split
+    from django_expense_ai.ledger.splits import apply_split
 
     with pytest.raises(ConfigurationError, match="SPLIT_REMAINDER_POLICY"):
         apply_split(tx, [user, other_user], "equal")
@@ -312,7 +312,7 @@ def test_unknown_policy_is_a_configuration_error(tx, user, other_user):
 
 @pytestmark_db
 def test_update_amount_rederives_every_method(tx, user, other_user, third_user):
-    from django_expense_ai.splits import apply_split, update_transaction_amount
+    from django_expense_ai.ledger.splits import apply_split, update_transaction_amount
 
     people = [user, other_user, third_user]
     for method, values, expected in [
@@ -337,7 +337,7 @@ def test_update_amount_rederives_every_method(tx, user, other_user, third_user):
 
 @pytestmark_db
 def test_custom_rescaling_does_not_compound(tx, user, other_user, third_user):
-    from django_expense_ai.splits import apply_split, update_transaction_amount
+    from django_expense_ai.ledger.splits import apply_split, update_transaction_amount
 
     apply_split(tx, [user, other_user, third_user], "custom_amount", ["1.00", "2.00", "7.00"])
     for amount in ("-3.33", "-0.07", "-123.45"):
@@ -349,7 +349,7 @@ def test_custom_rescaling_does_not_compound(tx, user, other_user, third_user):
 
 @pytestmark_db
 def test_update_amount_refuses_bad_amounts_and_rolls_back(tx, user, other_user):
-    from django_expense_ai.splits import apply_split, update_transaction_amount
+    from django_expense_ai.ledger.splits import apply_split, update_transaction_amount
 
     apply_split(tx, [user, other_user], "equal")
     with pytest.raises(MoneyError):
@@ -362,7 +362,7 @@ def test_update_amount_refuses_bad_amounts_and_rolls_back(tx, user, other_user):
 
 @pytestmark_db
 def test_rederive_refuses_mixed_methods(tx, user, other_user):
-    from django_expense_ai.splits import apply_split, rederive_splits
+    from django_expense_ai.ledger.splits import apply_split, rederive_splits
 
     rows = apply_split(tx, [user, other_user], "equal")
     rows[0].split_method = "shares"
@@ -374,15 +374,15 @@ def test_rederive_refuses_mixed_methods(tx, user, other_user):
 
 @pytestmark_db
 def test_rederive_without_splits_is_a_no_op(tx):
-    from django_expense_ai.splits import rederive_splits
+    from django_expense_ai.ledger.splits import rederive_splits
 
     assert rederive_splits(tx) == []
 
 
 @pytestmark_db
 def test_balances_for_user_and_group(user, other_user, third_user):
+    from django_expense_ai.ledger.splits import apply_split, balances
     from django_expense_ai.models import Group, GroupMember, Transaction
-    from django_expense_ai.splits import apply_split, balances
 
     group = Group.objects.create(name="flat", created_by=user)
     for member in (user, other_user, third_user):
@@ -426,8 +426,8 @@ def test_balances_for_user_and_group(user, other_user, third_user):
 
 @pytestmark_db
 def test_balances_use_paid_by_over_owner(user, other_user):
+    from django_expense_ai.ledger.splits import apply_split, balances
     from django_expense_ai.models import Transaction
-    from django_expense_ai.splits import apply_split, balances
 
     tx = Transaction.objects.create(user=user, paid_by=other_user, date=dt.date(2025, 3, 1), amount=Decimal("-9.00"))
     apply_split(tx, [user, other_user], "custom_amount", ["6.00", "3.00"])

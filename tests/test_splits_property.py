@@ -10,8 +10,8 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from django_expense_ai.ledger.splits import split_amount
 from django_expense_ai.money import minor_units, quantum
-from django_expense_ai.splits import split_amount
 
 # 0, 2, 3 and 4 decimals (CLF has 4), plus some odd ones.
 CURRENCIES = ["USD", "EUR", "JPY", "KRW", "KWD", "BHD", "TND", "CLF", "UYW"]

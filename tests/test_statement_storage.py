@@ -15,9 +15,7 @@ from django.core.files.base import ContentFile
 
 from django_expense_ai.exceptions import ConfigurationError, NoPublicURL
 from django_expense_ai.models import StatementProcessingLog, Transaction, UploadedFile
-from django_expense_ai.statements import import_statement, reprocess
-from django_expense_ai.statements.pipeline import storage_used
-from django_expense_ai.storage import (
+from django_expense_ai.models.storage import (
     PrivateFileSystemStorage,
     clean_display_name,
     configured_storage,
@@ -26,6 +24,8 @@ from django_expense_ai.storage import (
     random_stored_name,
     stored_suffix,
 )
+from django_expense_ai.statements import import_statement, reprocess
+from django_expense_ai.statements.pipeline import storage_used
 
 from .pdf_factory import ELF_BYTES, build_statement, encrypt_pdf, make_rows
 
@@ -444,7 +444,7 @@ def test_the_stand_in_forwards_every_public_storage_method():
 
     from django.core.files.storage import Storage
 
-    from django_expense_ai.storage import StatementStorage
+    from django_expense_ai.models.storage import StatementStorage
 
     public = {name for name, _ in inspect.getmembers(Storage, inspect.isfunction) if not name.startswith("_")}
     missing = {name for name in public if name not in vars(StatementStorage)}

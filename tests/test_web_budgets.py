@@ -97,7 +97,7 @@ def test_another_users_budget_and_template_are_not_found(client, user, other_use
 
 
 def test_regular_totals_by_month_counts_one_currency_and_skips_excluded_rows(user, other_user):
-    from django_expense_ai.reports import regular_totals_by_month
+    from django_expense_ai.ledger.reports import regular_totals_by_month
 
     def add(who, day, amount, currency="USD", **extra):
         Transaction.objects.create(user=who, date=day, amount=Decimal(amount), currency=currency,

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from django_expense_ai.chat import submit_message
 from django_expense_ai.models import ChatMessage, Transaction
-from django_expense_ai.swappable import preferences_for
+from django_expense_ai.models.swappable import preferences_for
 from tests.webdata import flatmates, make_person
 
 pytestmark = pytest.mark.django_db

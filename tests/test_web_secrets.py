@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from django_expense_ai.models import StatementPassword
+from django_expense_ai.models.swappable import get_ai_settings_model
 from django_expense_ai.statements import import_statement, pipeline
-from django_expense_ai.swappable import get_ai_settings_model
 from tests import test_error_reports as error_reports
 from tests.pdf_factory import build_statement, encrypt_pdf, make_rows
 from tests.test_error_reports import KEY, PASSWORD, Boom, _everything_reported

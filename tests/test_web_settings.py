@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from django_expense_ai.exceptions import ProviderAuthError
 from django_expense_ai.models import Account, StatementPassword
+from django_expense_ai.models.swappable import ai_settings_for, get_ai_settings_model, preferences_for
 from django_expense_ai.providers.fake import FakeProvider
-from django_expense_ai.swappable import ai_settings_for, get_ai_settings_model, preferences_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ class ExpenseAIConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import (
-            checks,  # noqa: F401  (registers system checks)
-            signals,  # noqa: F401  (post_migrate currency loading)
-        )
+        from . import checks  # noqa: F401  (registers system checks)
+        from .budgets import signals as budget_signals  # noqa: F401  (post_migrate system templates)
+        from .ledger import signals  # noqa: F401  (post_migrate currency loading, report cache receivers)
+        from .statements import signals as statement_signals  # noqa: F401  (post_delete: stored files)

@@ -77,7 +77,7 @@ def check_statement_storage(app_configs=None, **kwargs):
     or a ``public-read`` ACL), or its folder lies under ``MEDIA_ROOT`` or
     ``STATIC_ROOT`` (which web servers publish).
     """
-    from .storage import configured_storage
+    from .models.storage import configured_storage
 
     try:
         storage = configured_storage()
@@ -104,7 +104,7 @@ def _public_storage_problems(storage) -> list[str]:
     from django.conf import settings as django_settings
     from django.core.files.storage import InMemoryStorage
 
-    from .storage import PrivateFileSystemStorage
+    from .models.storage import PrivateFileSystemStorage
 
     problems: list[str] = []
     name = type(storage).__name__

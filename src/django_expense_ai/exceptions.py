@@ -57,6 +57,15 @@ class OwnershipError(ExpenseAIError, ValidationError):
     def __str__(self) -> str:  # ValidationError's str() is a list repr
         return self.message_text
 
+class ReadOnlyRow(ExpenseAIError, PermissionError):
+    """A row every user may read but nobody may change here (a system category or template).
+    The REST API answers 403: the row is visible to everyone, so refusing reveals nothing."""
+
+
+class UnexpectedField(ExpenseAIError, TypeError):
+    """A service was given a field it does not change (a typo, or a field the face must not set).
+    Also a :class:`TypeError`, as Python raises for an unexpected keyword argument."""
+
 
 # -- secrets -----------------------------------------------------------------
 

@@ -131,7 +131,7 @@ class TransactionAdmin(ScopedAdmin):
         # Editing the amount re-derives the split parts from their stored
         # methods and values, so the parts keep adding up to the total.
         if change and {"amount", "currency"} & set(form.changed_data) and form.instance.splits.exists():
-            from ..splits.services import rederive_splits
+            from ..ledger.splits.services import rederive_splits
 
             rederive_splits(form.instance)
 

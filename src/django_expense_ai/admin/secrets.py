@@ -7,9 +7,9 @@ from django.contrib import admin, messages
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from .. import ai
+from ..ai import calls as ai
 from ..models import StatementPassword
-from ..swappable import get_ai_settings_model, get_currency_model, get_user_preferences_model
+from ..models.swappable import get_ai_settings_model, get_currency_model, get_user_preferences_model
 from .base import ScopedAdmin
 
 
@@ -129,7 +129,7 @@ class AISettingsAdmin(ScopedAdmin):
 
     @admin.action(description="Test API keys (one cheap request per provider)")
     def test_api_keys(self, request, queryset):
-        """Run :func:`django_expense_ai.ai.test_api_keys` for each selected row and report.
+        """Run :func:`django_expense_ai.ai.calls.test_api_keys` for each selected row and report.
 
         The full (scrubbed) outcome is stored on each row; the admin message
         shows provider, status and error kind only. Never contains a key.

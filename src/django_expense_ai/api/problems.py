@@ -18,7 +18,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from .. import exceptions as errors
-from ..editing import ReadOnlyRow
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://django-expense-ai.readthedocs.io/en/latest/api.html#error-"
@@ -33,7 +32,7 @@ _STATUS = (
     (errors.ProviderError, status.HTTP_502_BAD_GATEWAY),
     (errors.DecryptionError, status.HTTP_500_INTERNAL_SERVER_ERROR),
     (errors.ConfigurationError, status.HTTP_500_INTERNAL_SERVER_ERROR),
-    (ReadOnlyRow, status.HTTP_403_FORBIDDEN),
+    (errors.ReadOnlyRow, status.HTTP_403_FORBIDDEN),
 )
 _TITLES = {
     400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",

@@ -29,9 +29,9 @@ from ..models import (
     UploadedFile,
 )
 from ..models.choices import FileStatus
+from ..models.swappable import get_ai_settings_model, get_user_preferences_model
 from ..statements.review import BULK_CHOICES as REVIEW_BULK_CHOICES
 from ..statements.review import VERDICTS as REVIEW_VERDICTS
-from ..swappable import get_ai_settings_model, get_user_preferences_model
 from .fields import DecimalStringField, IdField, MoneyField, UserScopedRelatedField, WriteOnlySecretField
 
 

@@ -27,11 +27,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from .. import ai, editing, reports
+from ..ai import calls as ai
 from ..budgets import services as budget_services
 from ..chat import services as chat_services
 from ..chat.mentions import mention_suggestions
 from ..exceptions import NotYours, OwnershipError, StatementTooLarge
+from ..ledger import editing, reports
 from ..models import (
     Account,
     Budget,
@@ -48,11 +49,12 @@ from ..models import (
     TransactionSplit,
     UploadedFile,
 )
+from ..models.swappable import ai_settings_for, preferences_for
 from ..money import jsonable, money_str
 from ..statements import merges as merge_services
+from ..statements import passwords as password_services
 from ..statements import review as review_services
 from ..statements.pipeline import import_statement, reprocess
-from ..swappable import ai_settings_for, preferences_for
 from . import serializers as s
 from .feed import Feed
 from .filters import TransactionFilter
@@ -609,7 +611,7 @@ class StatementPasswordViewSet(ExpenseAIView, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        row = editing.save_statement_password(self.user, **serializer.validated_data)
+        row = password_services.save_statement_password(self.user, **serializer.validated_data)
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
     @sensitive_variables()
@@ -617,11 +619,11 @@ class StatementPasswordViewSet(ExpenseAIView, viewsets.ModelViewSet):
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        row = editing.save_statement_password(self.user, instance, **serializer.validated_data)
+        row = password_services.save_statement_password(self.user, instance, **serializer.validated_data)
         return Response(self.get_serializer(row).data)
 
     def perform_destroy(self, instance):
-        editing.delete_statement_password(self.user, instance)
+        password_services.delete_statement_password(self.user, instance)
 
 
 # -- merges -------------------------------------------------------------------------------------
@@ -674,7 +676,7 @@ class MergeViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveModelMix
         data.is_valid(raise_exception=True)
         strategy = data.validated_data.get("strategy")
         if strategy:
-            merge = editing.choose_merge_strategy(self.user, merge, strategy)
+            merge = merge_services.choose_merge_strategy(self.user, merge, strategy)
         merge = merge_services.transition_merge(merge, MergeStatus.COMPLETED, user=self.user,
                                                 remove=data.validated_data.get("remove"))
         return Response(s.MergeDetailSerializer(self.get_queryset().get(pk=merge.pk),
@@ -716,7 +718,7 @@ class AISettingsView(ExpenseAIView, GenericAPIView):
         data = dict(serializer.validated_data)
         keys = {p: data.pop(f"{p}_api_key") for p in ("openai", "claude", "gemini") if f"{p}_api_key" in data}
         opt_in = data.pop("ai_opt_in", None)
-        row = editing.update_ai_settings(self.user, keys=keys, **data)
+        row = ai.update_ai_settings(self.user, keys=keys, **data)
         if opt_in is True:
             ai.opt_in(self.user)
         elif opt_in is False:
@@ -781,13 +783,13 @@ class BudgetViewSet(ExpenseAIView, viewsets.ModelViewSet):
         return Budget.objects.for_user(self.user)
 
     def perform_create(self, serializer):
-        serializer.instance = editing.save_budget(self.user, **serializer.validated_data)
+        serializer.instance = budget_services.save_budget(self.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = editing.save_budget(self.user, serializer.instance, **serializer.validated_data)
+        serializer.instance = budget_services.save_budget(self.user, serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        editing.delete_budget(self.user, instance)
+        budget_services.delete_budget(self.user, instance)
 
     @extend_schema(responses={200: s.BudgetReportSerializer, **problems(401, 403, 404, 422)})
     @action(detail=True, methods=["get"])
@@ -832,7 +834,7 @@ class BudgetTemplateViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.Retriev
         serializer.instance = budget_services.create_template(self.user, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        editing.delete_template(self.user, instance)
+        budget_services.delete_template(self.user, instance)
 
     @extend_schema(request=s.ApplyTemplateSerializer, responses={201: s.BudgetSerializer, **problems(*_COMMON)})
     @action(detail=True, methods=["post"])

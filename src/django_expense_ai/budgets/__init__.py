@@ -10,8 +10,7 @@ from :mod:`django_expense_ai.budgets.services` on first use (module ``__getattr_
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..exports import lazy_exports
 from .allocations import check_suggestion, clean_allocations, default_end_date
 
 _SERVICES = (
@@ -29,10 +28,4 @@ _SERVICES = (
 __all__ = ["check_suggestion", "clean_allocations", "default_end_date", *_SERVICES]
 
 
-def __getattr__(name: str) -> Any:
-    # Lazy: importing services pulls in the models, which needs a ready app registry.
-    if name in _SERVICES:
-        from . import services
-
-        return getattr(services, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(_SERVICES, ".services"))

@@ -1,7 +1,7 @@
 """Percent allocations and template ranking: pure code, no database.
 
 A template's ``category_allocations`` maps a stable category key (the keys of
-:data:`django_expense_ai.categories.SYSTEM_CATEGORIES`, or a user's own
+:data:`django_expense_ai.ledger.categories.SYSTEM_CATEGORIES`, or a user's own
 slug) to a display name and a percentage stored as a decimal string::
 
     {"housing": {"name": "Housing", "percentage": "30"}}
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..categories import SYSTEM_CATEGORIES
 from ..exceptions import BudgetError, MoneyError
+from ..ledger.categories import SYSTEM_CATEGORIES
+from ..ledger.splits.arithmetic import allocate_minor
 from ..money import to_decimal
-from ..splits.arithmetic import allocate_minor
 
 HUNDRED = Decimal(100)
 #: Percentages are kept to hundredths of a percent.
@@ -185,7 +185,7 @@ def largest_remainder_percents(weights: Mapping[str, int]) -> dict[str, Decimal]
     """Turn non-negative integer weights into percentages that add up to exactly 100.
 
     Hundredths of a percent are shared with Hamilton's largest remainder
-    method (:func:`~django_expense_ai.splits.allocate_minor`); equal
+    method (:func:`~django_expense_ai.ledger.splits.allocate_minor`); equal
     remainders go to the earlier key.
 
     :returns: ``{key: Decimal}`` with at most two decimals, summing to 100.

@@ -18,15 +18,24 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from .. import ai, plugins
-from ..cache import cached_budget_report
-from ..categories import SYSTEM_CATEGORIES
+from .. import plugins
+from ..ai import calls as ai
 from ..conf import settings
-from ..exceptions import BudgetError, DecryptionError, MoneyError, NotYours, ProviderError
-from ..models import Budget, BudgetPeriod, BudgetTemplate, BudgetType, Category, Transaction
+from ..exceptions import (
+    BudgetError,
+    DecryptionError,
+    MoneyError,
+    NotYours,
+    ProviderError,
+    ReadOnlyRow,
+    UnexpectedField,
+)
+from ..ledger.categories import SYSTEM_CATEGORIES
+from ..ledger.report_cache import cached_budget_report
+from ..ledger.splits.arithmetic import split_amount
+from ..models import Budget, BudgetPeriod, BudgetTemplate, BudgetType, Category, Transaction, ownership
+from ..models.swappable import preferences_for
 from ..money import is_known_currency, jsonable, money_str, normalize_currency, quantize, to_decimal
-from ..splits.arithmetic import split_amount
-from ..swappable import preferences_for
 from .allocations import (
     AI_PERCENT_TOLERANCE,
     check_suggestion,
@@ -254,7 +263,7 @@ def apply_template(
 
     The budget's ``amount`` is ``monthly_income``; each category gets its
     percentage of it, split with
-    :func:`~django_expense_ai.splits.split_amount` so the amounts add up to
+    :func:`~django_expense_ai.ledger.splits.split_amount` so the amounts add up to
     the income exactly. Categories the user lacks are created as their own
     (a system category with the key is used when it exists). The template's
     ``usage_count`` is incremented with ``F()`` in the same transaction.
@@ -597,3 +606,51 @@ def _compute_budget_report(budget: Budget) -> BudgetReport:
             for other, by_key in sorted(spending.items())
         },
     )
+
+
+# -- editing (the faces call these) ------------------------------------------------
+
+
+def save_budget(user: Any, budget: Budget | None = None, **fields: Any) -> Budget:
+    """Create or update a manual budget of ``user``.
+
+    :returns: the saved budget.
+    :raises NotYours: another user's budget.
+    :raises BudgetError: ``end_date`` before ``start_date`` or bad allocations.
+    """
+    from ..budgets.allocations import clean_allocations
+
+    ownership.require_signed_in(user)
+    if budget is None:
+        budget = Budget(user=user)
+    else:
+        ownership.owned(user, budget)
+    if "category_allocations" in fields:
+        fields["category_allocations"] = clean_allocations(fields["category_allocations"])
+    for name, value in fields.items():
+        if name not in ("name", "period", "start_date", "end_date", "amount", "currency", "category_allocations"):
+            raise UnexpectedField(f"save_budget() got an unexpected field {name!r}")
+        setattr(budget, name, value)
+    budget.currency = normalize_currency(budget.currency)
+    budget.amount = quantize(budget.amount, budget.currency, strict=True)
+    if isinstance(budget.start_date, dt.date) and isinstance(budget.end_date, dt.date) and (
+        budget.end_date < budget.start_date
+    ):
+        raise BudgetError("A budget cannot end before it starts.", code="bad_period")
+    budget.save()
+    return budget
+
+
+def delete_budget(user: Any, budget: Budget) -> None:
+    """Delete one of ``user``'s budgets. :raises NotYours: another user's."""
+    ownership.owned(user, budget).delete()
+
+
+def delete_template(user: Any, template: BudgetTemplate) -> None:
+    """Delete one of ``user``'s own templates.
+
+    :raises ReadOnlyRow: a system template. :raises NotYours: another user's.
+    """
+    if template.is_system:
+        raise ReadOnlyRow("System templates are read-only.")
+    ownership.owned(user, template).delete()

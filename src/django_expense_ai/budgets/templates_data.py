@@ -3,7 +3,7 @@
 Loaded (upserted by name, ``is_system=True``) by
 ``manage.py expense_ai_load_templates`` and, for missing ones only, after
 ``migrate``. Allocation keys are the stable keys of
-:data:`django_expense_ai.categories.SYSTEM_CATEGORIES`, never database ids;
+:data:`django_expense_ai.ledger.categories.SYSTEM_CATEGORIES`, never database ids;
 percentages are decimal strings adding up to exactly 100. Income ranges are
 **yearly** amounts in the range's currency.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..categories import SYSTEM_CATEGORIES
+from ..ledger.categories import SYSTEM_CATEGORIES
 
 
 def _alloc(**percentages: str) -> dict[str, dict[str, str]]:

@@ -17,7 +17,7 @@ loaded on first use, so importing the pure modules needs no configured Django.
 
 from __future__ import annotations
 
-from typing import Any
+from ..exports import lazy_exports
 
 __all__ = [
     "CategorySuggestion",
@@ -30,9 +30,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from . import services
-
-        return getattr(services, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(__all__, ".services"))

@@ -17,8 +17,9 @@ models. The service functions are imported on first use (PEP 562), so
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..exports import lazy_exports
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .mentions import mention_suggestions
@@ -39,24 +40,14 @@ __all__ = [
     "submit_message",
 ]
 
-_LAZY = {
-    "ChatResult": ".services",
-    "confirm_suggestion": ".services",
-    "parse_message": ".services",
-    "reject_suggestion": ".services",
-    "submit_message": ".services",
-    "mention_suggestions": ".mentions",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ChatResult": ".services",
+        "confirm_suggestion": ".services",
+        "parse_message": ".services",
+        "reject_suggestion": ".services",
+        "submit_message": ".services",
+        "mention_suggestions": ".mentions",
+    },
+)

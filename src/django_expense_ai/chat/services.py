@@ -32,10 +32,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from .. import ai, ledger, plugins
+from .. import plugins
+from ..ai import calls as ai
 from ..categorize.services import Decision, categorize_new_transactions
 from ..conf import settings
 from ..exceptions import ChatError, ConfigurationError, InvalidTransition, MoneyError, ProviderError
+from ..ledger import writer as ledger
+from ..ledger.splits.services import apply_split
 from ..models import (
     Account,
     Category,
@@ -50,9 +53,8 @@ from ..models import (
     TransactionMention,
     TransactionSource,
 )
+from ..models.swappable import get_user_preferences_model
 from ..money import normalize_currency, quantize, to_decimal
-from ..splits.services import apply_split
-from ..swappable import get_user_preferences_model
 from . import grammar
 from .grammar import DEFAULT_MAX_AMOUNT, ChatParse, ParsedMention
 from .mentions import MentionTargets, group_member_ids, resolve_mentions

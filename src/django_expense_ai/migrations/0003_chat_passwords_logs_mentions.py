@@ -5,7 +5,7 @@ import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
-from django_expense_ai.migration_ops import SetLockTimeout
+from django_expense_ai.models.migration_ops import SetLockTimeout
 
 
 class Migration(migrations.Migration):

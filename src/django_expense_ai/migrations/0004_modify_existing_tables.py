@@ -8,7 +8,7 @@ import django_expense_ai.models.statements
 import swapper
 from django.db import migrations, models
 
-from django_expense_ai.migration_ops import SetLockTimeout
+from django_expense_ai.models.migration_ops import SetLockTimeout
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from django_expense_ai.migration_ops import SetLockTimeout
+from django_expense_ai.models.migration_ops import SetLockTimeout
 
 
 class Migration(migrations.Migration):

@@ -36,7 +36,7 @@ def _ranges(model):
 
 
 def classify_transactions(apps, schema_editor):
-    from django_expense_ai.classification import excluded_classifications
+    from django_expense_ai.models.choices import excluded_classifications
 
     Transaction = apps.get_model("expense_ai", "Transaction")
     Category = apps.get_model("expense_ai", "Category")

@@ -8,7 +8,7 @@
 
 from django.db import migrations, models
 
-from django_expense_ai.migration_ops import AddIndexConcurrently
+from django_expense_ai.models.migration_ops import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..conf import settings
+
 
 class MessageType(models.TextChoices):
     USER = "user", _("User Message")
@@ -127,3 +129,15 @@ class BudgetPeriod(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
     YEARLY = "yearly", _("Yearly")
     CUSTOM = "custom", _("Custom")
+
+
+# Which classifications count in regular totals: the EXCLUDED_CLASSIFICATIONS setting (by
+# default charity, family support, reimbursable and one-time purchases are left out).
+def excluded_classifications() -> frozenset[str]:
+    """The classifications excluded from regular totals (from settings)."""
+    return frozenset(settings.EXCLUDED_CLASSIFICATIONS)
+
+
+def is_excluded(classification: str) -> bool:
+    """True when a transaction of ``classification`` is left out of regular totals."""
+    return classification in excluded_classifications()

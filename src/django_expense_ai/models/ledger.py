@@ -9,10 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..classification import is_excluded
 from ..exceptions import MoneyError
 from ..money import format_money
-from .choices import ExpenseClassification, SplitMethod, TransactionSource
+from .choices import ExpenseClassification, SplitMethod, TransactionSource, is_excluded
 from .querysets import (
     CategoryQuerySet,
     GroupQuerySet,

@@ -261,6 +261,38 @@ def check_delete(actor: Any, obj: models.Model) -> None:
     check_write(actor, obj)
 
 
+def require_signed_in(user: Any) -> None:
+    """Raise :class:`NotYours` unless ``user`` is signed in (an anonymous user owns nothing)."""
+    if not is_signed_in(user):
+        raise NotYours("Sign in first.")
+
+
+def owned(user: Any, obj: models.Model | None) -> Any:
+    """``obj`` when ``user`` may change it (:func:`check_write`); for the services the faces call.
+
+    :raises NotYours: ``obj`` is ``None``, someone else's, or ``user`` is not signed in.
+    """
+    require_signed_in(user)
+    if obj is None:
+        raise NotYours("No such row.")
+    check_write(user, obj)
+    return obj
+
+
+def usable_link(user: Any, model: type[models.Model], value: Any, field: str) -> Any:
+    """The ``model`` row named by ``value`` (a row or an id) when ``user`` may link to it.
+
+    :returns: the row, or ``None`` for an empty ``value``.
+    :raises OwnershipError: no such row among those :func:`usable` gives ``user`` (a field error on ``field``).
+    """
+    if value is None or value == "":
+        return None
+    row = usable(user, model).filter(pk=_pk(value)).first()
+    if row is None:
+        raise OwnershipError(f"No such {field} among yours.", field=field)
+    return row
+
+
 def _owner_for_write(obj: models.Model) -> Any:
     # A split or mention is its transaction's owner's; a membership its group creator's.
     if isinstance(obj, GroupMember):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db import models
 
 
@@ -57,7 +58,9 @@ class TransactionQuerySet(OwnedQuerySet):
         """
         if user is None or not getattr(user, "is_authenticated", False):
             return [self.none()]
-        from .ledger import GroupMember, TransactionSplit
+        # By app registry, not import: models.ledger imports this module.
+        TransactionSplit = apps.get_model("expense_ai", "TransactionSplit")  # noqa: N806
+        GroupMember = apps.get_model("expense_ai", "GroupMember")  # noqa: N806
 
         split_with_me = TransactionSplit.objects.filter(participant=user).values("transaction_id")
         my_groups = GroupMember.objects.filter(user=user).values("group_id")

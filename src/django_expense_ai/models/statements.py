@@ -11,7 +11,6 @@ from django.views.decorators.debug import sensitive_variables
 
 from .. import crypto
 from ..conf import settings as expense_settings
-from ..storage import StatementStorage, clean_display_name, random_stored_name
 from ..validators import validate_file_pattern
 from .choices import (
     FileStatus,
@@ -22,12 +21,13 @@ from .choices import (
     ProcessingStage,
 )
 from .querysets import LogQuerySet, MergeQuerySet, OwnedQuerySet
+from .storage import StatementStorage, clean_display_name, random_stored_name
 
 _STATEMENT_STORAGE = StatementStorage()
 
 
 def statement_storage():
-    """The storage of statement files (see :mod:`django_expense_ai.storage`).
+    """The storage of statement files (see :mod:`django_expense_ai.models.storage`).
 
     A stand-in that asks the settings at every call: ``EXPENSE_AI["STORAGE_ALIAS"]``
     in ``STORAGES``, or by default the library's private folder, which has no URL.
@@ -38,7 +38,7 @@ def statement_storage():
 def statement_upload_to(instance, filename: str) -> str:
     """An unguessable name: the user's name for the file is kept only in ``filename``.
 
-    Only an extension in :data:`~django_expense_ai.storage.STORED_SUFFIXES`
+    Only an extension in :data:`~django_expense_ai.models.storage.STORED_SUFFIXES`
     survives; the pipeline passes the one of the detected format.
     """
     return random_stored_name(filename, expense_settings.UPLOAD_PREFIX)

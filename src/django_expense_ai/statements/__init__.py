@@ -8,18 +8,9 @@ app registry is ready (settings, providers) stays safe.
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..exports import lazy_exports
 from .reader import read_statement
 
 __all__ = ["import_statement", "read_statement", "reprocess"]
 
-_LAZY = frozenset({"import_statement", "reprocess"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from . import pipeline
-
-        return getattr(pipeline, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"import_statement": ".pipeline", "reprocess": ".pipeline"})

@@ -40,10 +40,9 @@ from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import InvalidTransition, MergeError, NotYours
-from ..ledger import lock_user
+from ..ledger.writer import lock_user
 from ..models import (
     ChatMessage,
     StatementMerge,
@@ -51,8 +50,9 @@ from ..models import (
     TransactionMention,
     TransactionSplit,
     UploadedFile,
+    ownership,
 )
-from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy
+from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy, is_excluded
 from ..money import jsonable
 from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
 
@@ -549,7 +549,7 @@ def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
         with transaction.atomic():
             model.objects.bulk_create(objects)
             if model is Transaction:  # a bulk insert sends no post_save
-                from ..cache import invalidate_transactions
+                from ..ledger.report_cache import invalidate_transactions
 
                 invalidate_transactions(objects)
     except IntegrityError as err:
@@ -663,3 +663,27 @@ def purge_merge(merge: StatementMerge, *, user: Any = None) -> int:
         StatementMerge.objects.filter(pk=merge.pk).update(details=details, updated_at=timezone.now())
     merge.details = details
     return dropped
+
+
+# -- editing (the faces call these) ------------------------------------------------
+
+
+def choose_merge_strategy(user: Any, merge: Any, strategy: str) -> Any:
+    """Set the strategy a merge will be completed with (before it is completed).
+
+    :returns: the merge.
+    :raises NotYours: another user's merge.
+    :raises InvalidTransition: the merge is already completed or rejected.
+    :raises MergeError: an unknown strategy.
+    """
+    from ..exceptions import InvalidTransition, MergeError
+    from ..models import MergeStatus, MergeStrategy, StatementMerge
+
+    ownership.owned(user, merge)
+    if strategy not in MergeStrategy.values:
+        raise MergeError(f"Unknown merge strategy {strategy!r}; use one of {', '.join(MergeStrategy.values)}.")
+    if merge.status not in (MergeStatus.SUGGESTED, MergeStatus.APPROVED):
+        raise InvalidTransition(f"Statement merge #{merge.pk} is {merge.status!r}; its strategy cannot change.")
+    StatementMerge.objects.filter(pk=merge.pk).update(merge_strategy=strategy)
+    merge.merge_strategy = strategy
+    return merge

@@ -22,8 +22,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ..exceptions import NotYours
-from ..models import StatementPassword, UploadedFile
+from ..exceptions import NotYours, OwnershipError, UnexpectedField
+from ..models import Account, StatementPassword, UploadedFile, ownership
 from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
@@ -170,3 +170,42 @@ def remember_password(
     entry.set_password(password)
     entry.save()
     return entry
+
+
+# -- editing (the faces call these) ------------------------------------------------
+
+
+@sensitive_variables("password", "password_row")
+def save_statement_password(
+    user: Any, password_row: StatementPassword | None = None, *, password: str | None = None, **fields: Any
+) -> StatementPassword:
+    """Create or update a statement password; ``password`` is encrypted and never returned.
+
+    :returns: the saved row.
+    :raises NotYours: another user's row. :raises OwnershipError: another user's account.
+    :raises django.core.exceptions.ValidationError: a bad pattern or a second default.
+    """
+    ownership.require_signed_in(user)
+    if password_row is None:
+        if not password:
+            raise OwnershipError("A new statement password needs the password.", field="password",
+                                 code="required")
+        password_row = StatementPassword(user=user)
+    else:
+        ownership.owned(user, password_row)
+    if "account" in fields:
+        fields["account"] = ownership.usable_link(user, Account, fields["account"], "account")
+    for name, value in fields.items():
+        if name not in ("account", "password_hint", "file_pattern", "is_default"):
+            raise UnexpectedField(f"save_statement_password() got an unexpected field {name!r}")
+        setattr(password_row, name, value)
+    if password:
+        password_row.set_password(password)
+    password_row.full_clean(exclude=["user", "encrypted_password", "default_scope"])
+    password_row.save()
+    return password_row
+
+
+def delete_statement_password(user: Any, password_row: StatementPassword) -> None:
+    """Delete one of ``user``'s statement passwords. :raises NotYours: another user's."""
+    ownership.owned(user, password_row).delete()

@@ -57,10 +57,10 @@ except ImportError:  # Django 5.2: the django-tasks backport, if installed
     except ImportError:
         task = None  # type: ignore[assignment]
 
-from .. import ai, ledger, limits, plugins
+from .. import limits, plugins
+from ..ai import calls as ai
 from ..categorize.services import categorize_new_transactions
 from ..categorize.services import prepare as prepare_categories
-from ..classification import is_excluded
 from ..conf import settings
 from ..exceptions import (
     ConfigurationError,
@@ -79,12 +79,14 @@ from ..exceptions import (
     UnsupportedFormat,
     WrongPassword,
 )
-from ..ledger import lock_user
+from ..ledger import writer as ledger
+from ..ledger.writer import lock_user
 from ..models import (
     Account,
     StatementProcessingLog,
     Transaction,
     UploadedFile,
+    bulk,
 )
 from ..models.choices import (
     FileStatus,
@@ -92,10 +94,11 @@ from ..models.choices import (
     ParserType,
     ProcessingStage,
     TransactionSource,
+    is_excluded,
 )
+from ..models.storage import stored_suffix
 from ..money import jsonable, money_str
-from ..storage import stored_suffix
-from . import bulk, dedup, ledger_candidates, validation
+from . import dedup, ledger_candidates, validation
 from .account_profiles import profile_for_import
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
@@ -1129,7 +1132,7 @@ def _no_rows(parsed: ParsedStatement) -> StatementError:
 def _fallback_currency(ctx: ImportContext) -> str:
     if ctx.account is not None and ctx.account.currency:
         return ctx.account.currency
-    from ..swappable import preferences_for
+    from ..models.swappable import preferences_for
 
     return preferences_for(ctx.user).default_currency or settings.DEFAULT_CURRENCY
 

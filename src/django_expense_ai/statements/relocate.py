@@ -22,7 +22,7 @@ from django.db import transaction
 from ..conf import settings
 from ..exceptions import ConfigurationError, CorruptStatement, UnsupportedFormat
 from ..models import UploadedFile
-from ..storage import configured_storage, random_stored_name, stored_suffix
+from ..models.storage import configured_storage, random_stored_name, stored_suffix
 from .formats.detect import detect_format
 
 __all__ = ["MoveReport", "move_statement_files"]

@@ -33,7 +33,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .. import ai
+from ..ai import calls as ai
 from ..conf import settings
 from ..exceptions import (
     BankProfileError,
@@ -45,8 +45,8 @@ from ..exceptions import (
 from ..models import Category, Transaction, UploadedFile
 from ..models.choices import FileStatus, LogStatus, ProcessingStage
 from ..models.ownership import usable
+from ..models.swappable import get_user_preferences_model
 from ..money import money_str, quantize
-from ..swappable import get_user_preferences_model
 from . import ledger_candidates, pipeline, validation
 from .account_profiles import save_account_profile
 from .formats import csvfmt

@@ -1,6 +1,6 @@
 """Delete a statement's stored file when its row is deleted.
 
-Connected from :mod:`django_expense_ai.signals` (loaded in ``AppConfig.ready``).
+Connected from :mod:`django_expense_ai.ledger.signals` (loaded in ``AppConfig.ready``).
 The file goes only after the deletion commits, so a rolled-back delete keeps it.
 """
 

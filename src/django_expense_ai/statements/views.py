@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from ..models import UploadedFile
-from ..storage import download_name
+from ..models.storage import download_name
 
 
 @require_GET

@@ -223,7 +223,7 @@ def budget_chart(budget: Any) -> dict[str, Any]:
 
 def last_twelve_months(user: Any, currency: str, today: dt.date) -> dict[str, Any]:
     """Regular totals (money in minus money out) per month over the last 12 months, in ``currency``."""
-    from ..reports import regular_totals_by_month
+    from ..ledger.reports import regular_totals_by_month
 
     code = (currency or "").upper()
     first = (today.replace(day=1) - dt.timedelta(days=330)).replace(day=1)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import ai
+from ..ai import calls as ai
 from ..chat import confirm_suggestion, mention_suggestions, reject_suggestion, submit_message
 from ..conf import settings
 from ..exceptions import ExpenseAIError, NotYours
@@ -42,7 +42,7 @@ from ..models.choices import (
     MergeStatus,
     MergeStrategy,
 )
-from ..swappable import ai_settings_for, preferences_for
+from ..models.swappable import ai_settings_for, preferences_for
 from . import forms, presenters
 
 CONVERSATION = "main"

@@ -24,8 +24,8 @@ from django_expense_ai.models import (
     Transaction,
     TransactionSplit,
 )
+from django_expense_ai.models.swappable import currency_for_code, preferences_for
 from django_expense_ai.statements import import_statement
-from django_expense_ai.swappable import currency_for_code, preferences_for
 
 #: What the demo types into the chat (mentions, a group split, a category, income, a question).
 CHAT = (

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...archive import archive, cutoff_for
 from ...exceptions import ArchiveError
+from ...maintenance.archive import archive, cutoff_for
 
 
 class Command(BaseCommand):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from ...categories import ensure_system_categories
-from ...currencies import load_currencies
+from ...ledger.reference_data import ensure_system_categories, load_currencies
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...archive import restore
 from ...exceptions import ArchiveError
+from ...maintenance.archive import restore
 
 
 class Command(BaseCommand):

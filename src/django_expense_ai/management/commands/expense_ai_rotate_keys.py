@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...exceptions import ConfigurationError
-from ...secrets import rotate_secrets
+from ...maintenance.rotation import rotate_secrets
 
 #: Exit status when some token could not be read with any configured key.
 EXIT_UNREADABLE = 2

@@ -12,8 +12,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ... import ai
-from ...swappable import ai_settings_for
+from ...ai import calls as ai
+from ...models.swappable import ai_settings_for
 
 
 class Command(BaseCommand):

@@ -1,8 +1,10 @@
-"""Loading ISO 4217 currencies into the (possibly swapped) currency model."""
+"""The rows every site starts with: ISO 4217 currencies (into the possibly swapped
+currency model) and the system categories. Both loaders are safe to run twice."""
 
 from __future__ import annotations
 
-from .money import iso_currencies
+from ..money import iso_currencies
+from .categories import SYSTEM_CATEGORIES
 
 #: Symbols for the common currencies; the rest show their code.
 SYMBOLS = {
@@ -20,7 +22,7 @@ def load_currencies(model=None, *, using: str = "default") -> tuple[int, int]:
     :return: ``(created, updated)`` counts.
     """
     if model is None:
-        from .swappable import get_currency_model
+        from ..models.swappable import get_currency_model
 
         model = get_currency_model()
     manager = model._default_manager.using(using)
@@ -45,3 +47,19 @@ def load_currencies(model=None, *, using: str = "default") -> tuple[int, int]:
         manager.bulk_create(to_create, ignore_conflicts=True)
         created = len(to_create)
     return created, updated
+
+
+def ensure_system_categories(*, using: str = "default") -> int:
+    """Create the missing system categories; safe to run twice. Returns how many were created."""
+    from ..models import Category
+
+    existing = set(
+        Category.objects.using(using).filter(user__isnull=True).values_list("key", flat=True)
+    )
+    missing = [
+        Category(key=key, name=name, is_system=True, user=None)
+        for key, name in SYSTEM_CATEGORIES.items()
+        if key not in existing
+    ]
+    Category.objects.using(using).bulk_create(missing)
+    return len(missing)

@@ -53,7 +53,7 @@ def currency_for_code(code: str) -> Any:
     Raises :class:`~django_expense_ai.exceptions.UnknownCurrency` for a code
     that is neither in the table nor in ISO 4217.
     """
-    from .money import iso_currencies, normalize_currency
+    from ..money import iso_currencies, normalize_currency
 
     model = get_currency_model()
     code = code.upper()

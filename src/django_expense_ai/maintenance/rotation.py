@@ -2,7 +2,7 @@
 
 The secrets are ``StatementPassword.encrypted_password`` and the three API-key
 columns of the *active* AISettings model (a host may swap it, see
-:mod:`django_expense_ai.swappable`). :func:`rotate_secrets` walks each table
+:mod:`django_expense_ai.models.swappable`). :func:`rotate_secrets` walks each table
 in primary-key order (keyset pagination, ``EXPENSE_AI["BATCH_SIZE"]`` rows a
 batch, one transaction a batch) and
 
@@ -24,9 +24,9 @@ from typing import Any, TextIO
 
 from django.db import connections, models, router, transaction
 
-from . import crypto
-from .conf import settings
-from .exceptions import DecryptionError
+from .. import crypto
+from ..conf import settings
+from ..exceptions import DecryptionError
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ def secret_columns() -> list[tuple[type[models.Model], tuple[str, ...]]]:
 
     :returns: ``[(model, (field name, ...)), ...]`` in the order they are rotated.
     """
-    from .models import StatementPassword
-    from .swappable import get_ai_settings_model
+    from ..models import StatementPassword
+    from ..models.swappable import get_ai_settings_model
 
     ai_model = get_ai_settings_model()
     # A swapped model may lack a column (system check E003 reports that); rotate what exists.

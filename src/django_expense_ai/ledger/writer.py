@@ -9,7 +9,7 @@ the user's row), the exclusion rule is applied, the rows are written (one by
 one with ``save()`` and its signals, or all at once) and the cached reports of
 the months touched are invalidated.
 
-The rule itself is pure (:mod:`django_expense_ai.classification`, driven by
+The rule itself is pure (:mod:`django_expense_ai.models.choices`, driven by
 ``EXPENSE_AI["EXCLUDED_CLASSIFICATIONS"]``) and ``Transaction.save()`` applies
 it on every save: ``exclude_from_totals`` follows ``expense_classification``
 unless ``exclusion_overridden`` is set. These functions are the one way the
@@ -29,12 +29,11 @@ from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db import transaction as db_transaction
 
-from . import plugins
-from .cache import invalidate_transactions
-from .classification import excluded_classifications
-from .exceptions import ClassificationError, OwnershipError
-from .models import ExpenseClassification, Transaction, ownership
-from .statements import bulk
+from .. import plugins
+from ..exceptions import ClassificationError, OwnershipError
+from ..models import ExpenseClassification, Transaction, bulk, ownership
+from ..models.choices import excluded_classifications
+from .report_cache import invalidate_transactions
 
 logger = logging.getLogger(__name__)
 

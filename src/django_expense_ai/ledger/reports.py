@@ -11,7 +11,7 @@ Amounts are signed ``Decimal`` (money out negative), per ISO currency code:
 currencies are never converted or added together.
 
 Every public report goes through :func:`_run_report`, the single seam where
-the cache is consulted (:mod:`django_expense_ai.cache`: per user-month version
+the cache is consulted (:mod:`django_expense_ai.ledger.report_cache`: per user-month version
 counters, so a transaction change makes just that month's reports stale).
 """
 
@@ -27,10 +27,10 @@ from typing import Any, TypeVar
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 
-from .cache import cached_report, months_between
-from .exceptions import ReportError  # noqa: F401  (re-exported: its former home)
-from .models import Category, Transaction
-from .money import is_known_currency, quantize
+from ..exceptions import ReportError  # noqa: F401  (re-exported: its former home)
+from ..models import Category, Transaction
+from ..money import is_known_currency, quantize
+from .report_cache import cached_report, months_between
 
 T = TypeVar("T")
 

@@ -12,13 +12,12 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from . import cache_signals  # noqa: F401  (report cache invalidation receivers)
-from .statements import signals as _statement_signals  # noqa: F401  (post_delete: stored files)
 
 
 @receiver(post_migrate, dispatch_uid="expense_ai_load_currencies")
 def load_currencies_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, plan=None, **kwargs):
-    from .currencies import load_currencies
-    from .swappable import currency_model_name
+    from ..models.swappable import currency_model_name
+    from .reference_data import load_currencies
 
     if sender.label != currency_model_name().split(".")[0]:
         return
@@ -36,12 +35,10 @@ def load_currencies_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, pla
 def load_system_categories_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     if sender.label != "expense_ai":
         return
-    from .categories import ensure_system_categories
-    from .models import Category
+    from ..models import Category
+    from .reference_data import ensure_system_categories
 
     if Category._meta.db_table not in connections[using].introspection.table_names():
         return
     ensure_system_categories(using=using)
 
-
-from .budgets import signals as _budget_signals  # noqa: E402, F401  (post_migrate system templates)

@@ -29,8 +29,8 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.files.storage import FileSystemStorage, Storage
 
-from .conf import settings
-from .exceptions import ConfigurationError, NoPublicURL
+from ..conf import settings
+from ..exceptions import ConfigurationError, NoPublicURL
 
 __all__ = [
     "PRIVATE_FOLDER_NAME",

@@ -66,9 +66,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
-from .conf import settings as expense_settings
-from .exceptions import ArchiveError
-from .models import ChatMessage, StatementProcessingLog
+from ..conf import settings as expense_settings
+from ..exceptions import ArchiveError
+from ..models import ChatMessage, StatementProcessingLog
 
 #: Suffix of every archive file.
 SUFFIX = ".jsonl.gz"

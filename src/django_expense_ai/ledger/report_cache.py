@@ -13,7 +13,7 @@ simply expires.
 Who bumps:
 
 * ``Transaction`` save and delete, through receivers in
-  :mod:`django_expense_ai.cache_signals` (on save, also the month and user the
+  :mod:`django_expense_ai.ledger.cache_signals` (on save, also the month and user the
   row had before);
 * ``Category`` save and delete bump the category version;
 * code that writes transactions without ``save()`` — ``bulk_create``,
@@ -42,7 +42,7 @@ from django.core.cache import BaseCache, caches
 from django.db import DEFAULT_DB_ALIAS
 from django.db import transaction as db_transaction
 
-from .conf import settings as expense_settings
+from ..conf import settings as expense_settings
 
 T = TypeVar("T")
 

@@ -27,16 +27,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from .conf import settings
-from .exceptions import DecryptionError, ProviderAuthError, ProviderError, ProviderUnavailable
-from .providers.base import Provider, scrub_error
-from .providers.registry import get_provider
-from .providers.scrub import mask_account_numbers, scrub
-from .swappable import ai_settings_for, get_ai_settings_model
+from ..conf import settings
+from ..exceptions import (
+    DecryptionError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+    UnexpectedField,
+)
+from ..models import ownership
+from ..models.swappable import ai_settings_for, get_ai_settings_model
+from ..providers.base import Provider, scrub_error
+from ..providers.registry import get_provider
+from ..providers.scrub import mask_account_numbers, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -313,3 +322,30 @@ def error_details(err: Exception) -> dict[str, Any]:
         "message": scrub(str(err))[:500],
         "raw_response": scrub(getattr(err, "raw_response", "") or "")[:4000],
     }
+
+
+# -- editing (the faces call these) ------------------------------------------------
+
+_PROVIDER_KEYS = ("openai", "claude", "gemini")
+
+
+@sensitive_variables("keys", "value", "row")
+def update_ai_settings(user: Any, *, keys: Mapping[str, str | None] | None = None, **fields: Any) -> Any:
+    """Change the user's AI settings: keys (encrypted; ``""``/``None`` clears), models, provider.
+
+    :returns: the AISettings row.
+    :raises django.core.exceptions.ValidationError: an unknown provider.
+    """
+    ownership.require_signed_in(user)
+    row = ai_settings_for(user)
+    for provider, value in (keys or {}).items():
+        if provider not in _PROVIDER_KEYS:
+            raise UnexpectedField(f"Unknown key provider {provider!r}; use one of {', '.join(_PROVIDER_KEYS)}.")
+        row.set_api_key(provider, value or None)
+    for name, value in fields.items():
+        if name not in ("openai_model", "claude_model", "gemini_model", "active_parser_provider"):
+            raise UnexpectedField(f"update_ai_settings() got an unexpected field {name!r}")
+        setattr(row, name, value)
+    row.full_clean(exclude=["user", "openai_api_key", "claude_api_key", "gemini_api_key"])
+    row.save()
+    return row

@@ -21,11 +21,11 @@ from django.db import models
 from django.db import transaction as db_transaction
 from django.db.models.functions import Coalesce
 
-from ..conf import settings
-from ..exceptions import ConfigurationError, MoneyError, SplitError
-from ..models import Group, SplitMethod, Transaction, TransactionSplit, ownership
-from ..money import currency_code, from_minor, quantize, to_decimal, to_minor
-from ..swappable import currency_for_code
+from ...conf import settings
+from ...exceptions import ConfigurationError, MoneyError, SplitError
+from ...models import Group, SplitMethod, Transaction, TransactionSplit, ownership
+from ...models.swappable import currency_for_code
+from ...money import currency_code, from_minor, quantize, to_decimal, to_minor
 from .arithmetic import allocate_minor, split_amount
 
 REMAINDER_POLICIES = ("largest_remainder", "payer_absorbs")

@@ -31,18 +31,3 @@ SYSTEM_CATEGORIES: dict[str, str] = {
     "other": "Other",
 }
 
-
-def ensure_system_categories(*, using: str = "default") -> int:
-    """Create the missing system categories; safe to run twice. Returns how many were created."""
-    from .models import Category
-
-    existing = set(
-        Category.objects.using(using).filter(user__isnull=True).values_list("key", flat=True)
-    )
-    missing = [
-        Category(key=key, name=name, is_system=True, user=None)
-        for key, name in SYSTEM_CATEGORIES.items()
-        if key not in existing
-    ]
-    Category.objects.using(using).bulk_create(missing)
-    return len(missing)

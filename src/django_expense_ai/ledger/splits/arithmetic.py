@@ -32,8 +32,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..exceptions import MoneyError, SplitError
-from ..money import currency_code, from_minor, minor_units, quantize, to_decimal
+from ...exceptions import MoneyError, SplitError
+from ...money import currency_code, from_minor, minor_units, quantize, to_decimal
 
 EQUAL = "equal"
 PERCENTAGE = "percentage"

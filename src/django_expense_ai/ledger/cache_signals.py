@@ -1,10 +1,10 @@
-"""Receivers that keep cached reports current (see :mod:`django_expense_ai.cache`).
+"""Receivers that keep cached reports current (see :mod:`django_expense_ai.ledger.report_cache`).
 
 ``Transaction`` save/delete bump the version of the user-month the row is in,
 and on save also the user-month it was in before (a date moved from March to
 April changes both months). ``Category`` save/delete bump the category
 version. Writes that bypass ``save()`` (``bulk_create``, ``QuerySet.update()``)
-send no signal: their callers use :func:`~django_expense_ai.cache.invalidate_transactions`.
+send no signal: their callers use :func:`~django_expense_ai.ledger.report_cache.invalidate_transactions`.
 
 Cost: one ``SELECT user_id, date`` by primary key before each save of an
 existing transaction (skipped when ``update_fields`` names neither), and
@@ -19,8 +19,8 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from .cache import invalidate_categories, invalidate_transactions
-from .models import Category, Transaction
+from ..models import Category, Transaction
+from .report_cache import invalidate_categories, invalidate_transactions
 
 _BEFORE = "_expense_ai_cache_before"
 
