@@ -25,7 +25,7 @@ NAME = "django_expense_ai"
 #: What may sit at the package root: the foundation (plus Django's apps/urls entry points).
 FOUNDATION = {
     "__init__", "apps", "urls", "checks", "conf", "crypto", "default_rules", "exceptions", "exports",
-    "hookspecs", "limits", "money", "moved", "plugins", "validators",
+    "hookspecs", "limits", "money", "moved", "plugins", "types", "validators",
 }
 
 #: Pure modules: plain values in, plain values out; no ORM, directly or through another module.
@@ -34,7 +34,7 @@ PURE = [
     "statements.validation", "statements.reader", "chat.grammar", "chat.replies", "ledger.splits.arithmetic",
     "ledger.categories", "categorize.normalize", "categorize.memory", "categorize.classifier", "categorize.core",
     "budgets.allocations", "budgets.heuristic", "budgets.templates_data", "limits", "money", "conf",
-    "exceptions", "crypto", "validators", "hookspecs", "exports", "moved",
+    "exceptions", "crypto", "validators", "hookspecs", "exports", "moved", "types",
 ]
 
 
