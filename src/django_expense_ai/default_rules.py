@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import hookimpl
+from .types import UserLike
 
 
 @hookimpl(specname="mentionable_users")
-def builtin_mentionable_users(user: Any, contacts: Any) -> Any:
+def builtin_mentionable_users(user: UserLike, contacts: Any) -> Any:
     """Whom a user may mention or split with, by default: their contacts (see ``models.ownership``).
 
     A host's implementation runs first (pluggy calls later registrations first).

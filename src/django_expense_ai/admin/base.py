@@ -32,9 +32,10 @@ from django.utils.text import capfirst
 from ..exceptions import NotYours, OwnershipError
 from ..models import ownership
 from ..templatetags.expense_ai import format_money
+from ..types import RequestUser
 
 
-def _is_superuser(user: Any) -> bool:
+def _is_superuser(user: RequestUser | None) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
 
@@ -131,7 +132,7 @@ class UsernameChoiceField(forms.ModelChoiceField):
 class ScopedFormMixin:
     """Model-form checks every admin form of the app gets (see the module docstring)."""
 
-    actor: Any = None
+    actor: RequestUser | None = None
     owner_field: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -184,7 +185,7 @@ class ScopedFormMixin:
         return {f.name for f in self.instance._meta.get_fields()}  # type: ignore[attr-defined]
 
 
-def scoped_form(form_class: type[forms.BaseForm], *, actor: Any, owner_field: str | None) -> type:
+def scoped_form(form_class: type[forms.BaseForm], *, actor: RequestUser | None, owner_field: str | None) -> type:
     """``form_class`` with :class:`ScopedFormMixin`, bound to the acting user."""
     return type(
         form_class.__name__,

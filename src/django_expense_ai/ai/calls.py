@@ -46,6 +46,7 @@ from ..models.swappable import ai_settings_for, get_ai_settings_model
 from ..providers.base import Provider, scrub_error
 from ..providers.registry import get_provider
 from ..providers.scrub import mask_account_numbers, scrub
+from ..types import UserLike
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ PROVIDER_METHODS = frozenset({"parse_statement", "parse_chat", "suggest_budget"}
 NEEDS_OPT_IN = PROVIDER_METHODS
 
 
-def active_provider_name(user: Any) -> str:
+def active_provider_name(user: UserLike) -> str:
     """The provider the user chose.
 
     :returns: ``AISettings.active_parser_provider``, ``"system"`` when unset.
@@ -131,7 +132,7 @@ def check_consent(ai_settings: Any, provider: Provider, method: str) -> None:
         )
 
 
-def call_provider(user: Any, method: str, *, provider_name: str | None = None, **kwargs: Any) -> Any:
+def call_provider(user: UserLike, method: str, *, provider_name: str | None = None, **kwargs: Any) -> Any:
     """Call ``method`` (``parse_statement``, ``parse_chat``, ``suggest_budget``) on the user's provider.
 
     Statement text (``text=`` of ``parse_statement``) has account and card
@@ -196,7 +197,7 @@ def call_provider(user: Any, method: str, *, provider_name: str | None = None, *
     return result
 
 
-def opt_in(user: Any) -> dt.datetime:
+def opt_in(user: UserLike) -> dt.datetime:
     """Record the user's agreement that their data may be sent to their AI provider.
 
     Idempotent: a user who already opted in keeps the original time.
@@ -213,7 +214,7 @@ def opt_in(user: Any) -> dt.datetime:
     return ai_settings.ai_opt_in_at
 
 
-def opt_out(user: Any) -> None:
+def opt_out(user: UserLike) -> None:
     """Withdraw the opt-in: from now on no data of the user is sent to any provider.
 
     The chosen provider and the saved keys are kept, so opting in again
@@ -330,7 +331,7 @@ _PROVIDER_KEYS = ("openai", "claude", "gemini")
 
 
 @sensitive_variables("keys", "value", "row")
-def update_ai_settings(user: Any, *, keys: Mapping[str, str | None] | None = None, **fields: Any) -> Any:
+def update_ai_settings(user: UserLike, *, keys: Mapping[str, str | None] | None = None, **fields: Any) -> Any:
     """Change the user's AI settings: keys (encrypted; ``""``/``None`` clears), models, provider.
 
     :returns: the AISettings row.

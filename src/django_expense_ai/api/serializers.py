@@ -32,6 +32,7 @@ from ..models.choices import FileStatus
 from ..models.swappable import get_ai_settings_model, get_user_preferences_model
 from ..statements.review import BULK_CHOICES as REVIEW_BULK_CHOICES
 from ..statements.review import VERDICTS as REVIEW_VERDICTS
+from ..types import UserLike
 from .fields import DecimalStringField, IdField, MoneyField, UserScopedRelatedField, WriteOnlySecretField
 
 
@@ -44,7 +45,7 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
 
-def _username(user: Any) -> str:
+def _username(user: UserLike | None) -> str:
     return str(getattr(user, user.USERNAME_FIELD, "")) if user is not None else ""
 
 

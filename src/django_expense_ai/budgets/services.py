@@ -36,6 +36,7 @@ from ..ledger.splits.arithmetic import split_amount
 from ..models import Budget, BudgetPeriod, BudgetTemplate, BudgetType, Category, Transaction, ownership
 from ..models.swappable import preferences_for
 from ..money import is_known_currency, jsonable, money_str, normalize_currency, quantize, to_decimal
+from ..types import UserLike, UserOrId
 from .allocations import (
     AI_PERCENT_TOLERANCE,
     check_suggestion,
@@ -58,7 +59,7 @@ TEMPLATE_SOURCE_MAX = 100
 # -- small helpers ------------------------------------------------------------
 
 
-def _currency(user: Any, currency: str | None) -> str:
+def _currency(user: UserLike, currency: str | None) -> str:
     if not currency:
         currency = getattr(preferences_for(user), "default_currency", "") or settings.DEFAULT_CURRENCY
     return normalize_currency(currency)  # raises UnknownCurrency
@@ -83,7 +84,7 @@ def _period(start_date: dt.date, end_date: dt.date | None) -> tuple[dt.date, str
     return end, BudgetPeriod.MONTHLY if end == default_end else BudgetPeriod.CUSTOM
 
 
-def _ensure_categories(user: Any, names: Mapping[str, str]) -> None:
+def _ensure_categories(user: UserLike, names: Mapping[str, str]) -> None:
     """Give ``user`` a category for every key: a system one when it exists, else their own."""
     keys = list(names)
     have = set(
@@ -104,7 +105,7 @@ def _allocate(income: Decimal, currency: str, percents: Mapping[str, Decimal],
     }
 
 
-def _names(user: Any, keys: Iterable[str]) -> dict[str, str]:
+def _names(user: UserOrId, keys: Iterable[str]) -> dict[str, str]:
     keys = list(keys)
     found: dict[str, str] = {}
     # The user's own name wins over the system one for the same key.
@@ -162,7 +163,7 @@ def load_system_templates(*, using: str = DEFAULT_DB_ALIAS, update: bool = True)
 
 
 def create_template(
-    user: Any,
+    user: UserLike,
     *,
     name: str,
     category_allocations: Any,
@@ -203,7 +204,7 @@ def template_suggestions(
     currency: str,
     tags: Iterable[str] = (),
     *,
-    user: Any = None,
+    user: UserLike | None = None,
     period: str = "year",
     limit: int | None = None,
 ) -> list[TemplateSuggestion]:
@@ -251,7 +252,7 @@ def template_suggestions(
 
 def apply_template(
     template: BudgetTemplate,
-    user: Any,
+    user: UserLike,
     *,
     monthly_income: Any,
     start_date: dt.date,
@@ -311,7 +312,7 @@ def apply_template(
 # -- spending -----------------------------------------------------------------
 
 
-def _spending(user: Any, start: dt.date, end: dt.date) -> dict[str, dict[str | None, Decimal]]:
+def _spending(user: UserOrId, start: dt.date, end: dt.date) -> dict[str, dict[str | None, Decimal]]:
     """Regular spending of ``user``'s own transactions, ``start <= date <= end``.
 
     :returns: ``{currency: {category key or None: spent}}``, money out
@@ -343,12 +344,12 @@ def _money(value: Decimal, code: str) -> Decimal:
 # -- AI / heuristic suggestions -------------------------------------------------
 
 
-def _category_keys(user: Any) -> list[str]:
+def _category_keys(user: UserLike) -> list[str]:
     keys = set(Category.objects.for_user(user).values_list("key", flat=True))
     return sorted(k for k in keys if k and k not in INCOME_KEYS)
 
 
-def _heuristic(user: Any, income: Decimal, code: str, today: dt.date) -> tuple[dict[str, Decimal], dict[str, Any]]:
+def _heuristic(user: UserLike, income: Decimal, code: str, today: dt.date) -> tuple[dict[str, Decimal], dict[str, Any]]:
     start, end = history_window(today, HISTORY_MONTHS)
     spending = _spending(user, start, end - dt.timedelta(days=1))
     spend: dict[str, Decimal] = defaultdict(Decimal)
@@ -383,7 +384,7 @@ def _heuristic(user: Any, income: Decimal, code: str, today: dt.date) -> tuple[d
 
 
 def suggest_budget(
-    user: Any,
+    user: UserLike,
     *,
     monthly_income: Any,
     currency: str | None = None,
@@ -461,7 +462,7 @@ def suggest_budget(
 
 
 def _ask_provider(
-    user: Any, income: Decimal, code: str, categories: list[str], context: dict[str, Any]
+    user: UserLike, income: Decimal, code: str, categories: list[str], context: dict[str, Any]
 ) -> tuple[dict[str, Decimal] | None, dict[str, Any]]:
     """The provider's validated percentages, or ``None`` and why it was not used."""
     provider_name = ai.active_provider_name(user)
@@ -611,7 +612,7 @@ def _compute_budget_report(budget: Budget) -> BudgetReport:
 # -- editing (the faces call these) ------------------------------------------------
 
 
-def save_budget(user: Any, budget: Budget | None = None, **fields: Any) -> Budget:
+def save_budget(user: UserLike, budget: Budget | None = None, **fields: Any) -> Budget:
     """Create or update a manual budget of ``user``.
 
     :returns: the saved budget.
@@ -641,12 +642,12 @@ def save_budget(user: Any, budget: Budget | None = None, **fields: Any) -> Budge
     return budget
 
 
-def delete_budget(user: Any, budget: Budget) -> None:
+def delete_budget(user: UserLike, budget: Budget) -> None:
     """Delete one of ``user``'s budgets. :raises NotYours: another user's."""
     ownership.owned(user, budget).delete()
 
 
-def delete_template(user: Any, template: BudgetTemplate) -> None:
+def delete_template(user: UserLike, template: BudgetTemplate) -> None:
     """Delete one of ``user``'s own templates.
 
     :raises ReadOnlyRow: a system template. :raises NotYours: another user's.

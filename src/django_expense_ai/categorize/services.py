@@ -32,6 +32,7 @@ from .. import plugins
 from ..conf import settings
 from ..exceptions import ConfigurationError
 from ..models import Category, Transaction
+from ..types import UserOrId
 from . import classifier as text_classifier
 from .core import Categorizer, Guess, HistoryRow
 
@@ -96,7 +97,7 @@ _lock = threading.Lock()
 _models: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Categorizer]] = OrderedDict()
 
 
-def _user_id(user: Any) -> Any:
+def _user_id(user: UserOrId) -> Any:
     return getattr(user, "pk", user)
 
 
@@ -150,7 +151,7 @@ def _categorizer(user_id: Any, use_classifier: bool) -> Categorizer | None:
     return categorizer
 
 
-def forget(user: Any = None) -> None:
+def forget(user: UserOrId | None = None) -> None:
     """Drop the kept categorizer of ``user`` (of everyone when ``None``); the next use retrains."""
     with _lock:
         if user is None:
@@ -163,7 +164,7 @@ def forget(user: Any = None) -> None:
 plugins.on_reset(forget)
 
 
-def prepare(user: Any) -> None:
+def prepare(user: UserOrId) -> None:
     """Train the built-in plugin's categorizer for ``user`` now, when it answers at all.
 
     The statement pipeline calls it before it locks the ledger, so a retrain
@@ -173,7 +174,7 @@ def prepare(user: Any) -> None:
         train(user)
 
 
-def train(user: Any, *, use_classifier: bool | None = None) -> dict[str, Any]:
+def train(user: UserOrId, *, use_classifier: bool | None = None) -> dict[str, Any]:
     """Build (or confirm fresh) the user's categorizer now, e.g. after an import.
 
     :param user: a user or a user's pk.
@@ -222,7 +223,7 @@ def _check_amount(amount: Any) -> Decimal | None:
     return Decimal(amount)
 
 
-def suggest_categories(user: Any, items: Iterable[Any], *, use_classifier: bool | None = None) -> list[CategorySuggestion | None]:
+def suggest_categories(user: UserOrId, items: Iterable[Any], *, use_classifier: bool | None = None) -> list[CategorySuggestion | None]:
     """Suggestions for a whole statement from the user's own history.
 
     :param user: the user (or a user's pk) whose history answers.
@@ -268,7 +269,7 @@ def suggest_categories(user: Any, items: Iterable[Any], *, use_classifier: bool 
 
 
 def suggest_category(
-    user: Any,
+    user: UserOrId,
     description: str,
     amount: Decimal | int | str | None,
     *,
@@ -382,7 +383,7 @@ def categorize_new_transactions(user_id: Any, transactions: Sequence[Transaction
 # -- how well it does -----------------------------------------------------------------
 
 
-def accuracy_report(user: Any, *, last: int = 50, use_classifier: bool | None = None) -> dict[str, Any]:
+def accuracy_report(user: UserOrId, *, last: int = 50, use_classifier: bool | None = None) -> dict[str, Any]:
     """How well history-based suggestions would have done on the user's last ``last`` edits.
 
     The ``last`` categorised transactions the user touched most recently

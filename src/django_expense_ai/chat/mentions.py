@@ -47,6 +47,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 
 from ..models import Category, Group, GroupMember, MentionType, TransactionMention, ownership
+from ..types import UserLike
 
 __all__ = [
     "MAX_RESOLVED_NAMES",
@@ -93,13 +94,13 @@ def _has_field(model: Any, name: str) -> bool:
     return True
 
 
-def contact_ids(user: Any) -> Q:
+def contact_ids(user: UserLike) -> Q:
     """A ``Q`` on the user model matching the people ``user`` may mention (see :mod:`..models.ownership`)."""
     return Q(pk__in=ownership.mentionable_users(user).values("pk"))
 
 
 def resolve_mentions(
-    user: Any, *, at_names: Iterable[str] = (), hash_names: Iterable[str] = ()
+    user: UserLike, *, at_names: Iterable[str] = (), hash_names: Iterable[str] = ()
 ) -> MentionTargets:
     """Find the people, groups and categories a message's names refer to.
 
@@ -142,7 +143,7 @@ def _names(names: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-def _resolve_people(user: Any, names: list[str]) -> tuple[dict[str, Any], set[str]]:
+def _resolve_people(user: UserLike, names: list[str]) -> tuple[dict[str, Any], set[str]]:
     """Usernames first, then first names, both among the people ``user`` may mention; one query."""
     if not ownership.is_signed_in(user):
         return {}, set()
@@ -181,7 +182,7 @@ def _decide(
     return found, ambiguous
 
 
-def _resolve_groups(user: Any, names: list[str]) -> tuple[dict[str, Any], set[str]]:
+def _resolve_groups(user: UserLike, names: list[str]) -> tuple[dict[str, Any], set[str]]:
     # A person belongs to few groups: compare in Python, where "Flat mates"
     # and "flat-mates" fold alike on every database.
     if not ownership.is_signed_in(user):
@@ -196,7 +197,7 @@ def _resolve_groups(user: Any, names: list[str]) -> tuple[dict[str, Any], set[st
     return found, {name for name, hits in matches.items() if len(hits) > 1}
 
 
-def _resolve_categories(user: Any, names: list[str]) -> dict[str, Any]:
+def _resolve_categories(user: UserLike, names: list[str]) -> dict[str, Any]:
     if not ownership.is_signed_in(user):
         return {}
     wanted = _by_key(names)
@@ -240,7 +241,7 @@ def group_member_ids(groups: Iterable[Any]) -> dict[Any, list[Any]]:
 _TYPE_ORDER = {"user": 0, "group": 1, "category": 2, "tag": 3}
 
 
-def mention_suggestions(user: Any, prefix: str, *, limit: int = 10) -> list[dict[str, Any]]:
+def mention_suggestions(user: UserLike, prefix: str, *, limit: int = 10) -> list[dict[str, Any]]:
     """What the user may mention next, most used first, for an autocomplete box.
 
     :param user: the author.
@@ -270,7 +271,7 @@ def mention_suggestions(user: Any, prefix: str, *, limit: int = 10) -> list[dict
     return results[:limit]
 
 
-def _uses_of(field_name: str, user: Any) -> Coalesce:
+def _uses_of(field_name: str, user: UserLike) -> Coalesce:
     counts = (
         TransactionMention.objects.filter(created_by=user, **{field_name: OuterRef("pk")})
         .order_by()
@@ -281,7 +282,7 @@ def _uses_of(field_name: str, user: Any) -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
-def _suggest_people(user: Any, term: str, limit: int) -> list[dict[str, Any]]:
+def _suggest_people(user: UserLike, term: str, limit: int) -> list[dict[str, Any]]:
     model = get_user_model()
     username_field = model.USERNAME_FIELD
     has_first_name = _has_field(model, "first_name")
@@ -309,7 +310,7 @@ def _suggest_people(user: Any, term: str, limit: int) -> list[dict[str, Any]]:
     return suggestions
 
 
-def _suggest_groups(user: Any, term: str, limit: int) -> list[dict[str, Any]]:
+def _suggest_groups(user: UserLike, term: str, limit: int) -> list[dict[str, Any]]:
     rows = Group.objects.for_user(user)
     if term:
         rows = rows.filter(name__istartswith=term)
@@ -327,7 +328,7 @@ def _suggest_groups(user: Any, term: str, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def _suggest_hashes(user: Any, term: str, limit: int) -> list[dict[str, Any]]:
+def _suggest_hashes(user: UserLike, term: str, limit: int) -> list[dict[str, Any]]:
     """Categories and tags: both counted from the user's ``#`` mention rows (one grouped query)."""
     counts = (
         TransactionMention.objects.filter(

@@ -55,6 +55,7 @@ from ..models import (
 )
 from ..models.swappable import get_user_preferences_model
 from ..money import normalize_currency, quantize, to_decimal
+from ..types import UserLike
 from . import grammar
 from .grammar import DEFAULT_MAX_AMOUNT, ChatParse, ParsedMention
 from .mentions import MentionTargets, group_member_ids, resolve_mentions
@@ -156,7 +157,7 @@ class ChatContext:
     (new transactions go there; its key, owner and currency loaded) or ``None``.
     """
 
-    user: Any
+    user: UserLike | None
     currency: str
     today: dt.date
     quick_add_mode: str = QuickAddMode.NORMAL
@@ -169,7 +170,7 @@ class ChatContext:
 
 
 def chat_context(
-    user: Any, *, default_currency: str | None = None, today: dt.date | None = None
+    user: UserLike | None, *, default_currency: str | None = None, today: dt.date | None = None
 ) -> ChatContext:
     """Look up the author's currency, date, default account and chat preferences.
 
@@ -232,7 +233,7 @@ class _Reading:
 def parse_message(
     text: Any,
     *,
-    user: Any = None,
+    user: UserLike | None = None,
     default_currency: str | None = None,
     today: dt.date | None = None,
 ) -> ChatParse:
@@ -334,6 +335,8 @@ def _ai_reading(text: str, ctx: ChatContext) -> _Reading:
 
     Must not run inside a database transaction: the provider call is network I/O.
     """
+    if ctx.user is None:  # no author, so no provider of theirs (chat_context gives them NORMAL mode)
+        return _parse_with_plugins(text, ctx)
     try:
         result = ai.call_provider(
             ctx.user, "parse_chat", text=text, default_currency=ctx.currency, today=ctx.today
@@ -362,6 +365,7 @@ def _reading_from_entry(text: str, result: Any, ctx: ChatContext) -> _Reading:
     people the provider names are added to them; its category counts when
     the user has a category of that name.
     """
+    assert ctx.user is not None, "only _ai_reading calls it, for an author"
     entry = result.value
     kwargs = _grammar_kwargs(ctx)
     typed = grammar.parse_text(text, **kwargs)
@@ -477,7 +481,7 @@ class ChatResult:
     transaction: Transaction | None = None
 
 
-def _check_author(user: Any) -> None:
+def _check_author(user: UserLike) -> None:
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
         raise ChatError("Chat messages need a saved, authenticated user as their author.")
 
@@ -488,7 +492,7 @@ def _storable(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
-def submit_message(user: Any, text: str, *, conversation_id: str = "main") -> ChatResult:
+def submit_message(user: UserLike, text: str, *, conversation_id: str = "main") -> ChatResult:
     """Save a chat message, parse it and, when it is clear enough, record the transaction.
 
     Steps: the message is saved (``draft``, then ``processing``) in its own
@@ -885,7 +889,7 @@ def _reading_from_metadata(message: ChatMessage) -> _Reading:
     return _Reading(parse, data.get("parser", "system"), category, details, category_guessed=guessed)
 
 
-def _category_edit(user: Any, value: Any) -> Any:
+def _category_edit(user: UserLike, value: Any) -> Any:
     if value is None or isinstance(value, Category):
         if value is not None and not Category.objects.for_user(user).filter(pk=value.pk).exists():
             raise ChatError(f"Category {value.pk} is neither the user's nor a system category.")
@@ -898,7 +902,7 @@ def _category_edit(user: Any, value: Any) -> Any:
     raise ChatError(f"category must be a Category, its name or key, or None; not {type(value).__name__}.")
 
 
-def _apply_edits(reading: _Reading, user: Any, edits: Mapping[str, Any]) -> _Reading:
+def _apply_edits(reading: _Reading, user: UserLike, edits: Mapping[str, Any]) -> _Reading:
     unknown = set(edits) - _EDITABLE
     if unknown:
         raise ChatError(

@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..models.swappable import preferences_for
 from ..money import normalize_currency, quantize
+from ..types import UserLike, UserOrId
 from . import writer as ledger
 from .splits.services import apply_split, update_transaction_amount
 
@@ -36,7 +37,7 @@ from .splits.services import apply_split, update_transaction_amount
 _ACCOUNT_FIELDS = ("name", "institution", "number_mask", "currency", "is_default")
 
 
-def save_account(user: Any, account: Account | None = None, **fields: Any) -> Account:
+def save_account(user: UserLike, account: Account | None = None, **fields: Any) -> Account:
     """Create (``account`` is ``None``) or update one of ``user``'s accounts.
 
     :returns: the saved account.
@@ -56,7 +57,7 @@ def save_account(user: Any, account: Account | None = None, **fields: Any) -> Ac
     return account
 
 
-def delete_account(user: Any, account: Account) -> None:
+def delete_account(user: UserLike, account: Account) -> None:
     """Delete one of ``user``'s accounts (its transactions keep no account).
 
     :raises NotYours: the account is another user's.
@@ -67,7 +68,7 @@ def delete_account(user: Any, account: Account) -> None:
 # -- categories ---------------------------------------------------------------------
 
 
-def save_category(user: Any, category: Category | None = None, **fields: Any) -> Category:
+def save_category(user: UserLike, category: Category | None = None, **fields: Any) -> Category:
     """Create or update one of ``user``'s own categories.
 
     :returns: the saved category.
@@ -95,7 +96,7 @@ def save_category(user: Any, category: Category | None = None, **fields: Any) ->
     return category
 
 
-def delete_category(user: Any, category: Category) -> None:
+def delete_category(user: UserLike, category: Category) -> None:
     """Delete one of ``user``'s own categories (its transactions become uncategorised).
 
     :raises ReadOnlyRow: a system category. :raises NotYours: another user's.
@@ -108,7 +109,7 @@ def delete_category(user: Any, category: Category) -> None:
 # -- groups ---------------------------------------------------------------------
 
 
-def create_group(user: Any, *, name: str) -> Group:
+def create_group(user: UserLike, *, name: str) -> Group:
     """Create a group; its creator is its first member.
 
     :returns: the group.
@@ -120,7 +121,7 @@ def create_group(user: Any, *, name: str) -> Group:
     return group
 
 
-def rename_group(user: Any, group: Group, *, name: str) -> Group:
+def rename_group(user: UserLike, group: Group, *, name: str) -> Group:
     """Rename a group; only its creator may. :raises NotYours: not the creator."""
     ownership.owned(user, group)
     group.name = name
@@ -128,12 +129,12 @@ def rename_group(user: Any, group: Group, *, name: str) -> Group:
     return group
 
 
-def delete_group(user: Any, group: Group) -> None:
+def delete_group(user: UserLike, group: Group) -> None:
     """Delete a group; only its creator may. :raises NotYours: not the creator."""
     ownership.owned(user, group).delete()
 
 
-def add_member(user: Any, group: Group, member: Any = None, *, username: str | None = None) -> GroupMember:
+def add_member(user: UserLike, group: Group, member: UserOrId | None = None, *, username: str | None = None) -> GroupMember:
     """Add ``member`` (a user or id) or the user named ``username`` to ``group``; only the creator adds members.
 
     Faces ask for the exact username (:func:`~.models.ownership.member_candidates`).
@@ -154,14 +155,14 @@ def add_member(user: Any, group: Group, member: Any = None, *, username: str | N
     return membership
 
 
-def remove_member(user: Any, group: Group, member: Any) -> None:
+def remove_member(user: UserLike, group: Group, member: UserOrId) -> None:
     """Remove ``member`` from ``group``: the creator removes anyone but themself; a member may leave.
 
     :raises NotYours: ``user`` is neither the creator nor the member leaving.
     :raises OwnershipError: the creator cannot leave their own group (delete it instead).
     """
     ownership.require_signed_in(user)
-    pk = getattr(member, "pk", member)
+    pk = member if isinstance(member, int) else member.pk
     is_creator = group.created_by_id == user.pk
     if not is_creator and str(pk) != str(user.pk):
         raise NotYours("No such member.")
@@ -180,13 +181,13 @@ _TX_FIELDS = (
 )
 
 
-def _tx_links(user: Any, fields: dict[str, Any]) -> None:
+def _tx_links(user: UserLike, fields: dict[str, Any]) -> None:
     for name, model in (("account", Account), ("category", Category), ("group", Group)):
         if name in fields:
             fields[name] = ownership.usable_link(user, model, fields[name], name)
 
 
-def _participants(user: Any, participants: Sequence[Any]) -> list[Any]:
+def _participants(user: UserLike, participants: Sequence[Any]) -> list[Any]:
     ids = [getattr(p, "pk", p) for p in participants]
     try:
         ownership.check_participants(user, ids)
@@ -196,7 +197,7 @@ def _participants(user: Any, participants: Sequence[Any]) -> list[Any]:
 
 
 def save_transaction(
-    user: Any,
+    user: UserLike,
     transaction: Transaction | None = None,
     *,
     split: Mapping[str, Any] | None = None,
@@ -254,14 +255,14 @@ def save_transaction(
     return transaction
 
 
-def _default_currency(user: Any, fields: Mapping[str, Any]) -> str:
+def _default_currency(user: UserLike, fields: Mapping[str, Any]) -> str:
     account = fields.get("account")
     if account is not None:
         return account.currency
     return preferences_for(user).default_currency
 
 
-def delete_transaction(user: Any, transaction: Transaction) -> None:
+def delete_transaction(user: UserLike, transaction: Transaction) -> None:
     """Delete one of ``user``'s own transactions (its splits and mentions go with it).
 
     :raises NotYours: not the user's own (a participant cannot delete it).
@@ -269,7 +270,7 @@ def delete_transaction(user: Any, transaction: Transaction) -> None:
     ownership.owned(user, transaction).delete()
 
 
-def classify_transactions(user: Any, ids: Sequence[Any], classification: str) -> int:
+def classify_transactions(user: UserLike, ids: Sequence[Any], classification: str) -> int:
     """Bulk re-classification of ``user``'s own transactions named by ``ids``.
 
     :returns: the number classified.
@@ -285,7 +286,7 @@ def classify_transactions(user: Any, ids: Sequence[Any], classification: str) ->
 
 # -- settings and preferences ------------------------------------------------------------
 
-def update_preferences(user: Any, **fields: Any) -> Any:
+def update_preferences(user: UserLike, **fields: Any) -> Any:
     """Change the user's preferences. :returns: the UserPreferences row."""
     ownership.require_signed_in(user)
     row = preferences_for(user)

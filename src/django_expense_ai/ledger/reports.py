@@ -30,6 +30,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from ..exceptions import ReportError  # noqa: F401  (re-exported: its former home)
 from ..models import Category, Transaction
 from ..money import is_known_currency, quantize
+from ..types import UserOrId
 from .report_cache import cached_report, months_between
 
 T = TypeVar("T")
@@ -119,7 +120,7 @@ def _period(year: int, month: int | None) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month + 1, 1)
 
 
-def monthly_totals_query(user: Any, year: int, month: int | None = None) -> QuerySet:
+def monthly_totals_query(user: UserOrId, year: int, month: int | None = None) -> QuerySet:
     """The grouped query behind :func:`monthly_totals` (exposed for ``EXPLAIN``).
 
     Filters ``user`` and the half-open date range of the month (or year), the
@@ -141,7 +142,7 @@ def monthly_totals_query(user: Any, year: int, month: int | None = None) -> Quer
     )
 
 
-def monthly_totals(user: Any, year: int, month: int | None = None) -> list[MonthTotals]:
+def monthly_totals(user: UserOrId, year: int, month: int | None = None) -> list[MonthTotals]:
     """Per-month totals of ``user``'s own transactions.
 
     :param user: a user or user id (transactions they own; shared ones are
@@ -275,7 +276,7 @@ def _account_totals(account: Any, start: dt.date, end: dt.date) -> AccountTotals
     )
 
 
-def regular_totals_query(user: Any, start: dt.date, end: dt.date, currency: str) -> QuerySet:
+def regular_totals_query(user: UserOrId, start: dt.date, end: dt.date, currency: str) -> QuerySet:
     """The grouped query behind :func:`regular_totals_by_month` (exposed for ``EXPLAIN``).
 
     Filters ``user``, ``exclude_from_totals = false`` and ``date`` in
@@ -294,7 +295,7 @@ def regular_totals_query(user: Any, start: dt.date, end: dt.date, currency: str)
     )
 
 
-def regular_totals_by_month(user: Any, start: dt.date, end: dt.date, currency: str) -> list[tuple[int, int, Decimal, int]]:
+def regular_totals_by_month(user: UserOrId, start: dt.date, end: dt.date, currency: str) -> list[tuple[int, int, Decimal, int]]:
     """Regular totals (money in minus money out) of ``user``'s own transactions in one currency, per month.
 
     One small grouped query for a chart over many months (:func:`monthly_totals`

@@ -33,6 +33,7 @@ from .. import plugins
 from ..exceptions import ClassificationError, OwnershipError
 from ..models import ExpenseClassification, Transaction, bulk, ownership
 from ..models.choices import excluded_classifications
+from ..types import UserLike
 from .report_cache import invalidate_transactions
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class Created:
 
 
 def create_transactions(
-    user: Any, transactions: Sequence[Transaction], *, classify: bool = True, one_by_one: bool = False
+    user: UserLike, transactions: Sequence[Transaction], *, classify: bool = True, one_by_one: bool = False
 ) -> Created:
     """Create new transactions for ``user``: the one writer (see the module docstring).
 
@@ -88,7 +89,7 @@ def create_transactions(
     return result
 
 
-def _check_owned(user: Any, objs: list[Transaction]) -> None:
+def _check_owned(user: UserLike, objs: list[Transaction]) -> None:
     if any(tx.user_id != user.pk for tx in objs):
         raise OwnershipError("A transaction can only be created for its owner.", field="user")
     # Rows of one import or message share their links: check each distinct set once.
@@ -126,7 +127,7 @@ def _classify(objs: list[Transaction]) -> int:
     return errors
 
 
-def _insert_all(user: Any, objs: list[Transaction]) -> list[Transaction]:
+def _insert_all(user: UserLike, objs: list[Transaction]) -> list[Transaction]:
     alias = router.db_for_write(Transaction)
     before = None
     if not connections[alias].features.can_return_rows_from_bulk_insert:  # see the read-back below

@@ -28,7 +28,7 @@ never reveals whether an unrelated account exists.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
@@ -37,10 +37,14 @@ from django.db.models import Q
 
 from .. import plugins
 from ..exceptions import NotYours, OwnershipError
+from ..types import RequestUser, UserLike, UserOrId
 from .budgets import Budget, BudgetTemplate
 from .chat import ChatMessage, TransactionMention
 from .ledger import Account, Category, Group, GroupMember, Transaction, TransactionSplit
 from .statements import StatementMerge, StatementPassword, StatementProcessingLog, UploadedFile
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13
 
 __all__ = [
     "check_delete",
@@ -77,12 +81,12 @@ OWNER_PATHS: dict[type[models.Model], str] = {
 }
 
 
-def is_signed_in(user: Any) -> bool:
+def is_signed_in(user: RequestUser | None) -> TypeIs[UserLike]:
     """Whether ``user`` is a signed-in user (an anonymous user owns nothing)."""
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
-def _is_superuser(user: Any) -> bool:
+def _is_superuser(user: RequestUser | None) -> bool:
     return is_signed_in(user) and bool(getattr(user, "is_superuser", False))
 
 
@@ -93,7 +97,7 @@ def _pk(value: Any) -> Any:
 # -- people ------------------------------------------------------------------------
 
 
-def contacts(user: Any) -> models.QuerySet:
+def contacts(user: RequestUser | None) -> models.QuerySet:
     """The default rule's people: active users who share a group or a transaction with ``user``.
 
     A group is shared when either is its creator or a member; a transaction
@@ -118,7 +122,7 @@ def contacts(user: Any) -> models.QuerySet:
     return people
 
 
-def mentionable_users(user: Any) -> models.QuerySet:
+def mentionable_users(user: RequestUser | None) -> models.QuerySet:
     """Who ``user`` may mention with ``@name`` and split a transaction with (never ``user``).
 
     :returns: a queryset of the user model: the ``mentionable_users`` hook's
@@ -133,7 +137,7 @@ def mentionable_users(user: Any) -> models.QuerySet:
     return people.exclude(pk=user.pk)
 
 
-def member_candidates(user: Any) -> models.QuerySet:
+def member_candidates(user: RequestUser | None) -> models.QuerySet:
     """Whom a group's creator may add: any active user, named by exact username.
 
     Adding someone makes you contacts (they see the group's transactions and
@@ -149,7 +153,7 @@ def member_candidates(user: Any) -> models.QuerySet:
     return people
 
 
-def check_participants(owner: Any, participants: Iterable[Any]) -> None:
+def check_participants(owner: UserLike, participants: Iterable[Any]) -> None:
     """Raise unless every participant is ``owner`` or someone ``owner`` may split with.
 
     :raises OwnershipError: naming how many people are outside the rule (never who).
@@ -198,7 +202,7 @@ def _owner_path_of_model(model: type[models.Model]) -> str | None:
     return None
 
 
-def editable(user: Any, model: type[models.Model]) -> models.QuerySet:
+def editable(user: RequestUser | None, model: type[models.Model]) -> models.QuerySet:
     """The rows of ``model`` that ``user`` may change or delete (a superuser: all)."""
     qs = model._default_manager.all()
     if _is_superuser(user):
@@ -214,7 +218,7 @@ def editable(user: Any, model: type[models.Model]) -> models.QuerySet:
     return qs.filter(**{path: user})
 
 
-def usable(user: Any, model: type[models.Model]) -> models.QuerySet:
+def usable(user: RequestUser | None, model: type[models.Model]) -> models.QuerySet:
     """The rows of ``model`` that ``user`` may link to from a row they own.
 
     Own rows for owned models; own and system rows for categories and budget
@@ -238,7 +242,7 @@ def usable(user: Any, model: type[models.Model]) -> models.QuerySet:
     return qs.filter(**{path: user})
 
 
-def check_write(actor: Any, obj: models.Model) -> None:
+def check_write(actor: RequestUser | None, obj: models.Model) -> None:
     """Raise :class:`NotYours` unless ``actor`` may change ``obj`` (a superuser may change anything).
 
     Only a transaction's owner adds or changes its splits and mentions; only a
@@ -254,20 +258,20 @@ def check_write(actor: Any, obj: models.Model) -> None:
         raise NotYours(_not_yours(obj))
 
 
-def check_delete(actor: Any, obj: models.Model) -> None:
+def check_delete(actor: RequestUser | None, obj: models.Model) -> None:
     """Like :func:`check_write`; besides, a member may leave a group (delete their own membership)."""
     if isinstance(obj, GroupMember) and is_signed_in(actor) and obj.user_id == actor.pk:
         return
     check_write(actor, obj)
 
 
-def require_signed_in(user: Any) -> None:
+def require_signed_in(user: RequestUser | None) -> None:
     """Raise :class:`NotYours` unless ``user`` is signed in (an anonymous user owns nothing)."""
     if not is_signed_in(user):
         raise NotYours("Sign in first.")
 
 
-def owned(user: Any, obj: models.Model | None) -> Any:
+def owned(user: RequestUser | None, obj: models.Model | None) -> Any:
     """``obj`` when ``user`` may change it (:func:`check_write`); for the services the faces call.
 
     :raises NotYours: ``obj`` is ``None``, someone else's, or ``user`` is not signed in.
@@ -279,7 +283,7 @@ def owned(user: Any, obj: models.Model | None) -> Any:
     return obj
 
 
-def usable_link(user: Any, model: type[models.Model], value: Any, field: str) -> Any:
+def usable_link(user: RequestUser | None, model: type[models.Model], value: Any, field: str) -> Any:
     """The ``model`` row named by ``value`` (a row or an id) when ``user`` may link to it.
 
     :returns: the row, or ``None`` for an empty ``value``.
@@ -311,7 +315,7 @@ def _not_yours(obj: models.Model) -> str:
 # -- relations -------------------------------------------------------------------------
 
 
-def _belongs(obj: models.Model, field: str, model: type[models.Model], owner: Any) -> bool:
+def _belongs(obj: models.Model, field: str, model: type[models.Model], owner: UserLike) -> bool:
     """Whether ``obj.<field>`` is a row the owner may use; in memory when the related row is loaded."""
     pk = getattr(obj, f"{field}_id")
     if pk is None:
@@ -328,7 +332,7 @@ def _belongs(obj: models.Model, field: str, model: type[models.Model], owner: An
     return usable(owner, model).filter(pk=pk).exists()
 
 
-def check_links(obj: models.Model, *, owner: Any = None) -> None:
+def check_links(obj: models.Model, *, owner: UserLike | None = None) -> None:
     """Raise :class:`OwnershipError` when a relation of ``obj`` points at a row its owner may not use.
 
     A password's account, a transaction's account, category, group, file and
@@ -375,8 +379,8 @@ def check_many(obj: models.Model, field: str, values: Iterable[Any]) -> None:
         check_merge_files(obj.merged_by_id, values)
 
 
-def check_merge_files(owner: Any, files: Iterable[Any]) -> None:
-    """Raise :class:`OwnershipError` unless every file is ``owner``'s statement."""
+def check_merge_files(owner: UserOrId | None, files: Iterable[Any]) -> None:
+    """Raise :class:`OwnershipError` unless every file is ``owner``'s statement (``owner``: a user or their pk)."""
     ids = {_pk(f) for f in files}
     if not ids:
         return

@@ -12,6 +12,8 @@ from typing import Any
 
 import swapper
 
+from ..types import UserLike
+
 APP_LABEL = "expense_ai"
 
 
@@ -35,13 +37,13 @@ def get_user_preferences_model() -> Any:
     return swapper.load_model(APP_LABEL, "UserPreferences")
 
 
-def ai_settings_for(user: Any) -> Any:
+def ai_settings_for(user: UserLike) -> Any:
     """The user's AISettings row, created with defaults when missing."""
     obj, _ = get_ai_settings_model().objects.get_or_create(user=user)
     return obj
 
 
-def preferences_for(user: Any) -> Any:
+def preferences_for(user: UserLike) -> Any:
     """The user's UserPreferences row, created with defaults when missing."""
     obj, _ = get_user_preferences_model().objects.get_or_create(user=user)
     return obj

@@ -22,6 +22,7 @@ from django.db import transaction
 
 from ..exceptions import BankProfileError, NotYours
 from ..models import Account, UploadedFile
+from ..types import UserLike
 from .formats.csvfmt import detect_profile
 from .formats.profiles import BankProfile
 
@@ -36,7 +37,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _own_account(user: Any, account: Any) -> Account:
+def _own_account(user: UserLike, account: Any) -> Account:
     pk = account.pk if isinstance(account, Account) else account
     found = Account.objects.for_user(user).filter(pk=pk).first()
     if found is None:
@@ -45,7 +46,7 @@ def _own_account(user: Any, account: Any) -> Account:
 
 
 def save_account_profile(
-    user: Any,
+    user: UserLike,
     account: Any,
     profile: BankProfile | Mapping[str, Any] | None = None,
     *,
@@ -75,7 +76,7 @@ def save_account_profile(
     return profile
 
 
-def learn_profile(user: Any, uploaded_file: Any, *, name: str = "saved") -> BankProfile:
+def learn_profile(user: UserLike, uploaded_file: Any, *, name: str = "saved") -> BankProfile:
     """The profile that reads ``uploaded_file`` (a CSV statement of ``user``) as it was read.
 
     :returns: the profile (not saved).
@@ -99,7 +100,7 @@ def learn_profile(user: Any, uploaded_file: Any, *, name: str = "saved") -> Bank
     return profile
 
 
-def account_profile(user: Any, account: Any) -> BankProfile | None:
+def account_profile(user: UserLike, account: Any) -> BankProfile | None:
     """The profile saved for one of ``user``'s accounts.
 
     :returns: the profile, or ``None`` when none is saved (or the stored JSON no longer loads; logged).
@@ -123,7 +124,7 @@ def profile_for_import(account: Account | None) -> BankProfile | None:
         return None
 
 
-def clear_account_profile(user: Any, account: Any) -> None:
+def clear_account_profile(user: UserLike, account: Any) -> None:
     """Forget the profile saved for one of ``user``'s accounts (the next file is guessed again).
 
     :raises NotYours: the account is not ``user``'s.

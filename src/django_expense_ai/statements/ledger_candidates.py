@@ -17,13 +17,14 @@ from django.db.models.expressions import RawSQL
 
 from ..conf import settings
 from ..models import Transaction
+from ..types import UserLike
 from .dedup import _AMOUNT_PLACES, MAX_AMOUNTS_IN_QUERY, DedupResult, Existing, match_rows
 from .types import StatementRow
 
 __all__ = ["candidate_scope", "find_duplicates"]
 
 
-def candidate_scope(user: Any, account: Any, rows: Sequence[StatementRow]) -> Any:
+def candidate_scope(user: UserLike, account: Any, rows: Sequence[StatementRow]) -> Any:
     """The transactions ``rows`` are compared with, before the amount filter: same user and
     account (``None``: without account), dates within the rows' range widened by
     ``DEDUP_DATE_WINDOW_DAYS``.
@@ -39,7 +40,7 @@ def candidate_scope(user: Any, account: Any, rows: Sequence[StatementRow]) -> An
 
 
 def find_duplicates(
-    user: Any, account: Any, rows: Sequence[StatementRow], *, unique_bank_ids: bool = False
+    user: UserLike, account: Any, rows: Sequence[StatementRow], *, unique_bank_ids: bool = False
 ) -> DedupResult:
     """Match ``rows`` against the user's transactions in ``account`` (``None``: without account).
 

@@ -54,6 +54,7 @@ from ..models import (
 )
 from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy, is_excluded
 from ..money import jsonable
+from ..types import UserLike
 from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
 
 __all__ = [
@@ -254,7 +255,7 @@ def merge_review(merge: StatementMerge) -> dict[str, Any]:
 # -- state machine ------------------------------------------------------------------
 
 
-def _check_user(merge: StatementMerge, user: Any) -> None:
+def _check_user(merge: StatementMerge, user: UserLike) -> None:
     # Not yours is "no such merge" (a 404 on every face), never "forbidden".
     if user is None or not getattr(user, "is_authenticated", False):
         raise NotYours("No such statement merge.")
@@ -269,7 +270,7 @@ def duplicate_files(merge: StatementMerge) -> Any:
     return merge.duplicate_files.filter(user_id__in=owner).order_by("pk")
 
 
-def _history(details: dict[str, Any], *, old: str, new: str, user: Any, at: dt.datetime, **extra: Any) -> None:
+def _history(details: dict[str, Any], *, old: str, new: str, user: UserLike, at: dt.datetime, **extra: Any) -> None:
     details.setdefault("history", []).append({"from": old, "to": new, "by": user.pk, "at": at.isoformat(), **extra})
 
 
@@ -277,7 +278,7 @@ def transition_merge(
     merge: StatementMerge,
     to_status: str,
     *,
-    user: Any,
+    user: UserLike,
     remove: Iterable[Any] | None = None,
     strategy: str | None = None,
 ) -> StatementMerge:
@@ -570,7 +571,7 @@ def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
 # -- undo and purge ----------------------------------------------------------------------
 
 
-def undo_merge(merge: StatementMerge, *, user: Any) -> StatementMerge:
+def undo_merge(merge: StatementMerge, *, user: UserLike) -> StatementMerge:
     """Undo a completed merge: removed transactions come back with their ids, moved
     splits, mentions and chat messages go back, fields copied onto twins are
     reset where nobody changed them since; the merge returns to ``approved``.
@@ -641,7 +642,7 @@ def _reset_fields(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return not_reset
 
 
-def purge_merge(merge: StatementMerge, *, user: Any = None) -> int:
+def purge_merge(merge: StatementMerge, *, user: UserLike | None = None) -> int:
     """Forget the stored copies of a completed merge's removed transactions (no undo after).
 
     :param user: when given, must own the files (or be a superuser).
@@ -668,7 +669,7 @@ def purge_merge(merge: StatementMerge, *, user: Any = None) -> int:
 # -- editing (the faces call these) ------------------------------------------------
 
 
-def choose_merge_strategy(user: Any, merge: Any, strategy: str) -> Any:
+def choose_merge_strategy(user: UserLike, merge: Any, strategy: str) -> Any:
     """Set the strategy a merge will be completed with (before it is completed).
 
     :returns: the merge.

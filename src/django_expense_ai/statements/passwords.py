@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import NotYours, OwnershipError, UnexpectedField
 from ..models import Account, StatementPassword, UploadedFile, ownership
+from ..types import UserLike
 from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def _ordered(qs: models.QuerySet) -> models.QuerySet:
     return qs.order_by("-success_count", models.F("last_used").desc(nulls_last=True), "pk")
 
 
-def candidate_passwords(user: Any, filename: str, account: Any = None) -> list[StatementPassword]:
+def candidate_passwords(user: UserLike, filename: str, account: Any = None) -> list[StatementPassword]:
     """The user's stored passwords to try on ``filename``, in try order (see the module docstring).
 
     :param user: the owner; only their passwords are considered.
@@ -144,7 +145,7 @@ def remember_password(
     *,
     hint: str = "",
     file_pattern: str | None = None,
-    user: Any = None,
+    user: UserLike | None = None,
 ) -> StatementPassword | None:
     """Store ``password`` (encrypted) for files like ``uploaded_file``, if it opened the file.
 
@@ -177,7 +178,7 @@ def remember_password(
 
 @sensitive_variables("password", "password_row")
 def save_statement_password(
-    user: Any, password_row: StatementPassword | None = None, *, password: str | None = None, **fields: Any
+    user: UserLike, password_row: StatementPassword | None = None, *, password: str | None = None, **fields: Any
 ) -> StatementPassword:
     """Create or update a statement password; ``password`` is encrypted and never returned.
 
@@ -206,6 +207,6 @@ def save_statement_password(
     return password_row
 
 
-def delete_statement_password(user: Any, password_row: StatementPassword) -> None:
+def delete_statement_password(user: UserLike, password_row: StatementPassword) -> None:
     """Delete one of ``user``'s statement passwords. :raises NotYours: another user's."""
     ownership.owned(user, password_row).delete()

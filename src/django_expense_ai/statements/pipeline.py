@@ -98,6 +98,7 @@ from ..models.choices import (
 )
 from ..models.storage import stored_suffix
 from ..money import jsonable, money_str
+from ..types import UserLike
 from . import dedup, ledger_candidates, validation
 from .account_profiles import profile_for_import
 from .formats import csvfmt, ofx, pdf
@@ -811,7 +812,7 @@ def _finish(ctx: ImportContext) -> UploadedFile:
 
 @sensitive_variables("password")
 def import_statement(
-    user: Any,
+    user: UserLike,
     file: Any,
     *,
     filename: str | None = None,
@@ -1011,7 +1012,7 @@ def _save(uf: UploadedFile, **fields: Any) -> None:
         setattr(uf, name, value)
 
 
-def storage_used(user: Any) -> int:
+def storage_used(user: UserLike) -> int:
     """Bytes of statement files ``user`` keeps in storage (what ``MAX_STORAGE_BYTES_PER_USER`` limits).
 
     Files whose bytes were not kept (refused, too large) and deleted files do not count.
@@ -1191,7 +1192,7 @@ def _summary(ctx: ImportContext) -> dict[str, Any]:
     }
 
 
-def _own_account(user: Any, account: Any) -> Account | None:
+def _own_account(user: UserLike, account: Any) -> Account | None:
     if account is None or account == "":
         return None
     if not isinstance(account, Account):

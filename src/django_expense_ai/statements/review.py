@@ -47,6 +47,7 @@ from ..models.choices import FileStatus, LogStatus, ProcessingStage
 from ..models.ownership import usable
 from ..models.swappable import get_user_preferences_model
 from ..money import money_str, quantize
+from ..types import UserLike
 from . import ledger_candidates, pipeline, validation
 from .account_profiles import save_account_profile
 from .formats import csvfmt
@@ -70,7 +71,7 @@ BULK_CHOICES = ("all", "all_new", "no_possible_duplicates", "none")
 # -- reading -------------------------------------------------------------------
 
 
-def review_wanted(user: Any) -> bool:
+def review_wanted(user: UserLike) -> bool:
     """Whether ``user``'s uploads stop for review when the caller does not say.
 
     The user's ``UserPreferences.review_uploads`` when set, else the site's
@@ -84,7 +85,7 @@ def review_wanted(user: Any) -> bool:
     return bool(settings.REVIEW_UPLOADS if chosen is None else chosen)
 
 
-def _own_file(user: Any, uploaded_file: Any) -> UploadedFile:
+def _own_file(user: UserLike, uploaded_file: Any) -> UploadedFile:
     pk = uploaded_file.pk if isinstance(uploaded_file, UploadedFile) else uploaded_file
     found = UploadedFile.objects.for_user(user).select_related("account", "user").filter(pk=pk).first()
     if found is None:
@@ -101,7 +102,7 @@ def _review_data(uf: UploadedFile) -> dict[str, Any]:
     return review
 
 
-def review_of(user: Any, uploaded_file: Any) -> dict[str, Any]:
+def review_of(user: UserLike, uploaded_file: Any) -> dict[str, Any]:
     """The review of one of ``user``'s files: rows, verdicts, choices, mapping.
 
     Each row that resembles an existing transaction carries it as
@@ -143,7 +144,7 @@ def review_of(user: Any, uploaded_file: Any) -> dict[str, Any]:
 
 
 def update_review(
-    user: Any,
+    user: UserLike,
     uploaded_file: Any,
     *,
     include: Iterable[int] = (),
@@ -271,7 +272,7 @@ def _reparse(
 # -- committing ----------------------------------------------------------------
 
 
-def commit_review(user: Any, uploaded_file: Any, *, keep_mapping_for_account: bool = False) -> UploadedFile:
+def commit_review(user: UserLike, uploaded_file: Any, *, keep_mapping_for_account: bool = False) -> UploadedFile:
     """Create the chosen rows' transactions: the ``transaction_creation`` and ``completion`` stages.
 
     Under the ledger lock the rows are matched again; a chosen row that became

@@ -14,6 +14,7 @@ from ..budgets.allocations import clean_allocations, percentages_of
 from ..exceptions import ExpenseAIError
 from ..models.choices import FileStatus, LogStatus, MergeStatus, ProcessingStage
 from ..money import money_str, to_decimal
+from ..types import UserOrId
 
 _RUNNING = (FileStatus.PENDING, FileStatus.QUEUED, FileStatus.PROCESSING)
 
@@ -221,7 +222,7 @@ def budget_chart(budget: Any) -> dict[str, Any]:
     }
 
 
-def last_twelve_months(user: Any, currency: str, today: dt.date) -> dict[str, Any]:
+def last_twelve_months(user: UserOrId, currency: str, today: dt.date) -> dict[str, Any]:
     """Regular totals (money in minus money out) per month over the last 12 months, in ``currency``."""
     from ..ledger.reports import regular_totals_by_month
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -43,6 +43,7 @@ from ..models.choices import (
     MergeStrategy,
 )
 from ..models.swappable import ai_settings_for, preferences_for
+from ..types import AuthenticatedRequest, UserLike
 from . import forms, presenters
 
 CONVERSATION = "main"
@@ -60,7 +61,7 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def render_page(request: HttpRequest, template: str, context: dict[str, Any], *, section: str = "",
+def render_page(request: AuthenticatedRequest, template: str, context: dict[str, Any], *, section: str = "",
                 status: int = 200, preferences: Any = None) -> TemplateResponse:
     """Render a page with what ``expense_ai/base.html`` needs (host template, preferences, section)."""
     base = {
@@ -84,7 +85,7 @@ def _back(request: HttpRequest, name: str, *args: Any) -> HttpResponse:
 # -- chat ---------------------------------------------------------------------------
 
 
-def _chat_messages(user: Any):
+def _chat_messages(user: UserLike) -> QuerySet[ChatMessage]:
     """The user's chat messages with what their cards show, in a fixed number of queries."""
     splits = TransactionSplit.objects.select_related("participant").order_by("pk")
     return (
@@ -96,7 +97,7 @@ def _chat_messages(user: Any):
     )
 
 
-def _screenful(user: Any, before: int | None = None) -> tuple[list[ChatMessage], bool]:
+def _screenful(user: UserLike, before: int | None = None) -> tuple[list[ChatMessage], bool]:
     size = settings.CHAT_PAGE_SIZE
     qs = _chat_messages(user)
     if before is not None:
@@ -108,7 +109,7 @@ def _screenful(user: Any, before: int | None = None) -> tuple[list[ChatMessage],
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def chat(request: HttpRequest) -> HttpResponse:
+def chat(request: AuthenticatedRequest) -> HttpResponse:
     """The chat: history (newest at the bottom), the message box, the chat switches."""
     user = request.user
     form = forms.ChatForm(request.POST or None)
@@ -134,7 +135,7 @@ def chat(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def chat_history(request: HttpRequest) -> HttpResponse:
+def chat_history(request: AuthenticatedRequest) -> HttpResponse:
     """Older messages, before ``?before=<id>`` (loaded when the user scrolls up)."""
     try:
         before = int(request.GET.get("before", ""))
@@ -147,14 +148,14 @@ def chat_history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def chat_mentions(request: HttpRequest) -> JsonResponse:
+def chat_mentions(request: AuthenticatedRequest) -> JsonResponse:
     """Autocomplete for ``@`` and ``#``: ``{"results": [{type, text, label}]}``."""
     prefix = request.GET.get("q", "")[:100]
     rows = mention_suggestions(request.user, prefix, limit=8)
     return JsonResponse({"results": [{"type": r["type"], "text": r["text"], "label": r["label"]} for r in rows]})
 
 
-def _decide(request: HttpRequest, pk: int, confirm: bool) -> HttpResponse:
+def _decide(request: AuthenticatedRequest, pk: int, confirm: bool) -> HttpResponse:
     message = get_object_or_404(ChatMessage.objects.for_user(request.user), pk=pk)
     try:
         result = confirm_suggestion(message) if confirm else reject_suggestion(message)
@@ -179,21 +180,21 @@ def _escape(value: Any) -> str:
 
 @login_required
 @require_POST
-def chat_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def chat_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Confirm a suggestion: the transaction is created."""
     return _decide(request, pk, True)
 
 
 @login_required
 @require_POST
-def chat_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def chat_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Reject a suggestion: nothing is recorded."""
     return _decide(request, pk, False)
 
 
 @login_required
 @require_POST
-def chat_preferences(request: HttpRequest) -> HttpResponse:
+def chat_preferences(request: AuthenticatedRequest) -> HttpResponse:
     """Switch ``quick_add_mode`` and ``default_chat_parser``."""
     form = forms.ChatPreferencesForm(request.POST)
     if form.is_valid():
@@ -213,7 +214,7 @@ def chat_preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def statements(request: HttpRequest) -> HttpResponse:
+def statements(request: AuthenticatedRequest) -> HttpResponse:
     """The upload form and the history of uploads with their status."""
     files = list(UploadedFile.objects.for_user(request.user).select_related("account").order_by("-created_at",
                                                                                                  "-pk")[:100])
@@ -226,7 +227,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @sensitive_variables()  # every local: the form and its cleaned data hold it too
 @require_http_methods(["GET", "POST"])
-def statement_upload(request: HttpRequest) -> HttpResponse:
+def statement_upload(request: AuthenticatedRequest) -> HttpResponse:
     """Upload a statement (drag and drop or the file picker) and run the pipeline."""
     from ..statements import import_statement
     from ..statements.passwords import remember_password
@@ -252,7 +253,7 @@ def statement_upload(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_variables()  # every local: the form and its cleaned data hold it too
-def _remember(request: HttpRequest, uploaded: UploadedFile, password: str, hint: str, remember) -> None:
+def _remember(request: AuthenticatedRequest, uploaded: UploadedFile, password: str, hint: str, remember) -> None:
     try:
         entry = remember(uploaded, password, hint=hint)
     except ValidationError as err:
@@ -264,7 +265,7 @@ def _remember(request: HttpRequest, uploaded: UploadedFile, password: str, hint:
         messages.success(request, "The password is saved (encrypted) for files like this one.")
 
 
-def _own_file(request: HttpRequest, pk: int) -> UploadedFile:
+def _own_file(request: AuthenticatedRequest, pk: int) -> UploadedFile:
     return get_object_or_404(UploadedFile.objects.for_user(request.user).select_related("account"), pk=pk)
 
 
@@ -277,7 +278,7 @@ def _progress_context(uploaded: UploadedFile) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One upload: the stages with timings (live while it runs), the result, raw text beside rows."""
     uploaded = _own_file(request, pk)
     parsed = uploaded.parsed_json if isinstance(uploaded.parsed_json, dict) else {}
@@ -307,7 +308,7 @@ MAPPING_TEXT_FIELDS = ("date", "amount", "debit", "credit", "indicator", "counte
 MAPPING_LIST_FIELDS = ("description", "debit_markers", "credit_markers")
 
 
-def _review_context(request: HttpRequest, uploaded: UploadedFile) -> dict[str, Any]:
+def _review_context(request: AuthenticatedRequest, uploaded: UploadedFile) -> dict[str, Any]:
     from ..models.ownership import usable
     from ..statements.formats.profiles import SIGN_RULES
     from ..statements.review import SURE_DUPLICATES, review_of
@@ -331,7 +332,7 @@ def _review_context(request: HttpRequest, uploaded: UploadedFile) -> dict[str, A
 
 @login_required
 @require_POST
-def statement_review(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Apply the review form: bulk choice, ticked rows and categories, or a new column mapping."""
     from ..statements.review import SURE_DUPLICATES, review_of, update_review
 
@@ -364,7 +365,7 @@ def statement_review(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, "expense_ai:statement_detail", uploaded.pk)
 
 
-def _posted_mapping(request: HttpRequest, uploaded: UploadedFile) -> dict[str, Any]:
+def _posted_mapping(request: AuthenticatedRequest, uploaded: UploadedFile) -> dict[str, Any]:
     from ..statements.review import review_of
 
     mapping = dict(review_of(request.user, uploaded)["mapping"] or {})
@@ -384,7 +385,7 @@ def _posted_mapping(request: HttpRequest, uploaded: UploadedFile) -> dict[str, A
 
 @login_required
 @require_POST
-def statement_review_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_review_commit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Commit the review: create the chosen rows' transactions."""
     from ..statements.review import commit_review
 
@@ -400,7 +401,7 @@ def statement_review_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def statement_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The stages and result partial, polled by htmx while the file is processed."""
     uploaded = _own_file(request, pk)
     context = {"file": uploaded, **_progress_context(uploaded), "unlock_form": forms.UnlockForm()}
@@ -415,7 +416,7 @@ def statement_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @sensitive_post_parameters("password")
 @sensitive_variables()  # every local: the form and its cleaned data hold it too
 @require_POST
-def statement_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_unlock(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Run a locked statement again with the password the page asked for."""
     from ..statements import reprocess
     from ..statements.passwords import remember_password
@@ -438,7 +439,7 @@ def statement_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def statement_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_reprocess(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Run a failed or completed file through the pipeline again."""
     from ..statements import reprocess
 
@@ -453,13 +454,13 @@ def statement_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
 # -- merges ----------------------------------------------------------------------------
 
 
-def _own_merges(user: Any):
+def _own_merges(user: UserLike) -> QuerySet[StatementMerge]:
     return StatementMerge.objects.for_user(user).filter(primary_file__user=user)
 
 
 @login_required
 @require_GET
-def merges(request: HttpRequest) -> HttpResponse:
+def merges(request: AuthenticatedRequest) -> HttpResponse:
     """Suggested, approved and finished merges."""
     rows = list(_own_merges(request.user).select_related("primary_file")
                 .prefetch_related("duplicate_files").order_by("-created_at", "-pk")[:100])
@@ -471,7 +472,7 @@ def merges(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def merge_review(request: HttpRequest, pk: int) -> HttpResponse:
+def merge_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The two statements side by side, the score in words, and the moves the status allows."""
     from ..statements import merges as merge_service
 
@@ -492,7 +493,7 @@ def merge_review(request: HttpRequest, pk: int) -> HttpResponse:
     }, section="merges")
 
 
-def _merge_move(request: HttpRequest, merge: StatementMerge, data: dict[str, Any]) -> None:
+def _merge_move(request: AuthenticatedRequest, merge: StatementMerge, data: dict[str, Any]) -> None:
     from ..statements.merges import transition_merge, undo_merge
 
     action = data["action"]
@@ -520,7 +521,7 @@ def _merge_move(request: HttpRequest, merge: StatementMerge, data: dict[str, Any
 
 @login_required
 @require_GET
-def budgets(request: HttpRequest) -> HttpResponse:
+def budgets(request: AuthenticatedRequest) -> HttpResponse:
     """Template gallery, budget vs actual, monthly totals of the last 12 months, the suggestion."""
     user = request.user
     templates = list(BudgetTemplate.objects.for_user(user).active().order_by("-is_system", "name", "pk"))
@@ -551,7 +552,7 @@ def budgets(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def budget_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def budget_apply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Apply a template (a system one or the user's own) with a monthly income."""
     from ..budgets import apply_template
 
@@ -570,7 +571,7 @@ def budget_apply(request: HttpRequest, pk: int) -> HttpResponse:
     return _budget_redirect(request, budget)
 
 
-def _budget_redirect(request: HttpRequest, budget: Budget) -> HttpResponse:
+def _budget_redirect(request: AuthenticatedRequest, budget: Budget) -> HttpResponse:
     url = f"{reverse('expense_ai:budgets')}?budget={budget.pk}"
     if is_htmx(request):
         response = HttpResponse(status=204)
@@ -581,7 +582,7 @@ def _budget_redirect(request: HttpRequest, budget: Budget) -> HttpResponse:
 
 @login_required
 @require_POST
-def budget_suggest(request: HttpRequest) -> HttpResponse:
+def budget_suggest(request: AuthenticatedRequest) -> HttpResponse:
     """A suggested budget: the user's AI provider when opted in, else their own history."""
     from ..budgets import suggest_budget
 
@@ -600,7 +601,7 @@ def budget_suggest(request: HttpRequest) -> HttpResponse:
 # -- settings --------------------------------------------------------------------------
 
 
-def _settings_context(request: HttpRequest, **forms_given: Any) -> dict[str, Any]:
+def _settings_context(request: AuthenticatedRequest, **forms_given: Any) -> dict[str, Any]:
     from ..models.host import provider_choices
 
     user = request.user
@@ -626,7 +627,7 @@ def _settings_context(request: HttpRequest, **forms_given: Any) -> dict[str, Any
 
 @login_required
 @require_GET
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedRequest) -> HttpResponse:
     """AI keys, the AI opt-in, statement passwords, preferences."""
     context = _settings_context(request)
     return render_page(request, "expense_ai/settings/page.html", context, section="settings",
@@ -637,7 +638,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("openai_key", "claude_key", "gemini_key")
 @sensitive_variables()  # every local: the form and its cleaned data hold the keys
 @require_POST
-def settings_keys(request: HttpRequest) -> HttpResponse:
+def settings_keys(request: AuthenticatedRequest) -> HttpResponse:
     """Save the provider and any key typed (write-only; ``-`` clears one)."""
     from ..models.host import provider_choices
 
@@ -660,7 +661,7 @@ def settings_keys(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def settings_test_keys(request: HttpRequest) -> HttpResponse:
+def settings_test_keys(request: AuthenticatedRequest) -> HttpResponse:
     """Test each saved key with one cheap request; the result per provider is shown."""
     ai_settings = ai_settings_for(request.user)
     statuses = ai.test_api_keys(ai_settings)
@@ -674,7 +675,7 @@ def settings_test_keys(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def settings_consent(request: HttpRequest) -> HttpResponse:
+def settings_consent(request: AuthenticatedRequest) -> HttpResponse:
     """Opt in to (or out of) sending data to the chosen AI provider."""
     if request.POST.get("consent") == "in":
         ai.opt_in(request.user)
@@ -689,7 +690,7 @@ def settings_consent(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @sensitive_variables()  # every local: the form and its cleaned data hold it too
 @require_POST
-def settings_password_add(request: HttpRequest) -> HttpResponse:
+def settings_password_add(request: AuthenticatedRequest) -> HttpResponse:
     """Add a statement password (hint, pattern, account); it is never shown again."""
     form = forms.PasswordBookForm(request.POST, user=request.user)
     if form.is_valid():
@@ -706,7 +707,7 @@ def settings_password_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def settings_password_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def settings_password_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Delete one of the user's stored statement passwords."""
     entry = get_object_or_404(StatementPassword.objects.for_user(request.user), pk=pk)
     entry.delete()
@@ -716,7 +717,7 @@ def settings_password_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def settings_preferences(request: HttpRequest) -> HttpResponse:
+def settings_preferences(request: AuthenticatedRequest) -> HttpResponse:
     """Save the user's preferences."""
     form = forms.PreferencesForm(request.POST)
     if not form.is_valid():
@@ -732,7 +733,7 @@ def settings_preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def sidebar_toggle(request: HttpRequest) -> HttpResponse:
+def sidebar_toggle(request: AuthenticatedRequest) -> HttpResponse:
     """Collapse or expand the sidebar (the ``sidebar_collapsed`` preference)."""
     prefs = preferences_for(request.user)
     prefs.sidebar_collapsed = not prefs.sidebar_collapsed
@@ -747,7 +748,7 @@ def sidebar_toggle(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """The package's root: the chat."""
     return redirect("expense_ai:chat")
 

@@ -26,6 +26,7 @@ from ...exceptions import ConfigurationError, MoneyError, SplitError
 from ...models import Group, SplitMethod, Transaction, TransactionSplit, ownership
 from ...models.swappable import currency_for_code
 from ...money import currency_code, from_minor, quantize, to_decimal, to_minor
+from ...types import UserLike
 from .arithmetic import allocate_minor, split_amount
 
 REMAINDER_POLICIES = ("largest_remainder", "payer_absorbs")
@@ -68,7 +69,7 @@ def apply_split(
     payer: Any = None,
     new_transaction: bool = False,
     currency: Any = None,
-    user: Any = None,
+    user: UserLike | None = None,
 ) -> list[TransactionSplit]:
     """Split ``transaction`` between ``participants``, replacing its existing splits.
 
