@@ -9,14 +9,21 @@ statement storage public (a URL, or inside ``MEDIA_ROOT``/``STATIC_ROOT``),
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.core import checks
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+    from django.core.files.storage import Storage
 
 from .crypto import HOW_TO_GENERATE, configured_keys
 from .exceptions import ConfigurationError
 
 
 @checks.register(checks.Tags.security)
-def check_statement_password_key(app_configs=None, **kwargs):
+def check_statement_password_key(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """E001/E002: ``STATEMENT_PASSWORD_KEY`` must be one or more valid Fernet keys."""
     from .conf import settings
 
@@ -45,11 +52,11 @@ REQUIRED_FIELDS = {
 
 
 @checks.register(checks.Tags.models)
-def check_swapped_models(app_configs=None, **kwargs):
+def check_swapped_models(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """E003: a host's swapped model must carry the fields of the library's abstract base."""
     import swapper
 
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for name, fields in REQUIRED_FIELDS.items():
         model = swapper.load_model("expense_ai", name, required=False)
         if model is None:
@@ -69,7 +76,7 @@ def check_swapped_models(app_configs=None, **kwargs):
 
 
 @checks.register(checks.Tags.security)
-def check_statement_storage(app_configs=None, **kwargs):
+def check_statement_storage(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """E004: statement files have a storage; W004: it is not public.
 
     Public means: it hands out URLs (an explicit ``base_url`` other than
@@ -97,7 +104,7 @@ _STORAGE_HINT = (
 )
 
 
-def _public_storage_problems(storage) -> list[str]:
+def _public_storage_problems(storage: Storage) -> list[str]:
     """What makes ``storage`` public, in words (empty when nothing does)."""
     from pathlib import Path
 
@@ -115,8 +122,9 @@ def _public_storage_problems(storage) -> list[str]:
         problems.append(f"the storage ({name}) has the public base URL {base_url!r}")
     if getattr(storage, "querystring_auth", None) is False:
         problems.append(f"the storage ({name}) gives unsigned URLs (querystring_auth = False)")
-    if str(getattr(storage, "default_acl", "") or "").startswith("public-"):
-        problems.append(f"the storage ({name}) stores files with the ACL {storage.default_acl!r}")
+    acl = getattr(storage, "default_acl", None)  # django-storages' bucket ACL
+    if str(acl or "").startswith("public-"):
+        problems.append(f"the storage ({name}) stores files with the ACL {acl!r}")
     location = getattr(storage, "location", None)
     if isinstance(location, (str, Path)) and not isinstance(storage, InMemoryStorage):
         folder = Path(location).resolve()
@@ -134,7 +142,7 @@ def _public_storage_problems(storage) -> list[str]:
 
 
 @checks.register(checks.Tags.urls)
-def check_urls_included(app_configs=None, **kwargs):
+def check_urls_included(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """E005: the host's ``ROOT_URLCONF`` includes ``django_expense_ai.urls``.
 
     Without it, the admin's file pages fail with ``NoReverseMatch`` (a 500)

@@ -13,7 +13,14 @@ only the ones they name). A plugin module looks like::
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
 import pluggy
+
+from .types import UserLike
 
 PROJECT_NAME = "django_expense_ai"
 
@@ -21,7 +28,7 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
 @hookspec
-def register_statement_parsers(register):
+def register_statement_parsers(register: Callable[[Any], None]) -> None:
     """Add statement parsers to the registry.
 
     Called once, the first time the registry is used.
@@ -36,7 +43,7 @@ def register_statement_parsers(register):
 
 
 @hookspec
-def register_bank_profiles(register):
+def register_bank_profiles(register: Callable[[Any], None]) -> None:
     """Add bank profiles: how to read one bank's CSV export, as data.
 
     Called once, the first time the profile registry is used. When a CSV file's
@@ -52,7 +59,7 @@ def register_bank_profiles(register):
 
 
 @hookspec
-def register_providers(register):
+def register_providers(register: Callable[[type[Any]], None]) -> None:
     """Add AI providers to the registry.
 
     Called once, the first time the provider registry is used.
@@ -66,7 +73,7 @@ def register_providers(register):
 
 
 @hookspec(firstresult=True)
-def parse_chat_message(text, user, default_currency, today):
+def parse_chat_message(text: str, user: UserLike | None, default_currency: str, today: dt.date) -> Any:
     """Parse a chat message before the built-in grammar does.
 
     Called by :func:`django_expense_ai.chat.parse_message` for every message;
@@ -82,7 +89,7 @@ def parse_chat_message(text, user, default_currency, today):
 
 
 @hookspec(firstresult=True)
-def classify_transaction(transaction):
+def classify_transaction(transaction: Any) -> str | None:
     """Choose an ``expense_classification`` for a transaction being created.
 
     Called before a transaction created by the statement pipeline or chat is
@@ -95,7 +102,7 @@ def classify_transaction(transaction):
 
 
 @hookspec
-def categorize_transactions(user_id, transactions):
+def categorize_transactions(user_id: int, transactions: list[Any]) -> list[Any] | None:
     """Suggest categories for new transactions, before any AI provider is asked.
 
     Called by the statement pipeline (once per import, with every new row)
@@ -118,7 +125,9 @@ def categorize_transactions(user_id, transactions):
 
 
 @hookspec(firstresult=True)
-def suggest_budget(user, monthly_income, currency, context):
+def suggest_budget(
+    user: UserLike, monthly_income: Decimal, currency: str, context: dict[str, Any]
+) -> Mapping[str, Decimal] | None:
     """Suggest category allocations before the AI provider or the heuristic.
 
     Called by the budget service each time a user asks for a suggested
@@ -135,7 +144,7 @@ def suggest_budget(user, monthly_income, currency, context):
 
 
 @hookspec
-def statement_stage_completed(uploaded_file, stage, status, details):
+def statement_stage_completed(uploaded_file: Any, stage: str, status: str, details: dict[str, Any]) -> None:
     """Notification after each statement-processing stage is logged.
 
     Called by the statement pipeline once per stage, after the stage's
@@ -150,7 +159,7 @@ def statement_stage_completed(uploaded_file, stage, status, details):
 
 
 @hookspec
-def statement_processed(uploaded_file, created, duplicates):
+def statement_processed(uploaded_file: Any, created: list[Any], duplicates: int) -> None:
     """Notification after a statement finished processing (success or failure).
 
     Called once per processing run, after the ``UploadedFile``'s final status
@@ -164,7 +173,7 @@ def statement_processed(uploaded_file, created, duplicates):
 
 
 @hookspec
-def chat_transaction_created(message, transaction):
+def chat_transaction_created(message: Any, transaction: Any) -> None:
     """Notification after a chat message created a transaction.
 
     Called by the chat service after the transaction (and its splits) are
@@ -177,7 +186,7 @@ def chat_transaction_created(message, transaction):
 
 
 @hookspec(firstresult=True)
-def mentionable_users(user, contacts):
+def mentionable_users(user: UserLike, contacts: Any) -> Any:
     """Who ``user`` may mention with ``@name`` and split a transaction with.
 
     Called whenever a mention is resolved, an autocomplete list is built or a

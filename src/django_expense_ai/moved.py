@@ -72,7 +72,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__getattr__ = attribute  # type: ignore[method-assign]
         module.__dir__ = lambda: dir(target)  # type: ignore[method-assign]
         module.__doc__ = target.__doc__
-        module.__all__ = getattr(target, "__all__", [n for n in dir(target) if not n.startswith("_")])
+        vars(module)["__all__"] = getattr(target, "__all__", [n for n in dir(target) if not n.startswith("_")])
 
 
 def install() -> None:
