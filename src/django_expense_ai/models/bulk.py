@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from django.db import connections, models, router, transaction
 from django.db.models import NOT_PROVIDED, Field, Model
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields.mixins import FieldCacheMixin
 
 __all__ = ["COPY_MIN_ROWS", "ORM_BATCH_SIZE", "insert_all", "instance_builder"]
 
@@ -149,7 +150,7 @@ def _copy_possible(connection: Any) -> bool:
     return bool(is_psycopg3)
 
 
-def _copy_insert(model: type[Model], objs: list[Model], connection: Any, alias: str) -> bool:
+def _copy_insert(model: type[Model], objs: Sequence[Model], connection: Any, alias: str) -> bool:
     """Write ``objs`` with ``COPY``; False (nothing written) when it cannot."""
     opts = model._meta
     if opts.parents or opts.proxy:  # multi-table rows span several tables: leave them to the ORM
@@ -158,7 +159,7 @@ def _copy_insert(model: type[Model], objs: list[Model], connection: Any, alias: 
     pk = opts.pk
     if pk is None or pk not in fields:
         return False
-    relations = [f for f in fields if f.is_relation]
+    relations = [f for f in fields if isinstance(f, FieldCacheMixin)]  # the concrete relations
     if any(f.is_cached(obj) for f in relations for obj in objs):
         return False  # related objects were assigned: bulk_create checks them as save() does
     missing_pk = [obj for obj in objs if obj.pk is None]
@@ -184,6 +185,7 @@ def _copy_insert(model: type[Model], objs: list[Model], connection: Any, alias: 
 
     with connection.cursor() as cursor:
         if missing_pk:
+            assert pk.column is not None  # a concrete field's
             ids = _draw_ids(cursor, table, pk.column, len(objs))
             if ids is None:
                 return False
@@ -202,7 +204,7 @@ def _copy_insert(model: type[Model], objs: list[Model], connection: Any, alias: 
     return True
 
 
-def _prepared_column(f: Field, objs: list[Model], connection: Any) -> list[Any] | None:
+def _prepared_column(f: Field, objs: Sequence[Model], connection: Any) -> list[Any] | None:
     """One column's database values, as ``bulk_create`` prepares them; None if COPY cannot take one."""
     attname = f.attname
     plain_pre_save = type(f).pre_save is Field.pre_save
@@ -252,10 +254,10 @@ def _prepared_column(f: Field, objs: list[Model], connection: Any) -> list[Any] 
 def _passthrough_types(f: Field) -> tuple[type, ...]:
     """The value types ``f`` writes unchanged (see ``_PASSTHROUGH``); ``()`` for other fields."""
     if f.is_relation:
-        target = f.target_field  # a foreign key writes what its target field writes
-        if type(f) is not models.ForeignKey or target.is_relation:
+        # A foreign key writes what its target field writes.
+        if not (type(f) is models.ForeignKey and not f.target_field.is_relation):
             return ()
-        f = target
+        f = f.target_field
     return _PASSTHROUGH.get(type(f), ())
 
 

@@ -5,6 +5,8 @@ concrete models a host uses unless it swaps them (see :mod:`..swappable`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import swapper
 from django.conf import settings
 from django.db import models
@@ -14,6 +16,9 @@ from django.views.decorators.debug import sensitive_variables
 from .. import crypto
 from ..conf import settings as expense_settings
 from .choices import ChatParserChoice, QuickAddMode
+
+if TYPE_CHECKING:
+    from django.db.models.options import Options
 
 
 def default_openai_model() -> str:
@@ -88,6 +93,10 @@ class EncryptedKeysMixin:
 
     API_KEY_FIELDS = {"openai": "openai_api_key", "claude": "claude_api_key", "gemini": "gemini_api_key"}
 
+    if TYPE_CHECKING:  # given by the model it is mixed into
+        _meta: Options[Any]
+        pk: Any
+
     @sensitive_variables("plain")
     def set_api_key(self, provider: str, plain: str | None) -> None:
         """Encrypt and store ``plain`` for ``provider``; ``None``/``""`` clears it."""
@@ -156,7 +165,7 @@ class AbstractAISettings(EncryptedKeysMixin, models.Model):
         verbose_name = _("AI settings")
         verbose_name_plural = _("AI settings")
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         validate_provider_name(self.active_parser_provider)
         super().save(*args, **kwargs)
 

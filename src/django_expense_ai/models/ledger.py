@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import swapper
 from django.conf import settings
@@ -126,7 +127,7 @@ class GroupMember(models.Model):
         return f"{self.user_id} in {self.group_id}"
 
 
-def _money_label(amount, currency) -> str:
+def _money_label(amount: Decimal | None, currency: str | None) -> str:
     # Labels (admin lists, breadcrumbs, autocomplete) show the currency's
     # minor units, never the column's four places.
     try:
@@ -227,7 +228,7 @@ class Transaction(models.Model):
         if not self.exclusion_overridden:
             self.exclude_from_totals = is_excluded(self.expense_classification)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The rule holds on every save (paths that insert without save() call it themselves).
         self.apply_exclusion_rule()
         update_fields = kwargs.get("update_fields")
@@ -284,5 +285,5 @@ class TransactionSplit(models.Model):
         amount = self.amount
         if isinstance(amount, Decimal) and amount.is_finite():
             cents = amount.quantize(Decimal("0.01"))
-            amount = format(cents if cents == amount else amount.normalize(), "f")
+            return f"{self.participant_id}: {format(cents if cents == amount else amount.normalize(), 'f')}"
         return f"{self.participant_id}: {amount}"

@@ -6,10 +6,16 @@ SQLite and MariaDB hosts do not have.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import migrations
 
+if TYPE_CHECKING:
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+    from django.db.migrations.state import ProjectState
 
-def _is_postgres(schema_editor) -> bool:
+
+def _is_postgres(schema_editor: BaseDatabaseSchemaEditor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
 
 
@@ -25,26 +31,30 @@ class SetLockTimeout(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, timeout: str = "5s"):
+    def __init__(self, timeout: str = "5s") -> None:
         self.timeout = timeout
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (self.__class__.__qualname__, [self.timeout], {})
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def _set(self, schema_editor):
+    def _set(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if _is_postgres(schema_editor):
             schema_editor.execute("SET LOCAL lock_timeout = %s" % schema_editor.quote_value(self.timeout))
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         self._set(schema_editor)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         self._set(schema_editor)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Set lock_timeout to {self.timeout} on PostgreSQL"
 
 
@@ -57,10 +67,12 @@ class AddIndexConcurrently(migrations.AddIndex):
     ``atomic = False``. Elsewhere it is the ordinary ``AddIndex``.
     """
 
-    def describe(self):
+    def describe(self) -> str:
         return super().describe() + " (concurrently on PostgreSQL)"
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         if not _is_postgres(schema_editor):
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
         model = to_state.apps.get_model(app_label, self.model_name)
@@ -71,7 +83,9 @@ class AddIndexConcurrently(migrations.AddIndex):
         sql = sql.replace("CREATE INDEX CONCURRENTLY", "CREATE INDEX CONCURRENTLY IF NOT EXISTS", 1)
         schema_editor.execute(sql, params=None)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         if not _is_postgres(schema_editor):
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         model = from_state.apps.get_model(app_label, self.model_name)
@@ -81,7 +95,7 @@ class AddIndexConcurrently(migrations.AddIndex):
             "DROP INDEX CONCURRENTLY IF EXISTS %s" % schema_editor.quote_name(self.index.name), params=None
         )
 
-    def _drop_invalid(self, schema_editor):
+    def _drop_invalid(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "

@@ -34,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.mixins import FieldCacheMixin
 
 from .. import plugins
 from ..exceptions import NotYours, OwnershipError
@@ -321,7 +322,7 @@ def _belongs(obj: models.Model, field: str, model: type[models.Model], owner: Us
     if pk is None:
         return True
     descriptor = obj._meta.get_field(field)
-    if descriptor.is_cached(obj):
+    if isinstance(descriptor, FieldCacheMixin) and descriptor.is_cached(obj):  # a foreign key's
         related = getattr(obj, field)
         if related is not None and related.pk == pk:
             related_owner = owner_id(related)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.apps import apps
 from django.db import models
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
+
+    from ..types import RequestUser
 
 
 class OwnedQuerySet(models.QuerySet):
@@ -11,7 +18,7 @@ class OwnedQuerySet(models.QuerySet):
 
     owner_field = "user"
 
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """Rows ``user`` owns; none for an anonymous user."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()
@@ -19,7 +26,7 @@ class OwnedQuerySet(models.QuerySet):
 
 
 class CategoryQuerySet(OwnedQuerySet):
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """The user's own categories plus the system defaults (``user`` is null)."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()
@@ -27,7 +34,7 @@ class CategoryQuerySet(OwnedQuerySet):
 
 
 class GroupQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """Groups the user created or belongs to."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()
@@ -35,7 +42,7 @@ class GroupQuerySet(models.QuerySet):
 
 
 class TransactionQuerySet(OwnedQuerySet):
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """The user's transactions plus those they share: a split of theirs, or one of their groups."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()
@@ -44,11 +51,11 @@ class TransactionQuerySet(OwnedQuerySet):
         others = self.filter(shared).exclude(user=user).values("pk")
         return self.filter(models.Q(pk__in=own.values("pk")) | models.Q(pk__in=others))
 
-    def regular(self):
+    def regular(self) -> Self:
         """Transactions that count in regular totals."""
         return self.filter(exclude_from_totals=False)
 
-    def for_user_parts(self, user):
+    def for_user_parts(self, user: RequestUser | None) -> list[Self]:
         """:meth:`for_user` as three disjoint-by-owner querysets whose union is the same rows:
         the user's own, others' split with the user, others' in the user's groups (these two may overlap).
 
@@ -56,7 +63,7 @@ class TransactionQuerySet(OwnedQuerySet):
         from each instead of scanning the table for the ``OR`` of :meth:`for_user` (the REST
         API's transaction feed merges the three pages).
         """
-        if user is None or not getattr(user, "is_authenticated", False):
+        if user is None or not user.is_authenticated:
             return [self.none()]
         # By app registry, not import: models.ledger imports this module.
         TransactionSplit = apps.get_model("expense_ai", "TransactionSplit")  # noqa: N806
@@ -72,7 +79,7 @@ class TransactionQuerySet(OwnedQuerySet):
 
 
 class SplitQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """Splits of the user's transactions and splits where they take part."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()
@@ -80,18 +87,18 @@ class SplitQuerySet(models.QuerySet):
 
 
 class TemplateQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """The system templates plus the user's own."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.filter(is_system=True)
         return self.filter(models.Q(is_system=True) | models.Q(created_by=user))
 
-    def active(self):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 
 class MentionQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """Mentions the user made or in which they are mentioned."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()
@@ -99,7 +106,7 @@ class MentionQuerySet(models.QuerySet):
 
 
 class LogQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user: RequestUser | None) -> Self:
         """Processing logs of the user's files."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()

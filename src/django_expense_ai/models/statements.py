@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,7 +28,7 @@ from .storage import StatementStorage, clean_display_name, random_stored_name
 _STATEMENT_STORAGE = StatementStorage()
 
 
-def statement_storage():
+def statement_storage() -> StatementStorage:
     """The storage of statement files (see :mod:`django_expense_ai.models.storage`).
 
     A stand-in that asks the settings at every call: ``EXPENSE_AI["STORAGE_ALIAS"]``
@@ -35,7 +37,7 @@ def statement_storage():
     return _STATEMENT_STORAGE
 
 
-def statement_upload_to(instance, filename: str) -> str:
+def statement_upload_to(instance: models.Model, filename: str) -> str:
     """An unguessable name: the user's name for the file is kept only in ``filename``.
 
     Only an extension in :data:`~django_expense_ai.models.storage.STORED_SUFFIXES`
@@ -119,7 +121,7 @@ class UploadedFile(models.Model):
     def __str__(self) -> str:
         return self.filename
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The name is shown in pages, mails and download headers: no control or bidi characters.
         self.filename = clean_display_name(self.filename)
         super().save(*args, **kwargs)
@@ -209,7 +211,7 @@ class StatementPassword(models.Model):
                 raise ValidationError({"file_pattern": err.messages}) from err
         if self.is_default:
             clash = StatementPassword.objects.filter(
-                user_id=self.user_id, account_id=self.account_id, is_default=True
+                user_id=self.user_id, account=self.account_id, is_default=True
             ).exclude(pk=self.pk)
             if clash.exists():
                 raise ValidationError(

@@ -19,14 +19,16 @@ characters (:func:`clean_display_name`).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings as django_settings
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 
 from ..conf import settings
@@ -73,7 +75,8 @@ class PrivateFileSystemStorage(FileSystemStorage):
         super().__init__(location=os.fspath(location), base_url=None, **kwargs)
 
     @property
-    def base_url(self) -> None:  # FileSystemStorage would fall back to MEDIA_URL
+    # None on purpose, where FileSystemStorage (and its stub: str) falls back to MEDIA_URL.
+    def base_url(self) -> None:  # type: ignore[override]
         return None
 
     def url(self, name: str | None) -> str:
@@ -100,52 +103,52 @@ class StatementStorage(Storage):
         """The storage the settings name right now (see :func:`configured_storage`)."""
         return configured_storage()
 
-    def open(self, name, mode="rb"):
+    def open(self, name: str, mode: str = "rb") -> File:
         return self.target.open(name, mode)
 
-    def save(self, name, content, max_length=None):
+    def save(self, name: str | None, content: IO[Any], max_length: int | None = None) -> str:
         return self.target.save(name, content, max_length=max_length)
 
-    def get_valid_name(self, name):
+    def get_valid_name(self, name: str) -> str:
         return self.target.get_valid_name(name)
 
-    def get_alternative_name(self, file_root, file_ext):
+    def get_alternative_name(self, file_root: str, file_ext: str) -> str:
         return self.target.get_alternative_name(file_root, file_ext)
 
-    def get_available_name(self, name, max_length=None):
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return self.target.get_available_name(name, max_length=max_length)
 
-    def is_name_available(self, name, max_length=None):  # Django 6.0+
+    def is_name_available(self, name: str, max_length: int | None = None) -> bool:  # Django 6.0+
         return self.target.is_name_available(name, max_length=max_length)
 
-    def generate_filename(self, filename):
+    def generate_filename(self, filename: str | os.PathLike[str]) -> str:
         return self.target.generate_filename(filename)
 
-    def path(self, name):
+    def path(self, name: str) -> str:
         return self.target.path(name)
 
-    def delete(self, name):
+    def delete(self, name: str) -> None:
         return self.target.delete(name)
 
-    def exists(self, name):
+    def exists(self, name: str) -> bool:
         return self.target.exists(name)
 
-    def listdir(self, path):
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
         return self.target.listdir(path)
 
-    def size(self, name):
+    def size(self, name: str) -> int:
         return self.target.size(name)
 
-    def url(self, name):
+    def url(self, name: str | None) -> str:
         return self.target.url(name)
 
-    def get_accessed_time(self, name):
+    def get_accessed_time(self, name: str) -> dt.datetime:
         return self.target.get_accessed_time(name)
 
-    def get_created_time(self, name):
+    def get_created_time(self, name: str) -> dt.datetime:
         return self.target.get_created_time(name)
 
-    def get_modified_time(self, name):
+    def get_modified_time(self, name: str) -> dt.datetime:
         return self.target.get_modified_time(name)
 
 
