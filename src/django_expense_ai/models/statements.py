@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +24,9 @@ from .choices import (
 )
 from .querysets import LogQuerySet, MergeQuerySet, OwnedQuerySet
 from .storage import StatementStorage, clean_display_name, random_stored_name
+
+if TYPE_CHECKING:
+    from .ledger import Transaction
 
 _STATEMENT_STORAGE = StatementStorage()
 
@@ -112,6 +115,12 @@ class UploadedFile(models.Model):
     )
 
     objects = OwnedQuerySet.as_manager()
+
+    # Not columns: what an import run produced, set on the instance import_statement, reprocess
+    # and commit_review return (absent on a file read from the database).
+    created_transactions: list[Transaction]
+    skipped_duplicates: list[dict[str, Any]]
+    rows_found: int
 
     class Meta:
         db_table = "finance_uploaded_files"

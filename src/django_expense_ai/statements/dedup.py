@@ -258,17 +258,17 @@ def match_rows(
     for i, row in enumerate(rows):
         if i in matched or not row.bank_id:
             continue
-        tx = take(by_bank.get((row.bank_id, row.date, _amount_key(row.amount)), []))
-        if tx is not None:
-            matched[i] = Match(row=i, reason="bank_id", score=100.0, transaction_id=tx.id)
+        found = take(by_bank.get((row.bank_id, row.date, _amount_key(row.amount)), []))
+        if found is not None:
+            matched[i] = Match(row=i, reason="bank_id", score=100.0, transaction_id=found.id)
 
     # 2. Exact fingerprint, one existing transaction per row.
     for i in range(len(rows)):
         if i in matched:
             continue
-        tx = take(by_print.get(prints[i], []))
-        if tx is not None:
-            matched[i] = Match(row=i, reason="fingerprint", score=100.0, transaction_id=tx.id)
+        found = take(by_print.get(prints[i], []))
+        if found is not None:
+            matched[i] = Match(row=i, reason="fingerprint", score=100.0, transaction_id=found.id)
 
     # 3. Fuzzy: same amount, nearby date, similar description; best candidate first.
     window = dt.timedelta(days=window_days)

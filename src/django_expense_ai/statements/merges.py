@@ -548,7 +548,7 @@ def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
                for r in records]
     try:
         with transaction.atomic():
-            model.objects.bulk_create(objects)
+            model._default_manager.bulk_create(objects)
             if model is Transaction:  # a bulk insert sends no post_save
                 from ..ledger.report_cache import invalidate_transactions
 
@@ -565,7 +565,7 @@ def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
         for obj, record in zip(objects, records, strict=True):
             for name in stamps:
                 setattr(obj, name, by_field[name].to_python(record.get(name)))
-        model.objects.bulk_update(objects, stamps)
+        model._default_manager.bulk_update(objects, stamps)
 
 
 # -- undo and purge ----------------------------------------------------------------------

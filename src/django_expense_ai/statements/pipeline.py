@@ -492,7 +492,7 @@ def stage_ai_parse(ctx: ImportContext) -> StageResult:
     ctx.rows, ctx.confidence = rows, float(result.confidence)
     ctx.parser_name, ctx.parser_type, ctx.ai_provider = result.provider, parser_type, ctx.provider_name
     ctx.found = len(rows)
-    if system_rows:
+    if system_rows and ctx.parsed is not None:
         details["replaced"] = f"the system parse by {ctx.parsed.parser!r} ({len(ctx.parsed.rows)} rows)"
     return StageResult(details=details, parser_type=parser_type, provider=ctx.provider_name)
 
@@ -510,8 +510,8 @@ def stage_validation(ctx: ImportContext) -> StageResult:
         fallback_currency=_fallback_currency(ctx),
         today=timezone.localdate(),
         confidence=ctx.confidence,
-        opening_balance=parsed.opening_balance if use_balances else None,
-        closing_balance=parsed.closing_balance if use_balances else None,
+        opening_balance=parsed.opening_balance if parsed is not None and use_balances else None,
+        closing_balance=parsed.closing_balance if parsed is not None and use_balances else None,
     )
     details = report.details()
     if not report.ok:
@@ -587,6 +587,7 @@ def stage_transaction_creation(ctx: ImportContext) -> StageResult:
         else:
             assert ctx.dedup is not None
             rechecked = _recheck_duplicates(ctx)
+        assert ctx.dedup is not None  # _recheck_reviewed sets it
         if not ctx.dedup.new_rows:
             return _skipped("Every row is already in the ledger.", created=0, **rechecked)
         details = _create_transactions(ctx)
@@ -627,7 +628,7 @@ def _recheck_reviewed(ctx: ImportContext) -> dict[str, Any]:
         fingerprints=found.fingerprints,
         candidates=found.candidates,
     )
-    review = {"chosen": len(chosen), "left_out_by_user": len(ctx.rows) - len(include)}
+    review: dict[str, Any] = {"chosen": len(chosen), "left_out_by_user": len(ctx.rows) - len(include)}
     if now_duplicate:
         review["left_out_now_duplicate"] = now_duplicate
     return {"review": review}
@@ -930,7 +931,7 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
     upload_log = uf.processing_logs.filter(processing_stage=ProcessingStage.UPLOAD).order_by("-pk").first()
     ctx.review = bool(upload_log and isinstance(upload_log.details, dict) and upload_log.details.get("review"))
     last = uf.processing_logs.order_by("-pk").values_list("processing_stage", "status").first()
-    start = ProcessingStage.UPLOAD
+    start: str = ProcessingStage.UPLOAD
     if last and last[1] != LogStatus.FAILED and last[0] in _STAGE_NAMES[:-1]:
         start = _STAGE_NAMES[_STAGE_NAMES.index(last[0]) + 1]
     try:
@@ -1055,7 +1056,8 @@ def _keep_bytes(ctx: ImportContext) -> None:
         try:
             UploadedFile.objects.filter(pk=uf.pk).update(file=uf.file.name, updated_at=timezone.now())
         except Exception:
-            uf.file.storage.delete(uf.file.name)
+            if uf.file.name:  # saved just above
+                uf.file.storage.delete(uf.file.name)
             raise
     if old_name:
         storage = uf.file.storage
@@ -1082,9 +1084,9 @@ def _mib(size: int) -> str:
 
 def _discard_bytes(uf: UploadedFile) -> None:
     """Forget and delete the stored bytes of ``uf`` (after the current transaction commits)."""
-    if not uf.file:
-        return
     storage, name = uf.file.storage, uf.file.name
+    if not name:
+        return
     _save(uf, file="")
     transaction.on_commit(lambda: storage.delete(name))
 
@@ -1219,9 +1221,9 @@ def _read_input(file: Any, filename: str | None) -> tuple[bytes | None, str, int
     if not hasattr(file, "read"):
         raise TypeError(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
     name = filename or os.path.basename(getattr(file, "name", "") or "") or "statement"
-    size = getattr(file, "size", None)
-    if limit and size is not None and size > limit:
-        return None, name, int(size)
+    declared = getattr(file, "size", None)
+    if limit and declared is not None and declared > limit:
+        return None, name, int(declared)
     if hasattr(file, "seek"):
         try:
             file.seek(0)

@@ -116,7 +116,7 @@ def review_of(user: UserLike, uploaded_file: Any) -> dict[str, Any]:
     review = _review_data(uf)
     rows = [dict(r) for r in review.get("rows", [])]
     ids = {r["transaction_id"] for r in rows if r.get("transaction_id") is not None}
-    known = {
+    known: dict[int | None, dict[str, Any]] = {
         pk: {"id": pk, "date": date.isoformat(), "amount": money_str(quantize(amount, currency)),
              "currency": currency, "description": description}
         for pk, date, amount, currency, description in Transaction.objects.filter(
@@ -220,7 +220,7 @@ def update_review(
                 if category is not None and category not in allowed:
                     raise NotYours(f"No such category: {category!r}.")
                 row["category_id"] = category
-        parsed = dict(uf.parsed_json)
+        parsed = dict(uf.parsed_json or {})
         parsed["review"] = review
         UploadedFile.objects.filter(pk=uf.pk).update(parsed_json=parsed, updated_at=timezone.now())
     return review_of(user, uf.pk)

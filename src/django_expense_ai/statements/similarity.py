@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -144,7 +144,7 @@ def match_statement_rows(a: Sequence[Row], b: Sequence[Row]) -> RowMatching:
     free_b: set[int] = set(range(len(b)))
     paired: dict[int, Pair] = {}
 
-    def index(key_of) -> dict[Any, list[int]]:
+    def index(key_of: Callable[[Any], Any]) -> dict[Any, list[int]]:
         buckets: dict[Any, list[int]] = defaultdict(list)
         for j in range(len(b)):
             key = key_of(b[j])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from ..models import UploadedFile
@@ -10,7 +10,7 @@ from ..models.storage import download_name
 
 
 @require_GET
-def download_statement(request, pk: int):
+def download_statement(request: HttpRequest, pk: int) -> FileResponse:
     """Send the stored file as an attachment under the name the user gave it.
 
     The name loses control and bidi characters and ends in the extension of
@@ -27,7 +27,7 @@ def download_statement(request, pk: int):
         raise Http404("No such statement.")
     qs = UploadedFile.objects.all() if user.is_superuser else UploadedFile.objects.for_user(user)
     uploaded_file = qs.filter(pk=pk).first()
-    if uploaded_file is None or not uploaded_file.file:
+    if uploaded_file is None or not uploaded_file.file.name:  # no bytes stored
         raise Http404("No such statement.")
     try:
         handle = uploaded_file.file.open("rb")

@@ -57,8 +57,8 @@ def parse_amount(text: str | None, *, decimal_separator: str | None = None) -> D
         return None
     if type(text) is str and decimal_separator != "," and (plain := _PLAIN_AMOUNT.fullmatch(text)):
         # Most amounts look like this; the general reading below gives the same value.
-        value = Decimal(plain.group("digits").replace(",", ""))
-        return -value if plain.group("minus") else value
+        amount = Decimal(plain.group("digits").replace(",", ""))
+        return -amount if plain.group("minus") else amount
     s = str(text).strip().replace("\u2212", "-").replace("\u2013", "-")
     if not s:
         return None
@@ -204,11 +204,11 @@ def parse_date_parts(text: str, *, day_first: bool = True) -> DateParts | None:
             day, month = (int(a), int(b)) if day_first else (int(b), int(a))
             parts = (_year(c), month, day)
     elif m := _DAY_MONTH_WORD.match(s):
-        month = _month(m["mon"])
-        parts = (_year(m["y"]), month, int(m["d"])) if month else None
+        named = _month(m["mon"])
+        parts = (_year(m["y"]), named, int(m["d"])) if named else None
     elif m := _MONTH_WORD_DAY.match(s):
-        month = _month(m["mon"])
-        parts = (_year(m["y"]), month, int(m["d"])) if month else None
+        named = _month(m["mon"])
+        parts = (_year(m["y"]), named, int(m["d"])) if named else None
     if parts is None:
         return None
     year, month, day = parts

@@ -21,7 +21,7 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -302,7 +302,7 @@ def _infer_columns(rows: Sequence[Sequence[str]]) -> ColumnMap | None:
         return None
     width = max(len(row) for row in sample)
 
-    def share(index: int, test) -> float:
+    def share(index: int, test: Callable[[str], object]) -> float:
         values = [row[index].strip() for row in sample if index < len(row) and row[index].strip()]
         return sum(1 for v in values if test(v)) / len(sample) if values else 0.0
 
@@ -716,7 +716,7 @@ def _profile_columns(profile: BankProfile, rows: Sequence[Sequence[str]]) -> tup
         currency=at(profile.currency),
         reference=at(profile.reference),
         sign=at(profile.indicator) if profile.sign_rule == "indicator" else None,
-        descriptions=[i for name in profile.description if (i := at(name)) is not None],
+        descriptions=[col for name in profile.description if (col := at(name)) is not None],
         counterparty=at(profile.counterparty),
         posted_date=at(profile.posted_date),
     )

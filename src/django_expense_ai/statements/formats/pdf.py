@@ -446,7 +446,7 @@ class _DateReader:
         parts = self.seen.get(text, _UNSEEN)
         if parts is _UNSEEN:
             parts = self.seen[text] = parse_date_parts(_SPACES.sub(" ", text), day_first=self.day_first)
-        return parts  # type: ignore[return-value]
+        return parts
 
 
 class _AmountReader:
@@ -460,7 +460,7 @@ class _AmountReader:
         value = self.seen.get(token, _UNSEEN)
         if value is _UNSEEN:
             value = self.seen[token] = parse_amount(token.replace(" ", ""))
-        return value  # type: ignore[return-value]
+        return value
 
 
 def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> ParsedStatement:
@@ -528,8 +528,8 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             if any_header and not in_table:
                 continue
             parts = read_date(m.group("date")) if m else None
-            if parts:
-                draft = _row_from_line(line, m.end(), parts, table, card_signs, line_no, read_amount, read_date)  # type: ignore[union-attr]
+            if parts and m is not None:
+                draft = _row_from_line(line, m.end(), parts, table, card_signs, line_no, read_amount, read_date)
                 if draft is not None and not _is_balance_line(draft.description):
                     drafts.append(draft)
                     previous = draft
@@ -537,7 +537,7 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             tokens = _money_tokens(line, 0)
             if tokens:
                 # A balance line (dated or not) is the statement's balance, never a transaction.
-                label = " ".join(line[m.end() if parts else 0 : tokens[0].start()].split())
+                label = " ".join(line[m.end() if parts and m is not None else 0 : tokens[0].start()].split())
                 value = read_amount(tokens[-1].group("m"))
                 if value is not None and _OPENING.search(label):
                     if opening is None:
@@ -789,7 +789,7 @@ def _finish_rows(
         date = dates.get(parts, _UNSEEN)
         if date is _UNSEEN:
             date = dates[parts] = resolve_year(parts, references)
-        return date  # type: ignore[return-value]
+        return date
 
     swap = _posting_date_first(drafts, resolve)
     for draft in drafts:
@@ -884,8 +884,8 @@ def _labelled_dates(text: str, folded: str | None) -> Iterator[str]:
     ``finditer`` would.
     """
     if folded is None:
-        for m in _LABELLED_DATES.finditer(text):
-            yield m.group("date")
+        for found in _LABELLED_DATES.finditer(text):
+            yield found.group("date")
         return
     pos = 0
     while m := _LABELLED_DATES_FOLDED.search(folded, pos):

@@ -295,9 +295,9 @@ def _content_streams(page: Any) -> Iterator[Any]:
         holder = pending.pop()
         resources = holder.get("/Resources")
         resources = resources.get_object() if resources is not None else None
-        xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+        xobjects = resources.get("/XObject") if resources is not None and hasattr(resources, "get") else None
         xobjects = xobjects.get_object() if xobjects is not None else None
-        for ref in xobjects.values() if hasattr(xobjects, "values") else ():
+        for ref in xobjects.values() if xobjects is not None and hasattr(xobjects, "values") else ():
             xobject = ref.get_object()
             if id(xobject) in seen or not hasattr(xobject, "get_data") or xobject.get("/Subtype") != "/Form":
                 continue
