@@ -26,7 +26,7 @@ import logging
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import transaction as db_transaction
@@ -83,10 +83,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     MessageStatus.FAILED: frozenset(),
 }
 
-# Column limits of the rows chat writes.
-_DESCRIPTION_MAX = Transaction._meta.get_field("description").max_length
-_MENTION_TEXT_MAX = TransactionMention._meta.get_field("mentioned_text").max_length
-_CONVERSATION_MAX = ChatMessage._meta.get_field("conversation_id").max_length
+# Column limits of the rows chat writes (CharFields: never None).
+_DESCRIPTION_MAX = cast(int, Transaction._meta.get_field("description").max_length)
+_MENTION_TEXT_MAX = cast(int, TransactionMention._meta.get_field("mentioned_text").max_length)
+_CONVERSATION_MAX = cast(int, ChatMessage._meta.get_field("conversation_id").max_length)
 # A NUL cannot be stored in a PostgreSQL text column and a lone surrogate
 # cannot be encoded for any database: both become U+FFFD.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -317,9 +317,9 @@ def _system_reading(text: Any, ctx: ChatContext, *, shortcut: bool = False) -> _
     at, hashes = _names_of(parse)
     targets = resolve_mentions(ctx.user, at_names=at, hash_names=hashes)
     if shortcut:
-        parse = read(text, people=targets.people, groups=targets.groups, **kwargs)
+        parse = grammar.parse_shortcut(text, people=targets.people, groups=targets.groups, **kwargs)
     else:
-        parse = read(
+        parse = grammar.parse_text(
             text, people=targets.people, groups=targets.groups, categories=targets.categories, **kwargs
         )
     mention = parse.category_mention
@@ -740,6 +740,7 @@ def _create(
     groups = [m.target for m in parse.mentions if m.kind == "group"]
     members = group_member_ids(groups) if groups and not parse.is_income else {}
     plan = _split_plan(parse, author, members)
+    assert parse.amount is not None  # _conclude sends a parse without an amount to _finish_failed
     amount = parse.amount if parse.is_income else -parse.amount
     description = parse.description[:_DESCRIPTION_MAX]
     tx = Transaction(
@@ -828,7 +829,11 @@ def _awaiting(message: ChatMessage) -> ChatMessage:
         pk = message.pk
     else:
         pk = None
-    locked = ChatMessage.objects.select_for_update().filter(pk=pk, message_type=MessageType.USER).first()
+    locked = (
+        ChatMessage.objects.select_for_update().filter(pk=pk, message_type=MessageType.USER).first()
+        if pk is not None
+        else None
+    )
     if locked is None:
         raise ChatError(f"Chat message {message.pk} is not a user message or a suggestion about one.")
     if locked.status != MessageStatus.PROCESSING or not locked.metadata.get("awaiting_confirmation"):
@@ -858,9 +863,8 @@ def _reading_from_metadata(message: ChatMessage) -> _Reading:
     for item in data.get("mentions", []):
         kind, target = item["type"], None
         if item.get("resolved"):
-            target = {"user": users, "group": groups, "category": categories}.get(kind, {}).get(
-                item.get("id")
-            )
+            loaded: dict[str, dict[Any, Any]] = {"user": users, "group": groups, "category": categories}
+            target = loaded.get(kind, {}).get(item.get("id"))
         if kind == "user" and target is None:
             kind = "person"  # unresolved then, or the person was deleted since
         elif kind in ("group", "category") and target is None:
