@@ -142,7 +142,7 @@ def _stored_fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
 
 
-def _set_null_relations(model: type[models.Model]) -> list[models.ForeignKey]:
+def _set_null_relations(model: type[models.Model]) -> list[models.ForeignObject]:
     """Foreign keys elsewhere that point at ``model`` and become NULL when it is deleted."""
     return [
         rel.field
@@ -151,7 +151,7 @@ def _set_null_relations(model: type[models.Model]) -> list[models.ForeignKey]:
     ]
 
 
-def _link_label(fk: models.ForeignKey) -> str:
+def _link_label(fk: models.ForeignObject) -> str:
     return f"{fk.model._meta.label_lower}.{fk.name}"
 
 
@@ -190,7 +190,9 @@ def _collect_links(model: type[models.Model], pks: list[Any], using: str) -> dic
     return links
 
 
-def _archive_bytes(model: type[models.Model], fields: list[models.Field], rows: list[tuple], links) -> bytes:
+def _archive_bytes(
+    model: type[models.Model], fields: list[models.Field], rows: list[tuple], links: dict[Any, dict[str, list[Any]]]
+) -> bytes:
     label = model._meta.label_lower
     pk_name = model._meta.pk.attname
     lines = []
@@ -232,7 +234,7 @@ def _pg_column_json(field: models.Field, column: str) -> str | None:
     """SQL giving the field's archive value as JSON, or None when only Python can."""
     if isinstance(field, models.JSONField):
         return column  # jsonb is spliced into the line as it is stored: never parsed
-    if field.is_relation:
+    if isinstance(field, models.ForeignObject):  # a stored relation writes its target's value
         field = field.target_field
     if hasattr(field, "from_db_value"):
         return None
@@ -244,7 +246,7 @@ def _pg_column_json(field: models.Field, column: str) -> str | None:
     return None
 
 
-def _pg_line_sql(model: type[models.Model], fields: list[models.Field], connection) -> tuple[str, list[str]] | None:
+def _pg_line_sql(model: type[models.Model], fields: list[models.Field], connection: Any) -> tuple[str, list[str]] | None:
     """An expression computing each row's whole archive line in PostgreSQL, with its params.
 
     ``None`` when the line cannot be computed there exactly as
@@ -613,7 +615,7 @@ def _restore_model(model: type[models.Model], records: list[dict[str, Any]], rep
                 row[f.attname] = Value(None, models.JSONField())
             elif raw is None:
                 row[f.attname] = None
-            elif f.is_relation:
+            elif isinstance(f, models.ForeignObject):
                 row[f.attname] = f.target_field.to_python(raw)
             else:
                 row[f.attname] = f.to_python(raw)
@@ -621,7 +623,7 @@ def _restore_model(model: type[models.Model], records: list[dict[str, Any]], rep
     # Links to rows deleted since the archive was written: a required parent
     # skips the row (what CASCADE would have done), an optional one becomes NULL.
     for f in fields:
-        if not f.is_relation or not f.many_to_one:
+        if not isinstance(f, models.ForeignObject) or not f.many_to_one or f.related_model is None:
             continue
         wanted = {row[f.attname] for row in values.values() if row[f.attname] is not None}
         if not wanted:

@@ -18,6 +18,7 @@ report, the output nor the log ever carries a secret or a token.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -42,7 +43,7 @@ class FieldReport:
     field: str
     rotated: int = 0
     current: int = 0
-    unreadable: list[Any] = field(default_factory=list)
+    unreadable: list[Any] = dataclasses.field(default_factory=list)  # ``field`` is the attribute above
 
     @property
     def label(self) -> str:
@@ -119,6 +120,7 @@ def _write_tokens(model: type[models.Model], name: str, pairs: list[tuple[Any, b
     qn = connection.ops.quote_name
     opts = model._meta
     target = opts.get_field(name)
+    assert isinstance(target, models.Field) and target.column and opts.pk.column  # concrete columns
     sql = (
         f"UPDATE {qn(opts.db_table)} SET {qn(target.column)} = %s WHERE {qn(opts.pk.column)} = %s"
     )
