@@ -586,7 +586,7 @@ def _compute_budget_report(budget: Budget) -> BudgetReport:
         name = str(entry.get("name") or names.get(key) or SYSTEM_CATEGORIES.get(key) or key)
         lines.append(_line(key, name, allocated, spent_here.pop(key, Decimal(0)), code))
     uncategorised = spent_here.pop(None, None)
-    for key in sorted(spent_here):
+    for key in sorted(k for k in spent_here if k is not None):  # None (uncategorised) was popped
         lines.append(_line(key, names.get(key, key), Decimal(0), spent_here[key], code))
     if uncategorised is not None:
         lines.append(_line(None, "Uncategorised", Decimal(0), uncategorised, code))

@@ -413,7 +413,7 @@ def accuracy_report(user: UserOrId, *, last: int = 50, use_classifier: bool | No
     names = dict(_usable_categories(user_id, {g.category for g in guesses if g}).values_list("pk", "name"))
     known = set(names)
     answered = correct = applied = applied_correct = 0
-    misses = []
+    misses: list[dict[str, Any]] = []
     for (pk, description, _merchant, _amount, chosen, chosen_name), guess in zip(held, guesses, strict=True):
         if guess is None or guess.category not in known:
             continue

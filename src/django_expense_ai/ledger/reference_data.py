@@ -3,8 +3,13 @@ currency model) and the system categories. Both loaders are safe to run twice.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..money import iso_currencies
 from .categories import SYSTEM_CATEGORIES
+
+if TYPE_CHECKING:
+    from ..models.host import AbstractCurrencyInfo
 
 #: Symbols for the common currencies; the rest show their code.
 SYMBOLS = {
@@ -15,7 +20,7 @@ SYMBOLS = {
 }
 
 
-def load_currencies(model=None, *, using: str = "default") -> tuple[int, int]:
+def load_currencies(model: type[AbstractCurrencyInfo] | None = None, *, using: str = "default") -> tuple[int, int]:
     """Create or update a row per ISO 4217 currency; safe to run twice.
 
     :param model: the currency model (defaults to the active, maybe swapped, one).

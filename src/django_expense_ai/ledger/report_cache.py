@@ -36,7 +36,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import BaseCache, caches
 from django.db import DEFAULT_DB_ALIAS
@@ -168,7 +168,7 @@ def cached_report(
         logger.warning("expense_ai: report cache unavailable; computing %s from the database", name, exc_info=True)
         return compute()
     if hit is not _MISS:
-        return hit
+        return cast(T, hit)  # what compute() gave when it was stored
     # The versions were read before computing: a change made meanwhile bumps
     # them, so this result is stored under a key no later reader uses.
     value = compute()

@@ -7,15 +7,23 @@ its table exists. Safe to run on every migrate.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+    from django.apps.registry import Apps
 
 from . import cache_signals  # noqa: F401  (report cache invalidation receivers)
 
 
 @receiver(post_migrate, dispatch_uid="expense_ai_load_currencies")
-def load_currencies_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, plan=None, **kwargs):
+def load_currencies_after_migrate(
+    sender: AppConfig, using: str = DEFAULT_DB_ALIAS, apps: Apps | None = None, plan: Any = None, **kwargs: Any
+) -> None:
     from ..models.swappable import currency_model_name
     from .reference_data import load_currencies
 
@@ -32,7 +40,7 @@ def load_currencies_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, pla
 
 
 @receiver(post_migrate, dispatch_uid="expense_ai_system_categories")
-def load_system_categories_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+def load_system_categories_after_migrate(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     if sender.label != "expense_ai":
         return
     from ..models import Category

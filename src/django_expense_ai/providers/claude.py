@@ -52,7 +52,7 @@ class ClaudeProvider(Provider):
                 model=model,
                 max_tokens=self.max_output_tokens,
                 system=system,
-                messages=turns,  # type: ignore[arg-type]
+                messages=turns,
             )
         finally:
             client.close()

@@ -46,7 +46,7 @@ class OpenAIProvider(Provider):
         try:
             completion = client.chat.completions.create(
                 model=model,
-                messages=messages,  # type: ignore[arg-type]  # roles are system/user
+                messages=messages,
                 response_format={"type": "json_object"},
             )
         finally:
