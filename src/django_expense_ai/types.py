@@ -9,23 +9,24 @@ the plugin it is :class:`~django.contrib.auth.base_user.AbstractBaseUser`.
 What a user model need not have (``is_superuser``, ``is_active``) is read
 with ``getattr``.
 
-These names are for type checkers (``mypy`` in the test command): the user
+These names are for type checkers (``mypy`` in the test command): Django's
 classes are imported only under ``TYPE_CHECKING``, so importing this module
-loads no model and works before the app registry is ready.
+loads no model (nor ``django.db``) and works before the app registry is ready.
+``AuthenticatedRequest`` exists for type checkers only: import it under
+``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
-from django.http import HttpRequest
-
 if TYPE_CHECKING:
-    # Only in django-stubs (no runtime name): the type its plugin maps to AUTH_USER_MODEL,
+    # _User is only in django-stubs (no runtime name): the type its plugin maps to AUTH_USER_MODEL,
     # the same one it gives request.user, login() and authenticate().
     from django.contrib.auth.models import AnonymousUser, _User
+    from django.http import HttpRequest
 
-__all__ = ["AuthenticatedRequest", "RequestUser", "UserLike", "UserOrId"]
+__all__ = ["RequestUser", "UserLike", "UserOrId"]
 
 #: A signed-in user of the host's user model: the owner or actor a service takes as ``user``.
 UserLike: TypeAlias = "_User"
@@ -37,11 +38,9 @@ UserOrId: TypeAlias = "_User | int"
 RequestUser: TypeAlias = "_User | AnonymousUser"
 
 
-class AuthenticatedRequest(HttpRequest):
-    """The request a ``login_required`` view receives: its ``user`` is signed in.
+if TYPE_CHECKING:
 
-    Only an annotation (django-stubs' pattern): views still receive Django's
-    :class:`~django.http.HttpRequest`; this class is never instantiated.
-    """
+    class AuthenticatedRequest(HttpRequest):
+        """The request a ``login_required`` view receives: its ``user`` is signed in (django-stubs' pattern)."""
 
-    user: UserLike
+        user: UserLike

@@ -8,7 +8,7 @@ also works without JavaScript and without django-htmx's middleware.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,8 +43,11 @@ from ..models.choices import (
     MergeStrategy,
 )
 from ..models.swappable import ai_settings_for, preferences_for
-from ..types import AuthenticatedRequest, UserLike
+from ..types import UserLike
 from . import forms, presenters
+
+if TYPE_CHECKING:
+    from ..types import AuthenticatedRequest
 
 CONVERSATION = "main"
 #: Rows of a statement shown beside its raw text (the rest are counted).
