@@ -47,7 +47,7 @@ from ..models.choices import FileStatus, LogStatus, ProcessingStage
 from ..models.ownership import usable
 from ..models.swappable import get_user_preferences_model
 from ..money import money_str, quantize
-from ..types import UserLike
+from ..types import RequestUser, UserLike
 from . import ledger_candidates, pipeline, validation
 from .account_profiles import save_account_profile
 from .formats import csvfmt
@@ -71,7 +71,7 @@ BULK_CHOICES = ("all", "all_new", "no_possible_duplicates", "none")
 # -- reading -------------------------------------------------------------------
 
 
-def review_wanted(user: UserLike) -> bool:
+def review_wanted(user: RequestUser | None) -> bool:
     """Whether ``user``'s uploads stop for review when the caller does not say.
 
     The user's ``UserPreferences.review_uploads`` when set, else the site's
@@ -79,7 +79,7 @@ def review_wanted(user: UserLike) -> bool:
     """
     chosen = (
         get_user_preferences_model().objects.filter(user=user).values_list("review_uploads", flat=True).first()
-        if getattr(user, "is_authenticated", False)
+        if user is not None and user.is_authenticated
         else None
     )
     return bool(settings.REVIEW_UPLOADS if chosen is None else chosen)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -11,6 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 from ..models import Account, StatementPassword
 from ..models.choices import ChatParserChoice, MergeStrategy, QuickAddMode
 from ..statements.review import review_wanted
+from ..types import RequestUser, UserLike
 from ..validators import validate_file_pattern
 
 
@@ -47,9 +50,9 @@ class UploadForm(forms.Form):
         help_text="See every row and its duplicate check, choose, then commit.",
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args: Any, user: RequestUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.for_user(user)
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = Account.objects.for_user(user)
         # Ticked by default where the user (or else the site) asks for reviews.
         self.fields["review"].initial = review_wanted(user)
 
@@ -72,9 +75,9 @@ class MergeActionForm(forms.Form):
     strategy = forms.ChoiceField(choices=MergeStrategy.choices, required=False)
     remove = forms.MultipleChoiceField(required=False, choices=())
 
-    def __init__(self, *args, removable=(), **kwargs):
+    def __init__(self, *args: Any, removable: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["remove"].choices = [(str(pk), str(pk)) for pk in removable]
+        cast(forms.ChoiceField, self.fields["remove"]).choices = [(str(pk), str(pk)) for pk in removable]
 
 
 def _first_of_month() -> dt.date:
@@ -88,7 +91,7 @@ class ApplyTemplateForm(forms.Form):
     start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                  help_text="Default: the first day of this month.")
 
-    def clean_start_date(self):
+    def clean_start_date(self) -> dt.date:
         return self.cleaned_data.get("start_date") or _first_of_month()
 
 
@@ -109,9 +112,9 @@ class KeysForm(forms.Form):
     gemini_key = forms.CharField(required=False, strip=True, label="Google Gemini key",
                                  widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
 
-    def __init__(self, *args, provider_choices=(), **kwargs):
+    def __init__(self, *args: Any, provider_choices: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["active_parser_provider"].choices = provider_choices
+        cast(forms.ChoiceField, self.fields["active_parser_provider"]).choices = provider_choices
 
 
 class PasswordBookForm(forms.Form):
@@ -125,12 +128,12 @@ class PasswordBookForm(forms.Form):
     account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="(any account)")
     is_default = forms.BooleanField(required=False, label="Try first for this account")
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args: Any, user: RequestUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.for_user(user)
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = Account.objects.for_user(user)
 
     @sensitive_variables()
-    def save(self, user) -> StatementPassword:
+    def save(self, user: UserLike) -> StatementPassword:
         """Store the entry for ``user``; model validation (clashing defaults) raises ValidationError."""
         data = self.cleaned_data
         entry = StatementPassword(user=user, account=data.get("account"), password_hint=data["password_hint"],
@@ -152,14 +155,14 @@ class PreferencesForm(forms.Form):
         required=False, label="Review statement rows before they are imported", widget=forms.NullBooleanSelect,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # NullBooleanSelect's values, with words for this question.
         self.fields["review_uploads"].widget.choices = [
             ("unknown", "As the site decides"), ("true", "Yes"), ("false", "No"),
         ]
 
-    def clean_default_currency(self):
+    def clean_default_currency(self) -> str:
         from ..money import is_known_currency
 
         code = self.cleaned_data["default_currency"].upper()

@@ -7,6 +7,7 @@ also works without JavaScript and without django-htmx's middleware.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -256,7 +257,9 @@ def statement_upload(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @sensitive_variables()  # every local: the form and its cleaned data hold it too
-def _remember(request: AuthenticatedRequest, uploaded: UploadedFile, password: str, hint: str, remember) -> None:
+def _remember(
+    request: AuthenticatedRequest, uploaded: UploadedFile, password: str, hint: str, remember: Callable[..., Any]
+) -> None:
     try:
         entry = remember(uploaded, password, hint=hint)
     except ValidationError as err:
