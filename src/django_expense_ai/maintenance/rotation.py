@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.db import connections, models, router, transaction
 
@@ -34,6 +34,12 @@ logger = logging.getLogger(__name__)
 #: The AISettings columns that hold API keys, when the model does not say.
 AI_KEY_FIELDS = ("openai_api_key", "claude_api_key", "gemini_api_key")
 
+
+
+class Writer(Protocol):
+    """Where :func:`rotate_secrets` writes: a text file or a management command's ``self.stdout``."""
+
+    def write(self, text: str, /) -> object: ...
 
 @dataclass
 class FieldReport:
@@ -177,7 +183,7 @@ def _rotate_model(
     fields: tuple[str, ...],
     *,
     batch_size: int,
-    stdout: TextIO | None,
+    stdout: Writer | None,
     progress: bool,
 ) -> list[FieldReport]:
     reports = {name: FieldReport(model._meta.label, name) for name in fields}
@@ -195,7 +201,7 @@ def _rotate_model(
 
 
 def rotate_secrets(
-    *, batch_size: int | None = None, stdout: TextIO | None = None, progress: bool = False
+    *, batch_size: int | None = None, stdout: Writer | None = None, progress: bool = False
 ) -> RotationReport:
     """Re-encrypt every stored secret with the newest ``STATEMENT_PASSWORD_KEY``.
 

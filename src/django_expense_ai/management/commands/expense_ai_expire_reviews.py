@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...conf import settings
 
@@ -13,10 +15,10 @@ class Command(BaseCommand):
         "nothing is created and their log rows are kept."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, help="Override EXPENSE_AI['REVIEW_EXPIRY_DAYS'].")
 
-    def handle(self, *args, days=None, **options):
+    def handle(self, *args: Any, days: int | None = None, **options: Any) -> None:
         from ...statements.review import expire_reviews
 
         if days is not None and days < 0:

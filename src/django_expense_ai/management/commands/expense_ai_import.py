@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import hookimpl, plugins
-from ...models import Account
+from ...models import Account, UploadedFile
 from ...models.choices import FileStatus
 from ...statements.pipeline import STAGES
+from ...types import UserLike
 
 _BAR_WIDTH = 24
 
@@ -51,7 +52,7 @@ class _Progress:
         self.draw("starting")
 
     @hookimpl
-    def statement_stage_completed(self, stage, status):
+    def statement_stage_completed(self, stage: str, status: str) -> None:
         self.done += 1
         self.draw(f"{stage}: {status}")
 
@@ -91,7 +92,7 @@ def progress_mode(stream: Any, verbosity: int) -> str:
 class Command(BaseCommand):
     help = "Import bank statement files (PDF, CSV, OFX/QFX) for a user through the logged pipeline."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE")
         parser.add_argument("--user", required=True, help="Username of the owner.")
         parser.add_argument("--account", type=int, help="Id of the user's account the statements belong to.")
@@ -104,8 +105,16 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, files, user, account=None, password=None, ask_password=False, review=False, **options
-    ):
+        self,
+        *args: Any,
+        files: list[str],
+        user: str,
+        account: int | None = None,
+        password: str | None = None,
+        ask_password: bool = False,
+        review: bool = False,
+        **options: Any,
+    ) -> None:
         from ...statements import import_statement
 
         owner = self._user(user)
@@ -136,14 +145,14 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} of {len(results)} file(s) failed; see the table above.")
 
-    def _user(self, username: str):
+    def _user(self, username: str) -> UserLike:
         model = get_user_model()
         try:
             return model._default_manager.get_by_natural_key(username)
         except model.DoesNotExist as err:
             raise CommandError(f"No user {username!r}.") from err
 
-    def _account(self, owner, account_id):
+    def _account(self, owner: UserLike, account_id: int | None) -> Account | None:
         if account_id is None:
             return None
         account = Account.objects.for_user(owner).filter(pk=account_id).first()
@@ -151,7 +160,7 @@ class Command(BaseCommand):
             raise CommandError(f"User {owner} has no account #{account_id}.")
         return account
 
-    def _summary(self, results) -> int:
+    def _summary(self, results: list[UploadedFile]) -> int:
         header = ("file", "status", "found", "created", "duplicates", "failed")
         rows = []
         notes = []
@@ -169,7 +178,7 @@ class Command(BaseCommand):
             ))
             if failed:
                 notes.append(f"{uf.filename}: failed at {uf.error_stage}: {uf.error_message}")
-            elif uf.duplicate_of_id and uf.duplicate_of.sha256 == uf.sha256:
+            elif uf.duplicate_of is not None and uf.duplicate_of.sha256 == uf.sha256:
                 notes.append(f"{uf.filename}: a duplicate of {uf.duplicate_of.filename} (file #{uf.duplicate_of_id}), "
                              "the same file byte for byte; nothing imported again.")
         widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]

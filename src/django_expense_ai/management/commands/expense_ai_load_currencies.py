@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from ...ledger.reference_data import ensure_system_categories, load_currencies
 
@@ -10,10 +12,10 @@ from ...ledger.reference_data import ensure_system_categories, load_currencies
 class Command(BaseCommand):
     help = "Load the ISO 4217 currencies with their minor units into the (possibly swapped) currency model."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--database", default="default")
 
-    def handle(self, *args, database="default", **options):
+    def handle(self, *args: Any, database: str = "default", **options: Any) -> None:
         created, updated = load_currencies(using=database)
         categories = ensure_system_categories(using=database)
         self.stdout.write(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from ...budgets import load_system_templates
 
@@ -13,7 +15,7 @@ class Command(BaseCommand):
         "shipped data; usage counts and is_active are kept."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--database", default="default")
         parser.add_argument(
             "--create-only",
@@ -21,6 +23,6 @@ class Command(BaseCommand):
             help="Only create missing templates; leave existing system templates as they are.",
         )
 
-    def handle(self, *args, database="default", create_only=False, **options):
+    def handle(self, *args: Any, database: str = "default", create_only: bool = False, **options: Any) -> None:
         created, updated = load_system_templates(using=database, update=not create_only)
         self.stdout.write(f"System budget templates: {created} created, {updated} updated.")
