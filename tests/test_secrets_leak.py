@@ -272,3 +272,17 @@ def test_admin_ai_settings_post_encrypts(admin_client_su, user):
     assert ai.get_api_key("openai") == API_KEYS["openai"]
     assert not ai.has_api_key("claude")
     assert_no_secret(raw_row(opts.db_table, ai.pk))
+
+
+def test_ai_settings_admin_add_stores_the_key_encrypted(admin_client_su, user):
+    opts = get_ai_settings_model()._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+    response = admin_client_su.post(url, {
+        "user": user.pk, "active_parser_provider": "openai", "openai_model": "gpt-x", "claude_model": "c",
+        "gemini_model": "g", "openai_key": API_KEYS["openai"], "claude_key": "", "gemini_key": "",
+    })
+    assert response.status_code == 302
+    row = get_ai_settings_model().objects.get(user=user)
+    assert row.get_api_key("openai") == API_KEYS["openai"] and not row.has_api_key("claude")
+    change = _page(admin_client_su, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk]))
+    assert b"a key is set (hidden)" in change

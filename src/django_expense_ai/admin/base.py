@@ -24,15 +24,27 @@ import django
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget, ManyToManyRawIdWidget
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.text import capfirst
 
 from ..exceptions import NotYours, OwnershipError
 from ..models import ownership
 from ..templatetags.expense_ai import format_money
-from ..types import RequestUser
+from ..types import RequestUser, UserLike
+
+
+def acting_user(request: HttpRequest) -> UserLike:
+    """``request.user``, signed in (the admin lets only staff in).
+
+    :raises PermissionDenied: an anonymous request reached an admin view.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def _is_superuser(user: RequestUser | None) -> bool:
@@ -88,7 +100,7 @@ class MoneyInput(forms.NumberInput):
 
 
 #: Every admin and inline of the app edits decimals with :class:`MoneyInput`.
-DECIMAL_OVERRIDES = {models.DecimalField: {"widget": MoneyInput(attrs={"step": "any"})}}
+DECIMAL_OVERRIDES: dict[type[models.Field], dict[str, Any]] = {models.DecimalField: {"widget": MoneyInput(attrs={"step": "any"})}}
 
 
 class ScopedRawIdWidget(ForeignKeyRawIdWidget):
@@ -115,6 +127,7 @@ class UsernameChoiceField(forms.ModelChoiceField):
     """A user typed by exact username (never a list or an id to browse)."""
 
     widget = forms.TextInput
+    to_field_name: str  # the user model's USERNAME_FIELD, set below
 
     def __init__(self, queryset: Any, **kwargs: Any) -> None:
         kwargs.pop("widget", None)
@@ -123,7 +136,7 @@ class UsernameChoiceField(forms.ModelChoiceField):
         self.help_text = self.help_text or "The person's exact username."
 
     def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int):  # the initial value of a saved row is the user's pk
+        if isinstance(value, int) and self.queryset is not None:  # a saved row's initial value: the user's pk
             person = self.queryset.filter(pk=value).first()
             return getattr(person, self.to_field_name, "") if person is not None else ""
         return super().prepare_value(value)
@@ -136,7 +149,7 @@ class ScopedFormMixin:
     owner_field: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         instance = self.instance  # type: ignore[attr-defined]
         owner = self.owner_field
         # A staff user's new row is theirs from the start, so the model's own
@@ -200,7 +213,7 @@ class ScopedRelationsMixin:
     #: User fields filled in by exact username (a group's members).
     username_fields: tuple[str, ...] = ()
 
-    def _restrict(self, db_field: Any, request: Any, kwargs: dict[str, Any], many: bool) -> None:
+    def _restrict(self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any], many: bool) -> None:
         if _is_superuser(request.user):
             return
         if db_field.name in self.username_fields:
@@ -216,13 +229,13 @@ class ScopedRelationsMixin:
             else:
                 kwargs["widget"] = ScopedRawIdWidget(db_field.remote_field, site, queryset)
 
-    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         self._restrict(db_field, request, kwargs, many=False)
         if kwargs.get("form_class") is UsernameChoiceField:
             return db_field.formfield(**kwargs)  # no raw-id or autocomplete widget around it
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
-    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         self._restrict(db_field, request, kwargs, many=True)
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
@@ -235,45 +248,45 @@ class ScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
     #: The field naming the row's owner, set on a staff user's new rows; ``None``: none.
     owner_field: str | None = "user"
 
-    def get_queryset(self, request: Any) -> Any:
+    def get_queryset(self, request: HttpRequest) -> Any:
         qs = super().get_queryset(request)
         if _is_superuser(request.user):
             return qs
         return qs.filter(pk__in=ownership.editable(request.user, self.model).values("pk"))
 
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         return scoped_form(form, actor=request.user, owner_field=self.owner_field)
 
-    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         ro = list(super().get_readonly_fields(request, obj))
         if self.owner_field and not _is_superuser(request.user) and self.owner_field not in ro:
             ro.append(self.owner_field)
         return ro
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         owner = self.owner_field
         if owner and not change and not _is_superuser(request.user) and hasattr(obj, f"{owner}_id"):
             setattr(obj, owner, request.user)
         super().save_model(request, obj, form, change)
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and not self._may(ownership.check_write, request, obj):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and not self._may(ownership.check_delete, request, obj):
             return False
         return super().has_delete_permission(request, obj)
 
-    def delete_queryset(self, request: Any, queryset: Any) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         # The changelist's bulk delete: only the rows the user may delete.
         allowed = [obj.pk for obj in queryset if self._may(ownership.check_delete, request, obj)]
         super().delete_queryset(request, queryset.filter(pk__in=allowed))
 
     @staticmethod
-    def _may(check: Any, request: Any, obj: Any) -> bool:
+    def _may(check: Any, request: HttpRequest, obj: Any) -> bool:
         try:
             check(request.user, obj)
         except NotYours:
@@ -286,7 +299,7 @@ class ScopedInline(ScopedRelationsMixin, admin.TabularInline):
 
     formfield_overrides = DECIMAL_OVERRIDES
 
-    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = scoped_form(formset.form, actor=request.user, owner_field=None)
         return formset

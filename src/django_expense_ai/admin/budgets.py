@@ -8,10 +8,13 @@ only for themselves.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template import engines
 from django.template.backends.django import DjangoTemplates
 from django.template.response import TemplateResponse
@@ -21,7 +24,7 @@ from ..budgets import apply_template
 from ..budgets.allocations import clean_allocations
 from ..exceptions import BudgetError, MoneyError
 from ..models import Budget, BudgetTemplate, ownership
-from .base import ScopedAdmin, money_display
+from .base import ScopedAdmin, acting_user, money_display
 
 # Kept in code (not a template file) so the page ships with the module; it
 # extends the admin's own base, so it looks like every other admin page.
@@ -40,7 +43,7 @@ APPLY_TEMPLATE_PAGE = """{% extends "admin/base_site.html" %}
 """
 
 
-def _django_engine():
+def _django_engine() -> DjangoTemplates:
     for engine in engines.all():
         if isinstance(engine, DjangoTemplates):
             return engine
@@ -55,7 +58,7 @@ class BudgetAdmin(ScopedAdmin):
     raw_id_fields = ("user",)
 
     @admin.display(description="amount", ordering="amount")
-    def amount_display(self, obj):
+    def amount_display(self, obj: Budget) -> str:
         return money_display(obj.amount, obj.currency)
 
 
@@ -69,17 +72,17 @@ class BudgetTemplateForm(forms.ModelForm):
             "target_income_range", "location_tags", "usage_count", "is_active",
         )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The model fields are not blank=True, but "no range" and "no tags" are valid templates.
         for name in ("target_income_range", "location_tags"):
             if name in self.fields:
                 self.fields[name].required = False
 
-    def clean_category_allocations(self):
+    def clean_category_allocations(self) -> dict[str, Any]:
         return clean_allocations(self.cleaned_data.get("category_allocations"))
 
-    def clean_target_income_range(self):
+    def clean_target_income_range(self) -> dict[str, Any]:
         value = self.cleaned_data.get("target_income_range")
         if value in (None, ""):
             return {}
@@ -87,7 +90,7 @@ class BudgetTemplateForm(forms.ModelForm):
             raise forms.ValidationError('Use an object such as {"min": "50000", "max": "75000", "currency": "USD"}.')
         return value
 
-    def clean_location_tags(self):
+    def clean_location_tags(self) -> list[str]:
         value = self.cleaned_data.get("location_tags")
         if value in (None, ""):
             return []
@@ -99,7 +102,7 @@ class BudgetTemplateForm(forms.ModelForm):
 class ApplyTemplateForm(forms.Form):
     """The intermediate page of the "apply template" action."""
 
-    user = forms.ModelChoiceField(queryset=None, help_text="The budgets are created for this user.")
+    user: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, help_text="The budgets are created for this user.")
     monthly_income = forms.DecimalField(max_digits=15, decimal_places=4, min_value=Decimal("0.01"))
     currency = forms.CharField(
         max_length=3, required=False, help_text="ISO 4217 code; empty: the user's default currency."
@@ -107,12 +110,12 @@ class ApplyTemplateForm(forms.Form):
     start_date = forms.DateField()
     end_date = forms.DateField(required=False, help_text="Empty: one month from the start date.")
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         users = get_user_model().objects.all()
         if request is not None and not request.user.is_superuser:
-            users = users.filter(pk=request.user.pk)  # staff create budgets only for themselves
-        self.fields["user"].queryset = users
+            users = users.filter(pk=acting_user(request).pk)  # staff create budgets only for themselves
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = users
 
 
 @admin.register(BudgetTemplate)
@@ -125,44 +128,44 @@ class BudgetTemplateAdmin(ScopedAdmin):
     raw_id_fields = ("created_by",)
     actions = ["apply_template_action"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BudgetTemplate]:
         # Readable: the system templates and one's own (changing a system one stays a superuser's).
         qs = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return qs
         return qs.filter(pk__in=ownership.usable(request.user, BudgetTemplate).values("pk"))
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: BudgetTemplate | None = None) -> list[str]:
         ro = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             # Staff cannot promote their template to a system one or fake its popularity.
             ro += [f for f in ("is_system", "created_by", "usage_count") if f not in ro]
         return ro
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: BudgetTemplate | None = None) -> bool:
         # System templates are read-only for everyone but superusers.
         if obj is not None and obj.is_system and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: BudgetTemplate | None = None) -> bool:
         if obj is not None and obj.is_system and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: BudgetTemplate, form: Any, change: bool) -> None:
         if not change and not request.user.is_superuser:
-            obj.created_by = request.user
+            obj.created_by = acting_user(request)
             obj.is_system = False
         super().save_model(request, obj, form, change)
 
-    def has_apply_permission(self, request):
+    def has_apply_permission(self, request: HttpRequest) -> bool:
         """Applying a template creates budgets, so it needs the add-budget permission."""
         opts = Budget._meta
         return request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
 
     @admin.action(description="Apply template: create budgets", permissions=["apply"])
-    def apply_template_action(self, request, queryset):
+    def apply_template_action(self, request: HttpRequest, queryset: QuerySet[BudgetTemplate]) -> TemplateResponse | None:
         """Ask for user, monthly income and start date, then create one budget per template.
 
         :returns: the intermediate page, or ``None`` (back to the list) once budgets are created.
@@ -187,7 +190,7 @@ class BudgetTemplateAdmin(ScopedAdmin):
         page = _django_engine().from_string(APPLY_TEMPLATE_PAGE)
         return TemplateResponse(request, page, context)
 
-    def _apply(self, request, templates, data) -> None:
+    def _apply(self, request: HttpRequest, templates: list[BudgetTemplate], data: dict[str, Any]) -> None:
         created = []
         for template in templates:
             try:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 
 from ..models import (
     Account,
@@ -16,6 +19,9 @@ from ..models import (
     TransactionSplit,
 )
 from .base import ScopedAdmin, ScopedInline, money_display
+
+if TYPE_CHECKING:
+    from ..types import AuthenticatedRequest
 
 
 def transaction_kind(tx: Transaction) -> str:
@@ -92,7 +98,7 @@ class TransactionAdmin(ScopedAdmin):
     readonly_fields = ("import_fingerprint", "created_at", "updated_at")
     inlines = [SplitInline, MentionInline]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         return [
             path("categorize-accuracy/", self.admin_site.admin_view(self.categorize_accuracy_view),
@@ -100,7 +106,7 @@ class TransactionAdmin(ScopedAdmin):
             *super().get_urls(),
         ]
 
-    def categorize_accuracy_view(self, request):
+    def categorize_accuracy_view(self, request: AuthenticatedRequest) -> TemplateResponse:
         """How well history-based categories do on the acting user's own last N edits (``?last=N``)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -119,14 +125,14 @@ class TransactionAdmin(ScopedAdmin):
         }
         return TemplateResponse(request, "admin/expense_ai/transaction/categorize_accuracy.html", context)
     @admin.display(description="amount", ordering="amount")
-    def amount_display(self, obj):
+    def amount_display(self, obj: Transaction) -> str:
         return money_display(obj.amount, obj.currency)
 
     @admin.display(description="kind", ordering="expense_classification")
-    def kind(self, obj):
+    def kind(self, obj: Transaction) -> str:
         return transaction_kind(obj)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Editing the amount re-derives the split parts from their stored
         # methods and values, so the parts keep adding up to the total.
@@ -148,12 +154,12 @@ class TransactionSplitAdmin(ScopedAdmin):
     list_select_related = ("transaction", "participant", "currency")
 
     @admin.display(description="amount", ordering="amount")
-    def amount_display(self, obj):
+    def amount_display(self, obj: TransactionSplit) -> str:
         currency = obj.currency if obj.currency_id else obj.transaction.currency
         return money_display(obj.amount, currency)
 
     @admin.display(description="split value", ordering="split_value")
-    def split_value_display(self, obj):
+    def split_value_display(self, obj: TransactionSplit) -> str:
         # A percentage or a number of shares: the places it uses, not the column's four.
         value = obj.split_value
         if value is None:
@@ -200,18 +206,18 @@ class ChatMessageAdmin(ScopedAdmin):
     readonly_fields = ("created_at", "updated_at")
     change_list_template = "admin/expense_ai/chatmessage/change_list.html"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: ChatMessage | None = None) -> bool:
         return False
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "chat_url": chat_page_url()}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description="content")
-    def short_content(self, obj):
+    def short_content(self, obj: ChatMessage) -> str:
         # The admin escapes text; content is data, never markup.
         return obj.content[:80]
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from ..ai import calls as ai
 from ..models import StatementPassword
+from ..models.host import AbstractAISettings
 from ..models.swappable import get_ai_settings_model, get_currency_model, get_user_preferences_model
 from .base import ScopedAdmin
 
@@ -26,13 +32,13 @@ class StatementPasswordForm(forms.ModelForm):
         fields = ("user", "account", "password", "password_hint", "file_pattern", "is_default")
 
     @sensitive_variables("data")
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if not self.instance.pk and not data.get("password"):
             self.add_error("password", "Enter the statement password.")
         return data
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> StatementPassword:
         obj = super().save(commit=False)
         if self.cleaned_data.get("password"):
             obj.set_password(self.cleaned_data["password"])
@@ -53,11 +59,14 @@ class StatementPasswordAdmin(ScopedAdmin):
     readonly_fields = ("has_password", "success_count", "last_used", "created_at", "updated_at")
 
     @method_decorator(sensitive_post_parameters("password"))
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(boolean=True, description="password set")
-    def has_password(self, obj):
+    def has_password(self, obj: StatementPassword) -> bool:
         return bool(obj.encrypted_password)
 
 
@@ -65,7 +74,9 @@ class StatementPasswordAdmin(ScopedAdmin):
 KEY_PROVIDERS = (("openai", "OpenAI"), ("claude", "Claude (Anthropic)"), ("gemini", "Gemini (Google)"))
 
 
-def _api_key_form(model):
+def _api_key_form(model: type[AbstractAISettings]) -> type[forms.ModelForm]:
+    settings_model = model
+
     class AISettingsForm(forms.ModelForm):
         """One write-only key field per provider, labelled with whether a key is stored."""
 
@@ -74,9 +85,10 @@ def _api_key_form(model):
         gemini_key = forms.CharField(required=False, strip=True)
 
         class Meta:
+            model = settings_model
             fields = ("user", "active_parser_provider", "openai_model", "claude_model", "gemini_model")
 
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             for name, label in (("active_parser_provider", "AI provider"), ("openai_model", "OpenAI model"),
                                 ("claude_model", "Claude model"), ("gemini_model", "Gemini model")):
@@ -97,7 +109,7 @@ def _api_key_form(model):
                 )
 
         @sensitive_variables("value")
-        def save(self, commit=True):
+        def save(self, commit: bool = True) -> AbstractAISettings:
             obj = super().save(commit=False)
             for provider, _label in KEY_PROVIDERS:
                 value = self.cleaned_data.get(f"{provider}_key")
@@ -109,7 +121,6 @@ def _api_key_form(model):
                 obj.save()
             return obj
 
-    AISettingsForm._meta.model = model
     return forms.modelform_factory(model, form=AISettingsForm, fields=AISettingsForm.Meta.fields)
 
 
@@ -124,11 +135,14 @@ class AISettingsAdmin(ScopedAdmin):
     actions = ("test_api_keys",)
 
     @method_decorator(sensitive_post_parameters("openai_key", "claude_key", "gemini_key"))
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Test API keys (one cheap request per provider)")
-    def test_api_keys(self, request, queryset):
+    def test_api_keys(self, request: HttpRequest, queryset: QuerySet[AbstractAISettings]) -> None:
         """Run :func:`django_expense_ai.ai.calls.test_api_keys` for each selected row and report.
 
         The full (scrubbed) outcome is stored on each row; the admin message
@@ -147,21 +161,23 @@ class AISettingsAdmin(ScopedAdmin):
                 messages.WARNING if failed else messages.SUCCESS,
             )
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: AbstractAISettings | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         kwargs["form"] = _api_key_form(self.model)
         kwargs["fields"] = None
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: AbstractAISettings | None = None) -> list[Any]:
         return ["user", "active_parser_provider", "openai_model", "claude_model", "gemini_model",
                 "openai_key", "claude_key", "gemini_key", *self.readonly_fields]
 
     @admin.display(description="keys last tested", ordering="api_key_last_tested")
-    def keys_last_tested(self, obj):
+    def keys_last_tested(self, obj: AbstractAISettings) -> dt.datetime | str:
         return obj.api_key_last_tested or "never"
 
     @admin.display(description="last test results")
-    def key_test_results(self, obj):
+    def key_test_results(self, obj: AbstractAISettings) -> str:
         results = obj.api_key_test_status or {}
         if not results:
             return "-"
@@ -172,20 +188,20 @@ class AISettingsAdmin(ScopedAdmin):
         )
 
     @admin.display(description="AI opt-in given at")
-    def opted_in_at(self, obj):
+    def opted_in_at(self, obj: AbstractAISettings) -> dt.datetime | str:
         return obj.ai_opt_in_at or "not given: nothing is sent to an AI provider"
 
     # The list's set/not-set columns; the form says the same beside each key field.
     @admin.display(boolean=True, description="OpenAI key set")
-    def openai_set(self, obj):
+    def openai_set(self, obj: AbstractAISettings) -> bool:
         return obj.has_api_key("openai")
 
     @admin.display(boolean=True, description="Claude key set")
-    def claude_set(self, obj):
+    def claude_set(self, obj: AbstractAISettings) -> bool:
         return obj.has_api_key("claude")
 
     @admin.display(boolean=True, description="Gemini key set")
-    def gemini_set(self, obj):
+    def gemini_set(self, obj: AbstractAISettings) -> bool:
         return obj.has_api_key("gemini")
 
 
@@ -203,11 +219,11 @@ class CurrencyInfoAdmin(ScopedAdmin):
     list_filter = ("minor_units", "is_active")
     search_fields = ("code", "name")
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return admin.ModelAdmin.get_queryset(self, request)
 
 
-def _register_default_host_models():
+def _register_default_host_models() -> None:
     # Only the library's default concrete models: a host that swapped them
     # registers its own admin.
     for getter, admin_class in (

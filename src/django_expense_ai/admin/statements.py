@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
@@ -26,7 +27,8 @@ from ..exceptions import ExpenseAIError, InvalidTransition
 from ..models import Account, StatementMerge, StatementProcessingLog, UploadedFile
 from ..models.choices import FileStatus, MergeStatus, MergeStrategy
 from ..statements.passwords import remember_password
-from .base import ScopedAdmin, ScopedInline, breadcrumbs, money_display
+from ..types import RequestUser
+from .base import ScopedAdmin, ScopedInline, acting_user, breadcrumbs, money_display
 
 
 def _percent(value: Any) -> str:
@@ -132,9 +134,9 @@ class StatementUploadForm(forms.Form):
         required=False, max_length=255, help_text="A reminder shown instead of the password (never the password)."
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args: Any, user: RequestUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.for_user(user)
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = Account.objects.for_user(user)
 
 
 class ProcessingLogInline(ScopedInline):
@@ -144,7 +146,7 @@ class ProcessingLogInline(ScopedInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: UploadedFile | None = None) -> bool:
         return False
 
 
@@ -163,7 +165,7 @@ class UploadedFileAdmin(ScopedAdmin):
     inlines = [ProcessingLogInline]
     actions = ["reprocess_files"]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="%s_%s_upload" % info),
@@ -172,12 +174,14 @@ class UploadedFileAdmin(ScopedAdmin):
             *super().get_urls(),
         ]
 
-    def add_view(self, request, form_url="", extra_context=None):
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         # A statement is added by uploading it through the pipeline, never by hand.
         return self.upload_view(request)
 
     @admin.display(description="links")
-    def links(self, obj):
+    def links(self, obj: UploadedFile | None) -> str:
         if obj is None or obj.pk is None:
             return "-"
         items = [(reverse("admin:expense_ai_uploadedfile_compare", args=[obj.pk]), "Raw text vs parsed rows")]
@@ -187,7 +191,7 @@ class UploadedFileAdmin(ScopedAdmin):
 
     @method_decorator(sensitive_post_parameters("password"))
     @method_decorator(sensitive_variables("password", "data"))
-    def upload_view(self, request):
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = StatementUploadForm(request.POST or None, request.FILES or None, user=request.user)
@@ -198,7 +202,7 @@ class UploadedFileAdmin(ScopedAdmin):
             password = data.get("password") or None
             try:
                 uploaded = import_statement(
-                    request.user, data["file"], filename=data["file"].name, account=data.get("account"),
+                    acting_user(request), data["file"], filename=data["file"].name, account=data.get("account"),
                     password=password,
                 )
             except (ExpenseAIError, ValueError) as err:
@@ -216,11 +220,13 @@ class UploadedFileAdmin(ScopedAdmin):
         }
         return TemplateResponse(request, "admin/expense_ai/uploadedfile/upload.html", context)
 
-    def _remember_password(self, request, uploaded, data, password):
+    def _remember_password(
+        self, request: HttpRequest, uploaded: UploadedFile, data: dict[str, Any], password: str | None
+    ) -> None:
         if not (password and data.get("remember")):
             return
         # A password for the statement's account (no file pattern), as the form says.
-        entry = remember_password(uploaded, password, user=request.user, hint=data.get("password_hint") or "",
+        entry = remember_password(uploaded, password, user=acting_user(request), hint=data.get("password_hint") or "",
                                   file_pattern="")
         if entry is None:
             self.message_user(request, "The password was not saved: it was not needed or did not open the file.",
@@ -228,13 +234,13 @@ class UploadedFileAdmin(ScopedAdmin):
             return
         self.message_user(request, f"The password was saved (encrypted) as password #{entry.pk}.")
 
-    def _report(self, request, uploaded):
+    def _report(self, request: HttpRequest, uploaded: UploadedFile) -> None:
         if uploaded.status == FileStatus.FAILED:
             self.message_user(request, f"Import of {uploaded.filename} failed at {uploaded.error_stage}: "
                               f"{uploaded.error_message}", messages.ERROR)
         elif uploaded.status == FileStatus.QUEUED:
             self.message_user(request, f"Queued {uploaded.filename} for processing.")
-        elif uploaded.duplicate_of_id and uploaded.duplicate_of.sha256 == uploaded.sha256:
+        elif uploaded.duplicate_of is not None and uploaded.duplicate_of.sha256 == uploaded.sha256:
             original = uploaded.duplicate_of
             when = formats.date_format(timezone.localtime(original.created_at), "DATE_FORMAT")
             self.message_user(
@@ -252,7 +258,7 @@ class UploadedFileAdmin(ScopedAdmin):
                 text += f", {skipped} skipped as already in your ledger"
             self.message_user(request, text + ".")
 
-    def compare_view(self, request, object_id):
+    def compare_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         obj = self.get_object(request, object_id)
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise Http404("No such statement file.")
@@ -272,7 +278,7 @@ class UploadedFileAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/expense_ai/uploadedfile/compare.html", context)
 
     @admin.action(description="Reprocess selected statement files")
-    def reprocess_files(self, request, queryset):
+    def reprocess_files(self, request: HttpRequest, queryset: QuerySet[UploadedFile]) -> None:
         from ..statements import reprocess
 
         for uploaded in queryset:
@@ -294,13 +300,13 @@ class StatementProcessingLogAdmin(ScopedAdmin):
     list_filter = ("processing_stage", "status", "parser_type")
     search_fields = ("uploaded_file__filename",)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: StatementProcessingLog | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: StatementProcessingLog | None = None) -> bool:
         # Model level as usual (so another user's id is "not found", like every other id);
         # a row of the audit log is deleted by superusers only.
         if obj is not None and not request.user.is_superuser:
@@ -328,11 +334,11 @@ class StatementMergeAdmin(ScopedAdmin):
                        "updated_at")
     actions = ["approve_merges", "reject_merges"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # Merges are suggested by duplicate detection when a statement is processed.
         return False
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         return [
             path("<path:object_id>/review/", self.admin_site.admin_view(self.review_view),
@@ -341,33 +347,33 @@ class StatementMergeAdmin(ScopedAdmin):
         ]
 
     @admin.display(description="review")
-    def review_link(self, obj):
+    def review_link(self, obj: StatementMerge | None) -> str:
         if obj is None or obj.pk is None:
             return "-"
         return format_html('<a href="{}">Compare and decide</a>',
                            reverse("admin:expense_ai_statementmerge_review", args=[obj.pk]))
 
-    def _move(self, request, merge, to_status, **kwargs):
+    def _move(self, request: HttpRequest, merge: StatementMerge, to_status: str, **kwargs: Any) -> bool:
         from ..statements.merges import transition_merge
 
         try:
-            transition_merge(merge, to_status, user=request.user, **kwargs)
+            transition_merge(merge, to_status, user=acting_user(request), **kwargs)
         except ExpenseAIError as err:
             self.message_user(request, f"Merge #{merge.pk}: {err}", messages.ERROR)
             return False
         return True
 
     @admin.action(description="Approve selected suggested merges")
-    def approve_merges(self, request, queryset):
+    def approve_merges(self, request: HttpRequest, queryset: QuerySet[StatementMerge]) -> None:
         done = sum(self._move(request, merge, MergeStatus.APPROVED) for merge in queryset)
         self.message_user(request, f"{done} merge(s) approved.")
 
     @admin.action(description="Reject selected suggested merges (they are not suggested again)")
-    def reject_merges(self, request, queryset):
+    def reject_merges(self, request: HttpRequest, queryset: QuerySet[StatementMerge]) -> None:
         done = sum(self._move(request, merge, MergeStatus.REJECTED) for merge in queryset)
         self.message_user(request, f"{done} merge(s) rejected.")
 
-    def review_view(self, request, object_id):
+    def review_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         from ..statements import merges
 
         merge = self.get_object(request, object_id)
@@ -419,7 +425,7 @@ class StatementMergeAdmin(ScopedAdmin):
         }
         return TemplateResponse(request, "admin/expense_ai/statementmerge/review.html", context)
 
-    def _review_post(self, request, merge):
+    def _review_post(self, request: HttpRequest, merge: StatementMerge) -> None:
         from ..statements.merges import purge_merge, undo_merge
 
         action = request.POST.get("action", "")
@@ -444,10 +450,10 @@ class StatementMergeAdmin(ScopedAdmin):
         elif action in ("undo", "purge"):
             try:
                 if action == "undo":
-                    undo_merge(merge, user=request.user)
+                    undo_merge(merge, user=acting_user(request))
                     self.message_user(request, f"Merge #{merge.pk} undone; it is approved again.")
                 else:
-                    dropped = purge_merge(merge, user=request.user)
+                    dropped = purge_merge(merge, user=acting_user(request))
                     self.message_user(request, f"Merge #{merge.pk}: {dropped} stored copies purged.")
             except ExpenseAIError as err:
                 self.message_user(request, f"Merge #{merge.pk}: {err}", messages.ERROR)
