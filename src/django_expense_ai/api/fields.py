@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -91,7 +92,7 @@ class UserScopedRelatedField(serializers.PrimaryKeyRelatedField):
             kwargs.setdefault("queryset", model.objects.none())
         super().__init__(**kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         request = self.context.get("request")
         return ownership.usable(getattr(request, "user", None), self.model)
 

@@ -8,6 +8,7 @@ add ``errors``: ``{field: [message, ...]}``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -52,7 +53,7 @@ class ProblemSerializer(serializers.Serializer):
         help_text="Stable machine-readable code: the library's error class name (e.g. SplitError, "
         "NotYours, InvalidTransition) or DRF's error code (not_authenticated, throttled, ...)."
     )
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field, which DRF's metaclass moves off the class
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors by field (non_field_errors for the whole input).",
@@ -99,7 +100,7 @@ def problem(status_code: int, detail: str, code: str, *, errors_by_field: dict |
 
 def _library_error(exc: errors.ExpenseAIError) -> Response:
     code = _code_of(exc)
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     for kind, mapped in _STATUS:
         if isinstance(exc, kind):
             status_code = mapped
@@ -145,10 +146,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                        errors_by_field=field_errors)
     if isinstance(exc, drf_exceptions.APIException):
         headers = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        auth_header = getattr(exc, "auth_header", None)  # NotAuthenticated, AuthenticationFailed
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)  # Throttled
+        if wait:
+            headers["Retry-After"] = str(int(wait))
         if isinstance(exc, drf_exceptions.ValidationError):
             field_errors = _flatten(exc.detail)
             detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors.items())
@@ -162,5 +165,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class ProblemDetailsMixin:
     """Use :func:`exception_handler` whatever the host's DRF setting says."""
 
-    def get_exception_handler(self):
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler

@@ -68,7 +68,7 @@ class AccountSerializer(ModelSerializer):
 
 
 class CategorySerializer(ModelSerializer):
-    parent = UserScopedRelatedField(Category, allow_null=True, required=False)
+    parent = UserScopedRelatedField(Category, allow_null=True, required=False)  # type: ignore[assignment]  # a declared field, which DRF's metaclass moves off the class
     is_system = serializers.BooleanField(read_only=True, help_text="System categories are read-only.")
 
     class Meta:
@@ -216,7 +216,7 @@ class MentionSuggestionSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["user", "group", "category", "tag"])
     text = serializers.CharField(help_text="What to insert; it resolves back to the same object.")
     id = serializers.IntegerField(allow_null=True)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, which DRF's metaclass moves off the class
     uses = serializers.IntegerField()
 
 
@@ -379,7 +379,7 @@ class ReviewUpdateSerializer(serializers.Serializer):
     mapping = serializers.DictField(required=False, allow_null=True, default=None,
                                     help_text="A new CSV column mapping: the rows are read again at once.")
 
-    def validate_categories(self, value):
+    def validate_categories(self, value: dict[str, Any]) -> dict[int, Any]:
         try:
             return {int(key): category for key, category in value.items()}
         except ValueError as err:
@@ -506,7 +506,10 @@ class MergeDetailSerializer(MergeSerializer):
         from ..statements.merges import merge_review
 
         review = merge_review(obj)
-        return MergeReviewDuplicateSerializer(review["duplicates"], many=True, context=self.context).data
+        # many=True makes a ListSerializer, whose data is a list; the stub says ReturnDict.
+        return MergeReviewDuplicateSerializer(  # type: ignore[return-value]
+            review["duplicates"], many=True, context=self.context
+        ).data
 
 
 class MergeCompleteSerializer(serializers.Serializer):
@@ -623,7 +626,7 @@ class SuggestBudgetSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
-    context = serializers.DictField(required=False)
+    context = serializers.DictField(required=False)  # type: ignore[assignment]  # a declared field, which DRF's metaclass moves off the class
 
 
 class TemplateSuggestionSerializer(serializers.Serializer):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
-from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 from django.http import FileResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -20,12 +21,16 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView, get_object_or_404
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 
 from ..ai import calls as ai
 from ..budgets import services as budget_services
@@ -55,6 +60,7 @@ from ..statements import merges as merge_services
 from ..statements import passwords as password_services
 from ..statements import review as review_services
 from ..statements.pipeline import import_statement, reprocess
+from ..types import UserLike
 from . import serializers as s
 from .feed import Feed
 from .filters import TransactionFilter
@@ -91,20 +97,32 @@ def problems(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
 _COMMON = (400, 401, 403, 404, 422)
 
 
-class ExpenseAIView(ProblemDetailsMixin):
+if TYPE_CHECKING:
+    _MixedInto = GenericAPIView  # every view below is one
+else:
+    _MixedInto = object
+
+
+class ExpenseAIView(ProblemDetailsMixin, _MixedInto):
     """Base of every API view: signed-in users only, problem details, the library's throttle scopes."""
 
-    permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser]  # statement uploads add multipart
+    permission_classes: Sequence[type[BasePermission]] = [IsAuthenticated]
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser]  # statement uploads add multipart
     # Any id reaches the view, so a malformed one is a problem-details 404 too (not Django's HTML page).
     lookup_value_regex = r"[^/]+"
 
-    def get_throttles(self):
-        return [*(t() for t in api_settings.DEFAULT_THROTTLE_CLASSES), ExpenseAIScopedThrottle()]
+    def get_throttles(self) -> list[BaseThrottle]:
+        # DRF's settings import the class paths; the stub types this setting as the strings.
+        classes = cast("Sequence[type[BaseThrottle]]", api_settings.DEFAULT_THROTTLE_CLASSES)
+        return [*(t() for t in classes), ExpenseAIScopedThrottle()]
 
     @property
-    def user(self):
-        return self.request.user
+    def user(self) -> UserLike:
+        """The signed-in user (``IsAuthenticated`` lets no one else in)."""
+        user = self.request.user
+        if not user.is_authenticated:
+            raise NotAuthenticated
+        return user
 
 
 class TransactionCursor(CursorPagination):
@@ -138,16 +156,16 @@ class AccountViewSet(ExpenseAIView, viewsets.ModelViewSet):
     serializer_class = s.AccountSerializer
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return Account.objects.for_user(self.user)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = editing.save_account(self.user, **serializer.validated_data)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = editing.save_account(self.user, serializer.instance, **serializer.validated_data)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         editing.delete_account(self.user, instance)
 
     @extend_schema(
@@ -156,7 +174,7 @@ class AccountViewSet(ExpenseAIView, viewsets.ModelViewSet):
         responses={200: s.AccountTotalsSerializer, **problems(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get"])
-    def totals(self, request, pk=None):
+    def totals(self, request: Request, pk: str | None = None) -> Response:
         """Totals of the account over start..end (reports.account_totals)."""
         account = self.get_object()
         start, end = _date_param(request, "start"), _date_param(request, "end")
@@ -168,7 +186,7 @@ class AccountViewSet(ExpenseAIView, viewsets.ModelViewSet):
         })
 
 
-def _date_param(request, name: str) -> dt.date:
+def _date_param(request: Request, name: str) -> dt.date:
     value = request.query_params.get(name, "")
     try:
         return dt.date.fromisoformat(value)
@@ -176,13 +194,17 @@ def _date_param(request, name: str) -> dt.date:
         raise serializers.ValidationError({name: [f"Give {name} as an ISO date (YYYY-MM-DD), not {value!r}."]})
 
 
-def _int_param(request, name: str, *, required: bool = True) -> int | None:
+@overload
+def _int_param(request: Request, name: str, *, required: Literal[True] = True) -> int: ...
+@overload
+def _int_param(request: Request, name: str, *, required: bool) -> int | None: ...
+def _int_param(request: Request, name: str, *, required: bool = True) -> int | None:
     value = request.query_params.get(name)
     if value in (None, "") and not required:
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return int(value or "")  # None and "" fail like any other non-number
+    except ValueError:
         raise serializers.ValidationError({name: [f"Give {name} as a whole number, not {value!r}."]})
 
 
@@ -204,16 +226,16 @@ class CategoryViewSet(ExpenseAIView, viewsets.ModelViewSet):
     serializer_class = s.CategorySerializer
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return Category.objects.for_user(self.user)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = editing.save_category(self.user, **serializer.validated_data)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = editing.save_category(self.user, serializer.instance, **serializer.validated_data)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         editing.delete_category(self.user, instance)
 
 
@@ -231,27 +253,28 @@ class GroupViewSet(ExpenseAIView, viewsets.ModelViewSet):
     serializer_class = s.GroupSerializer
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return Group.objects.for_user(self.user).select_related("created_by").prefetch_related(
             "memberships__user"
         )
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = editing.create_group(self.user, **serializer.validated_data)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        assert serializer.instance is not None  # an update has its row
         name = serializer.validated_data.get("name", serializer.instance.name)
         serializer.instance = editing.rename_group(self.user, serializer.instance, name=name)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         editing.delete_group(self.user, instance)
 
-    def _fresh(self, group):
+    def _fresh(self, group: Group) -> dict[str, Any]:
         return s.GroupSerializer(self.get_queryset().get(pk=group.pk), context=self.get_serializer_context()).data
 
     @extend_schema(request=s.AddMemberSerializer, responses={201: s.GroupSerializer, **problems(*_COMMON)})
     @action(detail=True, methods=["post"], url_path="members")
-    def add_member(self, request, pk=None):
+    def add_member(self, request: Request, pk: str | None = None) -> Response:
         """Add a member (the group's creator only)."""
         group = self.get_object()
         data = s.AddMemberSerializer(data=request.data)
@@ -262,17 +285,17 @@ class GroupViewSet(ExpenseAIView, viewsets.ModelViewSet):
     @extend_schema(request=None, responses={204: None, **problems(*_COMMON)},
                    parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)])
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/]+)")
-    def remove_member(self, request, pk=None, user_id=None):
+    def remove_member(self, request: Request, pk: str | None = None, user_id: str | None = None) -> Response:
         """Remove a member (the creator), or leave (a member removing themself)."""
         group = self.get_object()
-        if not str(user_id).isdigit():
+        if user_id is None or not user_id.isdigit():
             raise NotYours("No such member.")
         editing.remove_member(self.user, group, int(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None, **problems(*_COMMON)})
     @action(detail=True, methods=["post"])
-    def leave(self, request, pk=None):
+    def leave(self, request: Request, pk: str | None = None) -> Response:
         """Leave the group (members; the creator deletes it instead)."""
         editing.remove_member(self.user, self.get_object(), self.user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -300,11 +323,12 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = TransactionFilter
 
-    def get_queryset(self):
-        return Transaction.objects.for_user(self.user).select_related("account", "category").prefetch_related(
+    def get_queryset(self) -> QuerySet[Any]:
+        # request.user, not self.user: the schema generator calls this anonymously (for_user: no rows).
+        return Transaction.objects.for_user(self.request.user).select_related("account", "category").prefetch_related(
             *_TX_PREFETCH)
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The same rows as get_queryset(), read as for_user_parts() so each part walks an index
         # in date order (see feed.py); the filters apply to every part.
         parts = [part.select_related("account", "category") for part in Transaction.objects.for_user_parts(self.user)]
@@ -312,35 +336,37 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         # Validated once (one lookup per chosen account or category), applied to every part.
-        parts = [filterset.filter_queryset(part) for part in parts]
-        page = self.paginate_queryset(Feed(parts))
+        filtered = [filterset.filter_queryset(part) for part in parts]
+        # A Feed is enough of a QuerySet for the cursor pagination (see feed.py).
+        page = self.paginate_queryset(cast("QuerySet[Transaction]", Feed(filtered)))
+        assert page is not None  # TransactionCursor pages every list
         prefetch_related_objects(page, *_TX_PREFETCH)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def _respond(self, tx, code=status.HTTP_200_OK):
+    def _respond(self, tx: Transaction, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=tx.pk)
         return Response(self.get_serializer(fresh).data, status=code)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tx = editing.save_transaction(self.user, **serializer.validated_data)
         return self._respond(tx, status.HTTP_201_CREATED)
 
-    def update(self, request, *args, partial=False, **kwargs):
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         tx = editing.save_transaction(self.user, instance, **serializer.validated_data)
         return self._respond(tx)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         editing.delete_transaction(self.user, instance)
 
     @extend_schema(request=s.BulkClassifySerializer, responses={200: s.BulkClassifyResultSerializer,
                                                                 **problems(*_COMMON)})
     @action(detail=False, methods=["post"])
-    def classify(self, request):
+    def classify(self, request: Request) -> Response:
         """Re-classify many of the user's own transactions at once (ledger.classify_many)."""
         data = s.BulkClassifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -352,7 +378,7 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
 # -- chat ------------------------------------------------------------------------------------
 
 
-def _chat_result(view, result) -> Response:
+def _chat_result(view: ChatMessageViewSet, result: chat_services.ChatResult) -> Response:
     tx = None
     if result.transaction is not None:
         tx = TransactionViewSet(request=view.request, format_kwarg=None).get_queryset().filter(
@@ -378,11 +404,11 @@ class ChatMessageViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = s.ChatMessageSerializer
     pagination_class = NewestFirstCursor
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         self.throttle_scope = "expense_ai_chat" if self.action == "create" else None
         return super().get_throttles()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         qs = ChatMessage.objects.for_user(self.user)
         conversation = self.request.query_params.get("conversation_id")
         if self.action == "list" and conversation:
@@ -391,7 +417,7 @@ class ChatMessageViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=s.ChatSubmitSerializer, responses={201: s.ChatResultSerializer,
                                                               **problems(400, 401, 403, 422, 429)})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Submit a message (chat.services.submit_message)."""
         data = s.ChatSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -402,7 +428,7 @@ class ChatMessageViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=s.ChatConfirmSerializer, responses={200: s.ChatResultSerializer,
                                                                **problems(*_COMMON, 409)})
     @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
         """Confirm a suggestion, optionally corrected (chat.services.confirm_suggestion)."""
         message = self.get_object()
         data = s.ChatConfirmSerializer(data=request.data)
@@ -417,7 +443,7 @@ class ChatMessageViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=None, responses={200: s.ChatResultSerializer, **problems(401, 403, 404, 409)})
     @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
+    def reject(self, request: Request, pk: str | None = None) -> Response:
         """Reject a suggestion (chat.services.reject_suggestion)."""
         return _chat_result(self, chat_services.reject_suggestion(self.get_object()))
 
@@ -429,7 +455,7 @@ class ChatMessageViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMo
         operation_id="chat_mentions_list",
     )
     @action(detail=False, methods=["get"], pagination_class=None)
-    def mentions(self, request):
+    def mentions(self, request: Request) -> Response:
         """What the user may mention next (chat.mentions.mention_suggestions)."""
         limit = min(_int_param(request, "limit", required=False) or 10, 50)
         return Response(mention_suggestions(self.user, request.query_params.get("q", ""), limit=limit))
@@ -450,25 +476,25 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
     pagination_class = NewestFirstCursor
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         self.throttle_scope = "expense_ai_upload" if self.action in ("create", "reprocess") else None
         return super().get_throttles()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         qs = UploadedFile.objects.for_user(self.user).defer("raw_text_extracted", "parsed_json").annotate(
             transaction_count=Count("transactions"))
         if self.action == "retrieve":
             qs = qs.prefetch_related("processing_logs")
         return qs
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return s.UploadedFileDetailSerializer if self.action == "retrieve" else s.UploadedFileSerializer
 
-    def _result(self, uf, *, created: bool) -> Response:
+    def _result(self, uf: UploadedFile, *, created: bool) -> Response:
         if uf.status == FileStatus.FAILED:
             failing = uf.processing_logs.filter(status=LogStatus.FAILED).order_by("pk").first()
             error = failing.details.get("error") if failing is not None else None
-            if error in _TOO_LARGE:
+            if isinstance(error, str) and error in _TOO_LARGE:
                 # The file's row and logs stay for the audit; Location points at them.
                 response = problem(413, uf.error_message, error)
                 response["Location"] = s.UploadedFileSerializer(uf, context=self.get_serializer_context()).data[
@@ -491,7 +517,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
                    **problems(400, 401, 403, 413, 422, 429)},
     )
     @sensitive_variables()
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Upload a statement (statements.import_statement): 201 with the result, or 202 when queued."""
         data = s.StatementUploadSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
@@ -507,7 +533,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(methods=["PATCH"], request=s.ReviewUpdateSerializer,
                    responses={200: s.ReviewSerializer, **problems(*_COMMON, 409)})
     @action(detail=True, methods=["get", "patch"])
-    def review(self, request, pk=None):
+    def review(self, request: Request, pk: str | None = None) -> Response:
         """The review of a file awaiting it: rows with verdicts; PATCH changes choices, categories, mapping."""
         uf = self.get_object()
         if request.method == "GET":
@@ -519,7 +545,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=s.ReviewCommitSerializer,
                    responses={200: s.ImportResultSerializer, **problems(*_COMMON, 409)})
     @action(detail=True, methods=["post"], url_path="review/commit")
-    def review_commit(self, request, pk=None):
+    def review_commit(self, request: Request, pk: str | None = None) -> Response:
         """Create the chosen rows' transactions; a second commit creates nothing."""
         uf = self.get_object()
         data = s.ReviewCommitSerializer(data=request.data)
@@ -532,7 +558,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
                                                              **problems(*_COMMON, 409, 413, 429)})
     @action(detail=True, methods=["post"])
     @sensitive_variables()
-    def reprocess(self, request, pk=None):
+    def reprocess(self, request: Request, pk: str | None = None) -> Response:
         """Run a failed or completed file through the pipeline again."""
         uf = self.get_object()
         data = s.ReprocessSerializer(data=request.data)
@@ -542,7 +568,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
 
     @extend_schema(responses={200: s.StatementTextSerializer, **problems(401, 403, 404)})
     @action(detail=True, methods=["get"])
-    def text(self, request, pk=None):
+    def text(self, request: Request, pk: str | None = None) -> Response:
         """The raw extracted text beside the parsed rows."""
         uf = get_object_or_404(UploadedFile.objects.for_user(self.user).only(
             "pk", "raw_text_extracted", "parsed_json"), pk=pk)  # DRF's: a malformed id is a 404 too
@@ -550,7 +576,7 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **problems(401, 403, 404)})
     @action(detail=True, methods=["get"])
-    def download(self, request, pk=None):
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
         """The stored file, as an attachment under the name the user gave it."""
         uf = self.get_object()
         if not uf.file:
@@ -567,12 +593,11 @@ class StatementViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveMode
 
 
 #: Names of the limit errors (StatementTooLarge and its kinds) a failed file's log may carry.
-_TOO_LARGE = frozenset(
-    cls.__name__ for cls in (StatementTooLarge, *StatementTooLarge.__subclasses__())
-)
+_TOO_LARGE_KINDS: list[type[StatementTooLarge]] = [StatementTooLarge, *StatementTooLarge.__subclasses__()]
+_TOO_LARGE = frozenset(cls.__name__ for cls in _TOO_LARGE_KINDS)
 
 
-def _with_logs(uf):
+def _with_logs(uf: UploadedFile) -> UploadedFile:
     created = getattr(uf, "created_transactions", [])
     skipped = getattr(uf, "skipped_duplicates", [])
     found = getattr(uf, "rows_found", 0)
@@ -603,26 +628,26 @@ class StatementPasswordViewSet(ExpenseAIView, viewsets.ModelViewSet):
     serializer_class = s.StatementPasswordSerializer
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return StatementPassword.objects.for_user(self.user)
 
     # create/update written out (not DRF's mixins) so every frame holding the password is sensitive.
     @sensitive_variables()
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = password_services.save_statement_password(self.user, **serializer.validated_data)
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
     @sensitive_variables()
-    def update(self, request, *args, partial=False, **kwargs):
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         row = password_services.save_statement_password(self.user, instance, **serializer.validated_data)
         return Response(self.get_serializer(row).data)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         password_services.delete_statement_password(self.user, instance)
 
 
@@ -640,7 +665,7 @@ class MergeViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveModelMix
     serializer_class = s.MergeSerializer
     pagination_class = NewestFirstCursor
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         qs = StatementMerge.objects.for_user(self.user).select_related("primary_file").prefetch_related(
             "duplicate_files")
         wanted = self.request.query_params.get("status")
@@ -648,28 +673,28 @@ class MergeViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveModelMix
             qs = qs.filter(status=wanted)
         return qs
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return s.MergeSerializer if self.action == "list" else s.MergeDetailSerializer
 
-    def _move(self, to_status, **kwargs):
+    def _move(self, to_status: str, **kwargs: Any) -> Response:
         merge = merge_services.transition_merge(self.get_object(), to_status, user=self.user, **kwargs)
         return Response(s.MergeDetailSerializer(self.get_queryset().get(pk=merge.pk),
                                                 context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: s.MergeDetailSerializer, **problems(401, 403, 404, 409)})
     @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request: Request, pk: str | None = None) -> Response:
         return self._move(MergeStatus.APPROVED)
 
     @extend_schema(request=None, responses={200: s.MergeDetailSerializer, **problems(401, 403, 404, 409)})
     @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
+    def reject(self, request: Request, pk: str | None = None) -> Response:
         return self._move(MergeStatus.REJECTED)
 
     @extend_schema(request=s.MergeCompleteSerializer, responses={200: s.MergeDetailSerializer,
                                                                  **problems(*_COMMON, 409)})
     @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
+    def complete(self, request: Request, pk: str | None = None) -> Response:
         """Complete with a strategy (keep_primary, merge_all, manual with remove=[ids])."""
         merge = self.get_object()
         data = s.MergeCompleteSerializer(data=request.data)
@@ -684,14 +709,14 @@ class MergeViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     @extend_schema(request=None, responses={200: s.MergeDetailSerializer, **problems(401, 403, 404, 409)})
     @action(detail=True, methods=["post"])
-    def undo(self, request, pk=None):
+    def undo(self, request: Request, pk: str | None = None) -> Response:
         merge = merge_services.undo_merge(self.get_object(), user=self.user)
         return Response(s.MergeDetailSerializer(self.get_queryset().get(pk=merge.pk),
                                                 context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: s.PurgeResultSerializer, **problems(401, 403, 404, 409)})
     @action(detail=True, methods=["post"])
-    def purge(self, request, pk=None):
+    def purge(self, request: Request, pk: str | None = None) -> Response:
         """Drop the stored copies of a completed merge (it cannot be undone afterwards)."""
         return Response({"purged": merge_services.purge_merge(self.get_object(), user=self.user)})
 
@@ -706,12 +731,12 @@ class AISettingsView(ExpenseAIView, GenericAPIView):
     serializer_class = s.AISettingsSerializer
 
     @extend_schema(responses={200: s.AISettingsSerializer, **problems(401, 403)})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(self.get_serializer(ai_settings_for(self.user)).data)
 
     @extend_schema(request=s.AISettingsSerializer, responses={200: s.AISettingsSerializer, **problems(*_COMMON)})
     @sensitive_variables()
-    def patch(self, request):
+    def patch(self, request: Request) -> Response:
         row = ai_settings_for(self.user)
         serializer = self.get_serializer(row, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -738,7 +763,7 @@ class AIKeyTestView(ExpenseAIView, GenericAPIView):
                    responses={200: inline_serializer("KeyTestResults", {
                        "results": serializers.DictField(child=s.KeyTestResultSerializer())}),
                        **problems(400, 401, 403, 429)})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         results = ai.test_api_keys(ai_settings_for(self.user), providers=data.validated_data.get("providers"))
@@ -751,11 +776,11 @@ class PreferencesView(ExpenseAIView, GenericAPIView):
     serializer_class = s.PreferencesSerializer
 
     @extend_schema(responses={200: s.PreferencesSerializer, **problems(401, 403)})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(self.get_serializer(preferences_for(self.user)).data)
 
     @extend_schema(request=s.PreferencesSerializer, responses={200: s.PreferencesSerializer, **problems(*_COMMON)})
-    def patch(self, request):
+    def patch(self, request: Request) -> Response:
         serializer = self.get_serializer(preferences_for(self.user), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(self.get_serializer(editing.update_preferences(self.user,
@@ -779,21 +804,21 @@ class BudgetViewSet(ExpenseAIView, viewsets.ModelViewSet):
     serializer_class = s.BudgetSerializer
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return Budget.objects.for_user(self.user)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = budget_services.save_budget(self.user, **serializer.validated_data)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = budget_services.save_budget(self.user, serializer.instance, **serializer.validated_data)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         budget_services.delete_budget(self.user, instance)
 
     @extend_schema(responses={200: s.BudgetReportSerializer, **problems(401, 403, 404, 422)})
     @action(detail=True, methods=["get"])
-    def report(self, request, pk=None):
+    def report(self, request: Request, pk: str | None = None) -> Response:
         """Budget vs actual per category (budgets.services.budget_report)."""
         report = budget_services.budget_report(self.get_object())
         lines = [{**line.__dict__, "_currency": report.currency} for line in report.lines]
@@ -806,7 +831,7 @@ class BudgetViewSet(ExpenseAIView, viewsets.ModelViewSet):
 
     @extend_schema(request=s.SuggestBudgetSerializer, responses={201: s.BudgetSerializer, **problems(*_COMMON)})
     @action(detail=False, methods=["post"])
-    def suggest(self, request):
+    def suggest(self, request: Request) -> Response:
         """Create an ai_suggested budget: a plugin, the user's AI provider, else the heuristic."""
         data = s.SuggestBudgetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -827,18 +852,18 @@ class BudgetTemplateViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.Retriev
     serializer_class = s.BudgetTemplateSerializer
     pagination_class = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return BudgetTemplate.objects.for_user(self.user).active()
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         serializer.instance = budget_services.create_template(self.user, **serializer.validated_data)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         budget_services.delete_template(self.user, instance)
 
     @extend_schema(request=s.ApplyTemplateSerializer, responses={201: s.BudgetSerializer, **problems(*_COMMON)})
     @action(detail=True, methods=["post"])
-    def apply(self, request, pk=None):
+    def apply(self, request: Request, pk: str | None = None) -> Response:
         """Create a budget from the template with a monthly income (budgets.services.apply_template)."""
         template = self.get_object()  # a stranger's id is a 404 before any validation
         data = s.ApplyTemplateSerializer(data=request.data)
@@ -855,7 +880,7 @@ class BudgetTemplateViewSet(ExpenseAIView, mixins.ListModelMixin, mixins.Retriev
         operation_id="budget_templates_suggestions_list",
     )
     @action(detail=False, methods=["get"])
-    def suggestions(self, request):
+    def suggestions(self, request: Request) -> Response:
         """Templates ranked for an income and tags (budgets.services.template_suggestions)."""
         params = request.query_params
         tags = [t for t in params.get("tags", "").split(",") if t]
@@ -874,7 +899,7 @@ class MonthlyReportView(ExpenseAIView, GenericAPIView):
     @extend_schema(parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("month", int)],
                    responses={200: s.MonthTotalsSerializer(many=True), **problems(400, 401, 403)},
                    operation_id="reports_monthly_list")
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         year = _int_param(request, "year")
         month = _int_param(request, "month", required=False)
         if not 1 <= year <= 9999:
