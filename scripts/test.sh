@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: lint, migrations drift, docs, the API schema and TypeScript
+# The test command: lint, layer contracts, types (mypy), migrations drift, docs, the API schema and TypeScript
 # types drift (scripts/schema.sh --check), then the suite on SQLite,
 # PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306). The browser tests
 # (tests/browser: Playwright driving /usr/bin/chromium against a live server)
@@ -45,6 +45,9 @@ echo "== ruff"
 
 echo "== import contracts (the layers: lint-imports reads [tool.importlinter] in pyproject.toml)"
 .venv/bin/lint-imports pyproject.toml
+
+echo "== mypy (src/, every function annotated: [tool.mypy] in pyproject.toml)"
+.venv/bin/mypy
 
 echo "== makemigrations --check (library, bare host)"
 DJANGO_SETTINGS_MODULE=tests.settings $PY -m django makemigrations --check --dry-run
