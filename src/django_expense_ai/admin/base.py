@@ -18,7 +18,7 @@ a 500.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django
 from django import forms
@@ -142,7 +142,14 @@ class UsernameChoiceField(forms.ModelChoiceField):
         return super().prepare_value(value)
 
 
-class ScopedFormMixin:
+if TYPE_CHECKING:  # what the mixins below are mixed into, for the checker
+    _FormBase = forms.ModelForm
+    _AdminBase = admin.options.BaseModelAdmin
+else:
+    _FormBase = _AdminBase = object
+
+
+class ScopedFormMixin(_FormBase):
     """Model-form checks every admin form of the app gets (see the module docstring)."""
 
     actor: RequestUser | None = None
@@ -150,7 +157,7 @@ class ScopedFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        instance = self.instance  # type: ignore[attr-defined]
+        instance = self.instance
         owner = self.owner_field
         # A staff user's new row is theirs from the start, so the model's own
         # checks (a default password's clash, unique owner rows) see the owner.
@@ -160,29 +167,29 @@ class ScopedFormMixin:
             and self.actor is not None
             and not _is_superuser(self.actor)
             and getattr(instance, f"{owner}_id", None) is None
-            and owner not in self.fields  # type: ignore[attr-defined]
+            and owner not in self.fields
         ):
             setattr(instance, owner, self.actor)
 
     def validate_unique(self) -> None:
-        super().validate_unique()  # type: ignore[misc]
-        if self.errors:  # type: ignore[attr-defined]
+        super().validate_unique()
+        if self.errors:
             return
-        instance = self.instance  # type: ignore[attr-defined]
+        instance = self.instance
         try:
             ownership.check_links(instance)
-            for name, value in self.cleaned_data.items():  # type: ignore[attr-defined]
+            for name, value in self.cleaned_data.items():
                 field = instance._meta.get_field(name) if name in self._model_fields() else None
                 if field is not None and field.many_to_many:
                     ownership.check_many(instance, name, value)
             if self.actor is not None and (instance.pk is not None or not _is_superuser(self.actor)):
                 ownership.check_write(self.actor, instance)
         except OwnershipError as err:
-            field = err.field if err.field in self.fields else None  # type: ignore[attr-defined]
-            self.add_error(field, err.message_text)  # type: ignore[attr-defined]
+            field = err.field if err.field in self.fields else None
+            self.add_error(field, err.message_text)
             return
         except NotYours as err:
-            self.add_error(None, str(err))  # type: ignore[attr-defined]
+            self.add_error(None, str(err))
             return
         # Unique constraints on fields the form leaves out (the owner) are
         # checked here too, so a clash is a form error instead of an IntegrityError.
@@ -191,11 +198,11 @@ class ScopedFormMixin:
             instance.validate_constraints()
         except ValidationError as err:
             for message in err.messages:
-                self.add_error(None, message)  # type: ignore[attr-defined]
+                self.add_error(None, message)
 
 
     def _model_fields(self) -> set[str]:
-        return {f.name for f in self.instance._meta.get_fields()}  # type: ignore[attr-defined]
+        return {f.name for f in self.instance._meta.get_fields()}
 
 
 def scoped_form(form_class: type[forms.BaseForm], *, actor: RequestUser | None, owner_field: str | None) -> type:
@@ -207,7 +214,7 @@ def scoped_form(form_class: type[forms.BaseForm], *, actor: RequestUser | None, 
     )
 
 
-class ScopedRelationsMixin:
+class ScopedRelationsMixin(_AdminBase):
     """Relation fields restricted to :func:`~..models.ownership.usable` rows (for every admin and inline)."""
 
     #: User fields filled in by exact username (a group's members).
@@ -222,8 +229,8 @@ class ScopedRelationsMixin:
             return
         queryset = ownership.usable(request.user, db_field.related_model)
         kwargs["queryset"] = queryset
-        if db_field.name in self.raw_id_fields:  # type: ignore[attr-defined]
-            site = self.admin_site  # type: ignore[attr-defined]
+        if db_field.name in self.raw_id_fields:
+            site = self.admin_site
             if many:
                 kwargs["widget"] = ScopedManyRawIdWidget(db_field.remote_field, site)
             else:
@@ -233,11 +240,11 @@ class ScopedRelationsMixin:
         self._restrict(db_field, request, kwargs, many=False)
         if kwargs.get("form_class") is UsernameChoiceField:
             return db_field.formfield(**kwargs)  # no raw-id or autocomplete widget around it
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         self._restrict(db_field, request, kwargs, many=True)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):

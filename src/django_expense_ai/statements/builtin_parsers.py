@@ -11,6 +11,7 @@ Each claims its format with a modest score so bank-specific plugins can outbid i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django_expense_ai import hookimpl
 
@@ -102,7 +103,7 @@ class OfxParser(StatementParser):
 
 
 @hookimpl
-def register_statement_parsers(register):  # type: ignore[no-untyped-def]
+def register_statement_parsers(register: Callable[[StatementParser], None]) -> None:
     """Register the built-in PDF-table, CSV and OFX parsers."""
     register(PdfTableParser())
     register(CsvParser())

@@ -10,15 +10,17 @@ See :data:`.formats.profiles.BUILTIN_PROFILES`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django_expense_ai import hookimpl
 
-from .formats.profiles import BUILTIN_PROFILES
+from .formats.profiles import BUILTIN_PROFILES, BankProfile
 
 __all__ = ["register_bank_profiles"]
 
 
 @hookimpl
-def register_bank_profiles(register):  # type: ignore[no-untyped-def]
+def register_bank_profiles(register: Callable[[BankProfile], None]) -> None:
     """Register the built-in bank profiles."""
     for profile in BUILTIN_PROFILES:
         register(profile)
