@@ -17,9 +17,9 @@
   ids) and returns it to ``approved``; :func:`purge_merge` forgets the copies.
 
 "Removed but restorable" without new model fields: each removed transaction is
-serialised (all concrete fields, its splits and mentions, the chat messages
-pointing at it; decimals as strings) into ``details["removed"]`` and the row is
-deleted. What moved onto its surviving twin (splits, mentions, chat messages,
+serialised with :mod:`..models.rows`, the archive's serialiser (all concrete
+fields, its splits and mentions, the chat messages pointing at it; decimals
+as strings) into ``details["removed"]`` and the row is deleted. What moved onto its surviving twin (splits, mentions, chat messages,
 copied fields with the twin's old values) is listed in ``details["moved"]``.
 Limits: the copy lives in a JSON column, so a transaction changed by a later
 migration may not restore; objects pointing at a removed transaction that this
@@ -52,8 +52,8 @@ from ..models import (
     UploadedFile,
     ownership,
 )
+from ..models import rows as stored_rows
 from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy, is_excluded
-from ..money import jsonable
 from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
 
 __all__ = [
@@ -500,8 +500,8 @@ def _move_onto(tx: Transaction, twin: Transaction, info: dict[str, Any], moved: 
         Transaction.objects.filter(pk=twin.pk).update(updated_at=timezone.now(), **changes)
         for name, value in changes.items():
             setattr(twin, name, value)
-        moved["fields"].append({"transaction": twin.pk, "from": tx.pk, "old": jsonable(old),
-                                "new": jsonable(changes)})
+        moved["fields"].append({"transaction": twin.pk, "from": tx.pk, "old": _plain_values(old),
+                                "new": _plain_values(changes)})
     for key, model, fk in (("splits", TransactionSplit, "transaction_id"),
                            ("mentions", TransactionMention, "transaction_id"),
                            ("chat_messages", ChatMessage, "related_transaction_id")):
@@ -514,57 +514,31 @@ def _move_onto(tx: Transaction, twin: Transaction, info: dict[str, Any], moved: 
 # -- serialising ------------------------------------------------------------------------
 
 
-def _stored_fields(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _as_dict(obj: models.Model) -> dict[str, Any]:
-    return {f.attname: _plain(getattr(obj, f.attname)) for f in _stored_fields(type(obj))}
+def _plain_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: stored_rows.plain(value) for name, value in values.items()}
 
 
 def _dump(qs: models.QuerySet) -> list[dict[str, Any]]:
-    return [_as_dict(obj) for obj in qs.order_by("pk")]
+    return [stored_rows.row_values(obj) for obj in qs.order_by("pk")]
 
 
 def _serialise_removed(tx: Transaction, *, twin: Transaction | None, why: str) -> dict[str, Any]:
-    return {"transaction": _as_dict(tx), "twin": twin.pk if twin is not None else None, "reason": why}
+    return {"transaction": stored_rows.row_values(tx), "twin": twin.pk if twin is not None else None, "reason": why}
 
 
 def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
     """Insert ``records`` with their original ids and timestamps."""
     if not records:
         return
-    fields = _stored_fields(model)
-    objects = [model(**{f.attname: f.to_python(r.get(f.attname)) for f in fields if f.attname in r})
-               for r in records]
+    objects = [stored_rows.from_values(model, r) for r in records]
     try:
         with transaction.atomic():
-            model.objects.bulk_create(objects)
-            if model is Transaction:  # a bulk insert sends no post_save
-                from ..ledger.report_cache import invalidate_transactions
-
-                invalidate_transactions(objects)
+            stored_rows.insert_as_stored(objects)
     except IntegrityError as err:
         raise MergeError(
             f"A {model._meta.verbose_name} cannot be put back: its id or a unique value is taken again "
             "since the merge."
         ) from err
-    # bulk_create stamps auto_now(_add) fields with the current time; put the originals back.
-    stamps = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    if stamps:
-        by_field = {f.attname: f for f in fields}
-        for obj, record in zip(objects, records, strict=True):
-            for name in stamps:
-                setattr(obj, name, by_field[name].to_python(record.get(name)))
-        model.objects.bulk_update(objects, stamps)
 
 
 # -- undo and purge ----------------------------------------------------------------------
@@ -622,7 +596,7 @@ def undo_merge(merge: StatementMerge, *, user: Any) -> StatementMerge:
 def _reset_fields(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give twins back their old values, field by field, unless changed since the merge."""
     not_reset = []
-    fields = {f.attname: f for f in _stored_fields(Transaction)}
+    fields = {f.attname: f for f in stored_rows.stored_fields(Transaction)}
     for record in reversed(list(records)):
         twin = Transaction.objects.filter(pk=record["transaction"]).first()
         if twin is None:
@@ -630,8 +604,8 @@ def _reset_fields(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         updates, skipped = {}, []
         for name, new in record["new"].items():
-            if getattr(twin, name) == fields[name].to_python(new):
-                updates[name] = fields[name].to_python(record["old"][name])
+            if getattr(twin, name) == stored_rows.field_value(fields[name], new):
+                updates[name] = stored_rows.field_value(fields[name], record["old"][name])
             else:
                 skipped.append(name)
         if updates:
