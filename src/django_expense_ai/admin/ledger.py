@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 
+from ..ledger import writer as ledger
 from ..models import (
     Account,
     Category,
@@ -125,6 +126,25 @@ class TransactionAdmin(ScopedAdmin):
     @admin.display(description="kind", ordering="expense_classification")
     def kind(self, obj):
         return transaction_kind(obj)
+
+    # Every write goes through the ledger's writer: its ownership, classification
+    # hook, exclusion rule and cache invalidation hold for the admin too.
+    def save_model(self, request, obj, form, change):
+        if change:
+            concrete = {f.name for f in obj._meta.concrete_fields}
+            ledger.update_transaction(obj, **{name: getattr(obj, name) for name in form.changed_data
+                                              if name in concrete})
+            return
+        self.assign_owner(request, obj, change)
+        # A classification chosen in the form is kept; left at its default, the hook is asked.
+        ledger.create_transactions(obj.user, [obj], one_by_one=True,
+                                   classify="expense_classification" not in form.changed_data)
+
+    def delete_model(self, request, obj):
+        ledger.delete_transactions(request.user, [obj])
+
+    def delete_queryset(self, request, queryset):
+        ledger.delete_transactions(request.user, self.deletable(request, queryset))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -41,7 +41,8 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from ..conf import settings
-from ..exceptions import InvalidTransition, MergeError, NotYours
+from ..exceptions import InvalidTransition, MergeError, NotYours, OwnershipError
+from ..ledger import writer as ledger
 from ..ledger.writer import lock_user
 from ..models import (
     ChatMessage,
@@ -53,7 +54,7 @@ from ..models import (
     ownership,
 )
 from ..models import rows as stored_rows
-from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy, is_excluded
+from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy
 from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
 
 __all__ = [
@@ -332,7 +333,7 @@ def transition_merge(
         extra: dict[str, Any] = {}
         if to_status == MergeStatus.COMPLETED:
             locked.merge_strategy = chosen
-            outcome = _apply(locked, remove=None if remove is None else set(remove))
+            outcome = _apply(locked, user=user, remove=None if remove is None else set(remove))
             details.update(outcome)
             extra = {"strategy": locked.merge_strategy, "removed": len(outcome["removed"])}
         _history(details, old=old, new=to_status, user=user, at=now, **extra)
@@ -358,8 +359,8 @@ def _brief(tx: Transaction) -> dict[str, Any]:
             "description": tx.description[:200], "file": tx.uploaded_file_id}
 
 
-def _apply(merge: StatementMerge, *, remove: set[Any] | None) -> dict[str, Any]:
-    """Apply the strategy; the caller holds the transaction. :returns: the details to store."""
+def _apply(merge: StatementMerge, *, user: Any, remove: set[Any] | None) -> dict[str, Any]:
+    """Apply the strategy for ``user``; the caller holds the transaction. :returns: the details to store."""
     primary = merge.primary_file
     p_rows = statement_of(primary).rows
     duplicates = list(duplicate_files(merge))
@@ -395,7 +396,7 @@ def _apply(merge: StatementMerge, *, remove: set[Any] | None) -> dict[str, Any]:
     touched = _touch_map([tx for tx, _ in plan])
     split_owners = set(TransactionSplit.objects.filter(
         transaction_id__in=[t.pk for t in twins.values() if t is not None]).values_list("transaction_id", flat=True))
-    doomed: list[Any] = []
+    doomed: list[Transaction] = []
     for tx, why in plan:
         twin = twins.get(tx.pk)
         info = touched[tx.pk]
@@ -416,15 +417,14 @@ def _apply(merge: StatementMerge, *, remove: set[Any] | None) -> dict[str, Any]:
             if info["splits"]:
                 split_owners.add(twin.pk)
         removed.append(record)
-        doomed.append(tx.pk)
+        doomed.append(tx)
     # What moved is no longer on the transaction: store only what the delete takes.
     for record in removed:
         pk = record["transaction"]["id"]
         record["splits"] = _dump(TransactionSplit.objects.filter(transaction_id=pk))
         record["mentions"] = _dump(TransactionMention.objects.filter(transaction_id=pk))
         record["chat_messages"] = list(ChatMessage.objects.filter(related_transaction_id=pk).values_list("pk", flat=True))
-    if doomed:
-        Transaction.objects.filter(pk__in=doomed).delete()
+    ledger.delete_transactions(user, doomed)
     return {
         "strategy_applied": merge.merge_strategy,
         "removed": removed,
@@ -490,18 +490,17 @@ def _move_onto(tx: Transaction, twin: Transaction, info: dict[str, Any], moved: 
             changes[name] = True
     if tx.expense_classification != _DEFAULT_CLASS and twin.expense_classification == _DEFAULT_CLASS:
         changes["expense_classification"] = tx.expense_classification
-        if not twin.exclusion_overridden:
-            changes["exclude_from_totals"] = is_excluded(tx.expense_classification)
     if tx.exclusion_overridden and not twin.exclusion_overridden:
-        changes["exclusion_overridden"] = True
-        changes["exclude_from_totals"] = tx.exclude_from_totals
+        changes["exclude_from_totals"] = tx.exclude_from_totals  # a person's choice: the writer keeps it as one
     if changes:
-        old = {name: getattr(twin, name) for name in changes}
-        Transaction.objects.filter(pk=twin.pk).update(updated_at=timezone.now(), **changes)
-        for name, value in changes.items():
-            setattr(twin, name, value)
-        moved["fields"].append({"transaction": twin.pk, "from": tx.pk, "old": _plain_values(old),
-                                "new": _plain_values(changes)})
+        # The writer applies the exclusion rule: record what it wrote, not what was asked.
+        watched = list(dict.fromkeys([*changes, "exclude_from_totals", "exclusion_overridden"]))
+        old = {name: getattr(twin, name) for name in watched}
+        ledger.update_transaction(twin, **changes)
+        new = {name: getattr(twin, name) for name in watched if getattr(twin, name) != old[name]}
+        moved["fields"].append({"transaction": twin.pk, "from": tx.pk,
+                                "old": _plain_values({name: old[name] for name in new}),
+                                "new": _plain_values(new)})
     for key, model, fk in (("splits", TransactionSplit, "transaction_id"),
                            ("mentions", TransactionMention, "transaction_id"),
                            ("chat_messages", ChatMessage, "related_transaction_id")):
@@ -524,6 +523,23 @@ def _dump(qs: models.QuerySet) -> list[dict[str, Any]]:
 
 def _serialise_removed(tx: Transaction, *, twin: Transaction | None, why: str) -> dict[str, Any]:
     return {"transaction": stored_rows.row_values(tx), "twin": twin.pk if twin is not None else None, "reason": why}
+
+
+def _restore_transactions(merge: StatementMerge, records: list[dict[str, Any]]) -> None:
+    """Put the removed transactions back through the ledger's writer, with their ids and timestamps."""
+    try:
+        ledger.restore_transactions(
+            merge.primary_file.user, [stored_rows.from_values(Transaction, r) for r in records]
+        )
+    except OwnershipError as err:
+        raise MergeError(
+            f"A removed transaction cannot be put back: its {err.field or 'owner'} is gone or no longer "
+            "the user's to use."
+        ) from err
+    except IntegrityError as err:
+        raise MergeError(
+            "A transaction cannot be put back: its id or a unique value is taken again since the merge."
+        ) from err
 
 
 def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
@@ -569,7 +585,7 @@ def undo_merge(merge: StatementMerge, *, user: Any) -> StatementMerge:
             )
         removed = details.pop("removed")
         moved = details.pop("moved", {})
-        _rebuild(Transaction, [r["transaction"] for r in removed])
+        _restore_transactions(locked, [r["transaction"] for r in removed])
         _rebuild(TransactionSplit, [s for r in removed for s in r.get("splits", ())])
         _rebuild(TransactionMention, [m for r in removed for m in r.get("mentions", ())])
         for key, model, fk in (("splits", TransactionSplit, "transaction_id"),
@@ -609,7 +625,9 @@ def _reset_fields(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             else:
                 skipped.append(name)
         if updates:
-            Transaction.objects.filter(pk=twin.pk).update(**updates)
+            if "exclude_from_totals" in updates and "exclusion_overridden" not in updates:
+                updates["exclusion_overridden"] = twin.exclusion_overridden  # a reset, not a person's choice
+            ledger.update_transaction(twin, **updates)
         if skipped:
             not_reset.append({"transaction": twin.pk, "fields": skipped})
     return not_reset
