@@ -17,10 +17,14 @@ from django.db.models.expressions import RawSQL
 
 from ..conf import settings
 from ..models import Transaction
-from .dedup import _AMOUNT_PLACES, MAX_AMOUNTS_IN_QUERY, DedupResult, Existing, match_rows
+from ..models.ledger import AMOUNT_PLACES
+from .dedup import MAX_AMOUNTS_IN_QUERY, DedupResult, Existing, match_rows
 from .types import StatementRow
 
 __all__ = ["candidate_scope", "find_duplicates"]
+
+#: ``Transaction.amount``'s scale: the amounts the query asks for are stored ones.
+_STORED_AMOUNT = Decimal(1).scaleb(-AMOUNT_PLACES)
 
 
 def candidate_scope(user: Any, account: Any, rows: Sequence[StatementRow]) -> Any:
@@ -54,7 +58,7 @@ def find_duplicates(
     existing: list[Existing] = []
     if rows:
         qs = candidate_scope(user, account, rows)
-        amounts = {Decimal(r.amount).quantize(_AMOUNT_PLACES) for r in rows}
+        amounts = {Decimal(r.amount).quantize(_STORED_AMOUNT) for r in rows}
         if len(amounts) <= MAX_AMOUNTS_IN_QUERY:
             if connections[qs.db].vendor == "postgresql":
                 # One array parameter: an IN list of a thousand literals costs PostgreSQL
