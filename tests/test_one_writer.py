@@ -21,7 +21,7 @@ from django.urls import reverse
 
 import django_expense_ai
 from django_expense_ai.chat import submit_message
-from django_expense_ai.exceptions import MergeError, NotYours, UnexpectedField
+from django_expense_ai.exceptions import MergeError, NotYours, OwnershipError, UnexpectedField
 from django_expense_ai.ledger import editing, writer
 from django_expense_ai.ledger.reports import _monthly_totals, monthly_totals
 from django_expense_ai.ledger.splits import apply_split, update_transaction_amount
@@ -260,6 +260,20 @@ def test_update_transaction_refuses_what_it_does_not_change(user):
     for bad in ({"id": 5}, {"created_at": None}, {"splits": []}, {"colour": "red"}):
         with pytest.raises(UnexpectedField):
             writer.update_transaction(tx, **bad)
+
+
+def test_update_transaction_checks_the_links_it_sets(user, other_user):
+    tx = Transaction.objects.create(user=user, date=dt.date(2025, 1, 2), amount=Decimal("-1"))
+    theirs = Category.objects.create(user=other_user, key="theirs", name="Theirs")
+    with pytest.raises(OwnershipError):
+        writer.update_transaction(tx, category=theirs, notes="never saved")
+    assert Transaction.objects.get(pk=tx.pk).notes == ""
+    mine = Category.objects.create(user=user, key="mine", name="Mine")
+    writer.update_transaction(tx, category=mine, notes="mine")
+    with pytest.raises(OwnershipError):
+        writer.update_transaction(tx, user=other_user)  # a new owner: every link is checked again
+    writer.update_transaction(tx, category_id=None, notes="emptied")  # emptying a link needs no check
+    assert Transaction.objects.filter(pk=tx.pk, user=user, category=None, notes="emptied").exists()
 
 
 def test_delete_transactions_is_all_or_nothing(user, other_user):

@@ -163,8 +163,8 @@ def _insert_all(user: Any, objs: list[Transaction]) -> list[Transaction]:
     return list(qs.order_by("pk")[: len(objs)])
 
 
-#: Links checked against the owner when :func:`update_transaction` changes one (or the owner).
-_LINK_NAMES = frozenset({"user", "account", "category", "group", "uploaded_file", "chat_message", "paid_by"})
+#: Links checked against the owner when :func:`update_transaction` sets one.
+_LINK_NAMES = frozenset({"account", "category", "group", "uploaded_file", "chat_message", "paid_by"})
 #: Set by the database or by save(), never by a caller.
 _NOT_CHANGED_BY_HAND = frozenset({"id", "created_at", "updated_at"})
 
@@ -208,8 +208,12 @@ def update_transaction(transaction: Transaction, **changes: Any) -> Transaction:
     if "exclude_from_totals" in names and "exclusion_overridden" not in names:
         transaction.exclusion_overridden = True
         names.append("exclusion_overridden")
-    if _LINK_NAMES.intersection(names):
-        ownership.check_links(transaction)
+    if "user" in names:
+        ownership.check_links(transaction)  # a new owner: every link must be theirs to use
+    else:  # only the links this call sets (an emptied link needs no check)
+        ownership.check_links(transaction, fields=[
+            name for name in names if name in _LINK_NAMES and getattr(transaction, f"{name}_id") is not None
+        ])
     # save() applies the exclusion rule and adds exclude_from_totals when it may change.
     transaction.save(update_fields=[*names, "updated_at"])
     return transaction
