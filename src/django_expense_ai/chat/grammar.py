@@ -45,6 +45,7 @@ __all__ = [
     "ParsedMention",
     "parse_shortcut",
     "parse_text",
+    "penalise_unresolved",
 ]
 
 #: Largest amount accepted unless the caller passes ``max_amount``.
@@ -195,11 +196,30 @@ def _confidence(reasons: list[str]) -> float:
     for reason in reasons:
         code = reason.split(":", 1)[0]
         if code == "unresolved_mention":
-            unresolved += _PENALTY[code]
+            unresolved += 1
             continue
         total += _PENALTY.get(code, 0)
-    total += min(unresolved, _MAX_UNRESOLVED_PENALTY)
+    if unresolved:
+        total += _unresolved_penalty(unresolved)
     return max(0, 100 - total) / 100
+
+
+def _unresolved_penalty(count: int) -> int:
+    """What ``count`` unresolved ``@`` mentions cost, in hundredths."""
+    return min(_PENALTY["unresolved_mention"] * count, _MAX_UNRESOLVED_PENALTY)
+
+
+def penalise_unresolved(confidence: float, unresolved: int) -> float:
+    """A confidence from outside the grammar (an AI reading's), less what unresolved mentions cost.
+
+    The same cost a grammar parse pays for each ``@name`` nobody could resolve,
+    capped the same way, so both readings of a message weigh it alike.
+
+    :param confidence: the reading's own confidence; clamped to at most 1.
+    :param unresolved: how many ``@`` mentions stayed unresolved.
+    :returns: a float in ``[0, 1]``.
+    """
+    return max(0.0, min(1.0, float(confidence)) - _unresolved_penalty(unresolved) / 100)
 
 
 # -- currencies --------------------------------------------------------------
