@@ -74,7 +74,7 @@ def _row_json(row: StatementRow) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Statement:
-    """The parts of a statement the score uses: its rows (date, amount, description and bank id count)."""
+    """The parts of a statement the score uses (of each row: date, amount, description and bank id)."""
 
     rows: tuple[StatementRow, ...]
     period_start: dt.date | None = None
