@@ -19,6 +19,13 @@ from .exceptions import MoneyError, UnknownCurrency
 # are treated as having none for arithmetic: N.A. in the table.
 _NO_MINOR = 0
 
+#: Decimal places of the ledger's amount columns (``Transaction.amount``,
+#: ``TransactionSplit.amount``): four, since CLF has four minor units.
+AMOUNT_PLACES = 4
+#: The step of those columns, ``Decimal("0.0001")``: where amounts are compared
+#: as the ledger stores them (12.5 and 12.5000 are the same money).
+AMOUNT_STEP = Decimal(1).scaleb(-AMOUNT_PLACES)
+
 
 @lru_cache(maxsize=1)
 def iso_currencies() -> dict[str, tuple[str, int, int | None]]:
@@ -114,6 +121,15 @@ def to_minor(amount: Any, currency: Any) -> int:
 def from_minor(units: int, currency: Any) -> Decimal:
     """Integer minor units back to a quantised Decimal."""
     return (Decimal(int(units)).scaleb(-minor_units(currency))).quantize(quantum(currency))
+
+
+def ledger_amount(amount: Any) -> Decimal:
+    """``amount`` at the ledger's scale (:data:`AMOUNT_STEP`): a key under which equal money compares equal.
+
+    :returns: a ``Decimal`` with :data:`AMOUNT_PLACES` decimals.
+    :raises InvalidOperation: ``amount`` is not a finite number.
+    """
+    return Decimal(amount).quantize(AMOUNT_STEP)
 
 
 def money_str(amount: Any) -> str:

@@ -1,4 +1,10 @@
-"""Plain data the statement readers produce: frozen dataclasses, no ORM."""
+"""Plain data the statement readers produce: frozen dataclasses, no ORM.
+
+:class:`StatementRow` is the one row type: the readers produce it, the
+statement comparison (``similarity``) pairs it, and the de-duplication
+(``dedup``) matches it against :class:`LedgerRow`, the same row with the id and
+fingerprint of a transaction already in the ledger.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,20 @@ class StatementRow:
     bank_id: str = ""
     posted_date: dt.date | None = None
     merchant: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerRow(StatementRow):
+    """A transaction already in the ledger, as the pure matchers see it.
+
+    A :class:`StatementRow` plus what the ledger adds: the transaction's ``id``
+    and the ``import_fingerprint`` stored when it was imported (``""`` for one
+    entered by hand). Both are keyword-only: ``LedgerRow(id=7, date=...,
+    description=..., amount=...)``.
+    """
+
+    id: Any = field(kw_only=True)
+    import_fingerprint: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True)
