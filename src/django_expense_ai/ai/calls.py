@@ -36,6 +36,7 @@ from django.views.decorators.debug import sensitive_variables
 from ..conf import settings
 from ..exceptions import (
     DecryptionError,
+    InvalidArgument,
     ProviderAuthError,
     ProviderError,
     ProviderUnavailable,
@@ -144,7 +145,7 @@ def call_provider(user: Any, method: str, *, provider_name: str | None = None, *
         ``currency_hint``, ``default_currency``, ``today``, ``monthly_income`` ...).
     :returns: the provider's :class:`~django_expense_ai.providers.ProviderResult`;
         :func:`result_details` turns it into JSON for logs and audit fields.
-    :raises ValueError: ``method`` is not one of :data:`PROVIDER_METHODS`.
+    :raises InvalidArgument: ``method`` is not one of :data:`PROVIDER_METHODS` (a ``ValueError``).
     :raises ProviderUnavailable: the user chose ``system``, AI is disabled for
         the site, or the user has not opted in (``kind`` says which).
     :raises UnknownProvider: no provider is registered under that name.
@@ -156,7 +157,7 @@ def call_provider(user: Any, method: str, *, provider_name: str | None = None, *
         is never in the message.
     """
     if method not in PROVIDER_METHODS:
-        raise ValueError(f"call_provider() calls one of {sorted(PROVIDER_METHODS)}, not {method!r}.")
+        raise InvalidArgument(f"call_provider() calls one of {sorted(PROVIDER_METHODS)}, not {method!r}; pass one of those.")
     ai_settings = ai_settings_for(user)
     name = provider_name or ai_settings.active_parser_provider or SYSTEM
     if name == SYSTEM:

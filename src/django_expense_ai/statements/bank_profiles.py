@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import plugins
-from ..exceptions import BankProfileError, PluginError
+from ..exceptions import BankProfileError, PluginError, UnknownKey
 from .formats.profiles import BankProfile, best_profile
 
 __all__ = ["get_bank_profile", "get_bank_profiles", "match_bank_profile", "reset_bank_profiles"]
@@ -68,12 +68,18 @@ def get_bank_profile(name: str) -> BankProfile:
     """The registered profile called ``name``.
 
     :returns: the profile.
-    :raises KeyError: no profile has that name.
+    :raises UnknownKey: no profile has that name (a ``KeyError``).
     """
-    for profile in get_bank_profiles():
+    registered = get_bank_profiles()
+    for profile in registered:
         if profile.name == name:
             return profile
-    raise KeyError(name)
+    known = ", ".join(profile.name for profile in registered) or "none"
+    raise UnknownKey(
+        f"No bank profile is registered as {name!r} (known: {known}). Check the name, "
+        "or install and list the plugin that provides it.",
+        key=name,
+    )
 
 
 def match_bank_profile(rows: Sequence[Sequence[str]]) -> BankProfile | None:

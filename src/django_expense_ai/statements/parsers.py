@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from .. import plugins
-from ..exceptions import PluginError
+from ..exceptions import PluginError, UnknownKey
 from .types import ParsedStatement, StatementDocument
 
 __all__ = ["StatementParser", "get_parser", "get_parsers", "reset_parsers"]
@@ -107,12 +107,18 @@ def get_parser(name: str) -> Any:
     """The registered parser called ``name``.
 
     :returns: the parser.
-    :raises KeyError: no parser has that name.
+    :raises UnknownKey: no parser has that name (a ``KeyError``).
     """
-    for parser in get_parsers():
+    registered = get_parsers()
+    for parser in registered:
         if parser.name == name:
             return parser
-    raise KeyError(name)
+    known = ", ".join(parser.name for parser in registered) or "none"
+    raise UnknownKey(
+        f"No statement parser is registered as {name!r} (known: {known}). Check the name, "
+        "or install and list the plugin that provides it.",
+        key=name,
+    )
 
 
 def reset_parsers() -> None:
