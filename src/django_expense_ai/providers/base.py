@@ -273,6 +273,26 @@ def normalize_usage(**counts: Any) -> Usage:
 Validator = Callable[[Any], tuple[Any, float]]
 
 
+def check_ai_enabled(provider: Provider) -> None:
+    """The site switch: refuse to send user data while ``EXPENSE_AI["AI_ENABLED"]`` is off.
+
+    The one implementation of the switch: :meth:`Provider.run` applies it to
+    every call, and :func:`django_expense_ai.ai.check_consent` before it reads
+    the user's key. A provider that sends nothing off the site
+    (``sends_data = False``, the fake) is exempt. A settings check only: no ORM.
+
+    :returns: ``None`` when the call may go ahead.
+    :raises ProviderUnavailable: ``AI_ENABLED`` is false (``kind="disabled"``).
+    """
+    if provider.sends_data and not settings.AI_ENABLED:
+        raise ProviderUnavailable(
+            'AI providers are turned off for this site (EXPENSE_AI["AI_ENABLED"] is False), so nothing was '
+            f'sent to {provider.label or provider.name}. A site administrator can set '
+            'EXPENSE_AI["AI_ENABLED"] = True to allow it.',
+            provider=provider.name,
+        )
+
+
 class Provider:
     """Base class of every AI provider.
 
@@ -452,16 +472,11 @@ class Provider:
         )
 
     def check_enabled(self) -> None:
-        """Refuse to send user data when the site has AI turned off.
+        """Refuse to send user data when the site has AI turned off (see :func:`check_ai_enabled`).
 
         :raises ProviderUnavailable: ``EXPENSE_AI["AI_ENABLED"]`` is false.
         """
-        if self.sends_data and not settings.AI_ENABLED:
-            raise ProviderUnavailable(
-                "AI features are turned off for this site; set EXPENSE_AI['AI_ENABLED'] = True "
-                "to send data to an AI provider.",
-                provider=self.name,
-            )
+        check_ai_enabled(self)
 
     def run(
         self,
