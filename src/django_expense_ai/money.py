@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.formats import number_format
 
-from .exceptions import MoneyError, UnknownCurrency
+from .exceptions import FloatMoney, MoneyError, UnknownCurrency
 
 # Currency codes with no minor unit in ISO (precious metals, testing codes)
 # are treated as having none for arithmetic: N.A. in the table.
@@ -79,9 +79,13 @@ def quantum(currency: Any) -> Decimal:
 
 
 def to_decimal(value: Any) -> Decimal:
-    """Convert str/int/Decimal to ``Decimal``; floats are refused (they are not money)."""
+    """Convert str/int/Decimal to ``Decimal``; floats are refused (they are not money).
+
+    :raises FloatMoney: ``value`` is a float or a bool (a ``MoneyError`` and a ``TypeError``).
+    :raises MoneyError: ``value`` is not a finite decimal amount.
+    """
     if isinstance(value, bool) or isinstance(value, float):
-        raise MoneyError(f"Money must be a Decimal, int or decimal string, not {type(value).__name__}.")
+        raise FloatMoney(f"Money must be a Decimal, int or decimal string, not {type(value).__name__}.")
     if isinstance(value, Decimal):
         result = value
     else:

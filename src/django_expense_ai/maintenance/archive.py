@@ -67,7 +67,7 @@ from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
 from ..conf import settings as expense_settings
-from ..exceptions import ArchiveError
+from ..exceptions import ArchiveError, UnarchivableValue
 from ..models import ChatMessage, StatementProcessingLog
 
 #: Suffix of every archive file.
@@ -165,7 +165,10 @@ def _encode(value: Any) -> Any:
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
-    raise TypeError(f"cannot archive a value of type {type(value).__name__}")
+    raise UnarchivableValue(
+        f"Cannot archive a value of type {type(value).__name__}: the archive writes dates, times, decimals, "
+        "UUIDs, bytes and durations. Store the field as one of those, or leave its model out of the archive."
+    )
 
 
 def _dumps(record: dict[str, Any]) -> str:

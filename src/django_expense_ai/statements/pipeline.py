@@ -77,6 +77,7 @@ from ..exceptions import (
     StatementValidationError,
     StorageQuotaExceeded,
     UnsupportedFormat,
+    WrongArgumentType,
     WrongPassword,
 )
 from ..ledger import writer as ledger
@@ -839,6 +840,7 @@ def import_statement(
         the row, ``matched_transaction_id``, ``reason``, ``score``) and
         ``rows_found`` set. Its ``processing_logs`` tell every stage.
     :raises NotYours: ``account`` is not one of the user's accounts.
+    :raises WrongArgumentType: ``file`` is not bytes, a file object or a path.
     :raises OSError: a path that cannot be read.
     """
     account = _own_account(user, account)
@@ -1216,7 +1218,7 @@ def _read_input(file: Any, filename: str | None) -> tuple[bytes | None, str, int
             return None, name, size
         return path.read_bytes(), name, size
     if not hasattr(file, "read"):
-        raise TypeError(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
+        raise WrongArgumentType(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
     name = filename or os.path.basename(getattr(file, "name", "") or "") or "statement"
     size = getattr(file, "size", None)
     if limit and size is not None and size > limit:

@@ -28,6 +28,7 @@ from typing import Any
 from ... import limits
 from ...conf import settings
 from ...exceptions import (
+    InvalidArgument,
     NoTextLayer,
     StatementError,
     StatementTooLarge,
@@ -288,7 +289,7 @@ def _folded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     source = pattern.pattern.replace("A-Za-z", "a-z")
     literals = re.sub(r"\\[A-Za-z]|\(\?P[<=]", "", source)  # escapes like \S and group syntax are not letters
     if literals != literals.lower():  # an upper-case letter would never match folded text
-        raise ValueError(f"Write the pattern in lower case to fold it: {source!r}")
+        raise InvalidArgument(f"Write the pattern in lower case (a-z classes) to fold it: {source!r}")
     return re.compile(source, pattern.flags & ~re.I)
 
 
