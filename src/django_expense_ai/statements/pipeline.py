@@ -82,6 +82,7 @@ from ..exceptions import (
 )
 from ..ledger import writer as ledger
 from ..ledger.writer import lock_user
+from ..limits import read_limits
 from ..models import (
     Account,
     StatementProcessingLog,
@@ -246,7 +247,7 @@ def stage_upload(ctx: ImportContext) -> StageResult:
     if ctx.data is None:
         ctx.data = _stored_bytes(uf)
     try:
-        ctx.format = detect_format(ctx.data, uf.filename)
+        ctx.format = detect_format(ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES)
     except (UnsupportedFormat, CorruptStatement):
         # A refused file's bytes are not kept; its row and logs stay for the audit.
         _discard_bytes(uf)
@@ -289,8 +290,8 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
         return _skipped(f"{ctx.format.upper()} files are not encrypted.")
     data = ctx.data or b""
     uf = ctx.uploaded_file
-    if not pdf.needs_password(data):
-        ctx.unlocked = pdf.unlock_pdf(data, None)
+    if not pdf.needs_password(data, engine=settings.PDF_ENGINE):
+        ctx.unlocked = pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
         _save(uf, is_password_protected=False, used_password=None)
         if not ctx.unlocked.encrypted:
             return _skipped("The PDF is not encrypted.")
@@ -320,7 +321,7 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
             attempts.append({**who, "outcome": "unreadable: the encryption key for it is missing"})
             continue
         try:
-            ctx.unlocked = pdf.unlock_pdf(data, secret)
+            ctx.unlocked = pdf.unlock_pdf(data, secret, engine=settings.PDF_ENGINE, limits=read_limits())
         except WrongPassword:
             attempts.append({**who, "outcome": "did not open it"})
             continue
@@ -357,7 +358,7 @@ def _extract_text(ctx: ImportContext) -> StageResult:
     data = ctx.data or b""
     details: dict[str, Any] = {"format": ctx.format}
     if ctx.format == "pdf":
-        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None)
+        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
         try:
             pages = pdf.extract_pages(
                 unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
@@ -937,11 +938,13 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
     try:
         if start == ProcessingStage.PARSE_ATTEMPT:
             ctx.data = _stored_bytes(uf)
-            ctx.format = _FORMAT_OF_TYPE.get(uf.content_type) or detect_format(ctx.data, uf.filename)
+            ctx.format = _FORMAT_OF_TYPE.get(uf.content_type) or detect_format(
+                ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES
+            )
             ctx.document = _document_from_raw_text(uf, ctx.data, ctx.format)
         elif start != ProcessingStage.UPLOAD:
             ctx.data = _stored_bytes(uf)
-            ctx.format = detect_format(ctx.data, uf.filename)
+            ctx.format = detect_format(ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES)
     except StatementError as err:
         _log(uf, start, StageResult(LogStatus.FAILED, {"error": type(err).__name__, "message": str(err)}), 0)
         _fail(ctx, start, str(err), remaining=list(_STAGE_NAMES[_STAGE_NAMES.index(start) + 1:]))
@@ -990,7 +993,7 @@ def _too_big_for_the_request(uf: UploadedFile, data: bytes | None) -> bool:
     max_bytes, max_pages = settings.IMMEDIATE_MAX_BYTES, settings.IMMEDIATE_MAX_PAGES
     too_big = bool(max_bytes and uf.size > max_bytes)
     if not too_big and max_pages and data is not None and data[:1024].lstrip().startswith(b"%PDF"):
-        pages = pdf.page_count(data)
+        pages = pdf.page_count(data, engine=settings.PDF_ENGINE)
         too_big = pages is not None and pages > max_pages
     if not too_big:
         return False

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..limits import ReadLimits
+
 
 @dataclass(frozen=True)
 class StatementRow:
@@ -63,6 +65,9 @@ class StatementDocument:
     encoding: str = ""  # how text formats were decoded ("utf-8", "cp1252" ...)
     # A BankProfile saved for the file's account: how to read its CSV without guessing.
     profile: Any = None
+    # The caps the parser applies (rows, CSV columns and line length); ``None`` until
+    # :func:`~.reader.parse_document` fills in the site's.
+    limits: ReadLimits | None = None
 
     def __repr__(self) -> str:  # the bytes and text are long and may be private
         return (

@@ -26,13 +26,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ... import limits
-from ...conf import settings
 from ...exceptions import (
     InvalidArgument,
     NoTextLayer,
     StatementError,
     StatementTooLarge,
 )
+from ...limits import DEFAULT_LIMITS, ReadLimits
 from ...money import is_known_currency, quantize, quantum
 from ..types import ParsedStatement, StatementRow
 from . import guess_day_first, mask_account, parse_amount, parse_date_parts, pdf_engines, resolve_year
@@ -73,7 +73,9 @@ class UnlockedPdf:
         )
 
 
-def unlock_pdf(data: bytes, password: str | None = None, *, engine: str | None = None) -> UnlockedPdf:
+def unlock_pdf(
+    data: bytes, password: str | None = None, *, engine: str = "auto", limits: ReadLimits = DEFAULT_LIMITS
+) -> UnlockedPdf:
     """Open a PDF with the configured engine, decrypting it when needed.
 
     Without a password (or with ``""``) the empty password is tried, as every
@@ -82,17 +84,21 @@ def unlock_pdf(data: bytes, password: str | None = None, *, engine: str | None =
     the file opens without one. A password given for an unencrypted file is
     ignored.
 
-    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (``None``: ``EXPENSE_AI["PDF_ENGINE"]``).
+    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (the services pass ``EXPENSE_AI["PDF_ENGINE"]``).
+    :param limits: the page caps the document applies (the services pass the site's, see
+        :func:`~django_expense_ai.limits.read_limits`).
     :returns: an :class:`UnlockedPdf`.
     :raises PasswordRequired: encrypted, no password given, empty one fails.
     :raises WrongPassword: encrypted, and neither the given nor the empty password opens it.
     :raises CorruptStatement: not a readable PDF.
     """
-    document = pdf_engines.open_document(data, password, engine=engine)
+    document = pdf_engines.open_document(data, password, engine=engine, limits=limits)
     return UnlockedPdf(document, encrypted=document.encrypted, password_needed=document.password_needed)
 
 
-def open_pdf(data: bytes, password: str | None = None, *, engine: str | None = None) -> PdfDocument:
+def open_pdf(
+    data: bytes, password: str | None = None, *, engine: str = "auto", limits: ReadLimits = DEFAULT_LIMITS
+) -> PdfDocument:
     """Open (and if needed decrypt) a PDF.
 
     :returns: a :class:`~.pdf_engines.PdfDocument` ready for :func:`extract_pages`.
@@ -100,10 +106,10 @@ def open_pdf(data: bytes, password: str | None = None, *, engine: str | None = N
     :raises WrongPassword: the given password does not open it.
     :raises CorruptStatement: not a readable PDF.
     """
-    return unlock_pdf(data, password, engine=engine).reader
+    return unlock_pdf(data, password, engine=engine, limits=limits).reader
 
 
-def needs_password(data: bytes, *, engine: str | None = None) -> bool:
+def needs_password(data: bytes, *, engine: str = "auto") -> bool:
     """Tell whether opening ``data`` needs a non-empty password.
 
     :returns: True when the PDF is encrypted and the empty password does not open it.
@@ -118,8 +124,8 @@ def needs_password(data: bytes, *, engine: str | None = None) -> bool:
 def extract_pages(
     handle: Any,
     *,
-    max_pages: int | None = None,
-    max_seconds: float | None = None,
+    max_pages: int = ReadLimits.max_pdf_pages,
+    max_seconds: float = ReadLimits.max_extraction_seconds,
     layout: bool = True,
 ) -> tuple[str, ...]:
     """Extract the text of every page.
@@ -131,9 +137,8 @@ def extract_pages(
     checked inside it.
 
     :param handle: what :func:`open_pdf` returned (or anything with pypdf's ``pages``).
-    :param max_pages: limit (``None``: ``EXPENSE_AI["MAX_PDF_PAGES"]``; ``0``: none).
-    :param max_seconds: time budget checked between pages
-        (``None``: ``EXPENSE_AI["MAX_EXTRACTION_SECONDS"]``; ``0``: none).
+    :param max_pages: limit (``MAX_PDF_PAGES``; ``0``: none).
+    :param max_seconds: time budget checked between pages (``MAX_EXTRACTION_SECONDS``; ``0``: none).
     :returns: one string per page.
     :raises StatementTooLarge: too many pages, or the time budget ran out.
     :raises ProcessingLimitExceeded: a page over ``MAX_PAGE_CONTENT_BYTES`` or
@@ -141,10 +146,6 @@ def extract_pages(
     :raises NoTextLayer: no page has any text (scanned or image-only PDF).
     :raises CorruptStatement: the page tree or a content stream is broken.
     """
-    if max_pages is None:
-        max_pages = settings.MAX_PDF_PAGES
-    if max_seconds is None:
-        max_seconds = settings.MAX_EXTRACTION_SECONDS
     document = handle if isinstance(handle, PdfDocument) else pdf_engines.PypdfDocument(handle)
     count = document.page_count()
     if max_pages and count > max_pages:
@@ -169,7 +170,7 @@ def extract_pages(
     return tuple(texts)
 
 
-def page_count(data: bytes, *, engine: str | None = None) -> int | None:
+def page_count(data: bytes, *, engine: str = "auto") -> int | None:
     """How many pages ``data`` has, without reading any page, or ``None`` when it cannot be told.
 
     Used to decide, before the work starts, whether a file is small enough to
