@@ -13,6 +13,7 @@ from django.db.models.signals import post_save
 from hypothesis import given
 from hypothesis import strategies as st
 
+from django_expense_ai.exceptions import UnarchivableValue
 from django_expense_ai.models import ChatMessage, Transaction
 from django_expense_ai.models.rows import (
     encode,
@@ -116,6 +117,6 @@ def test_json_null_in_a_column_that_cannot_be_null_stays_json_null():
 
 
 def test_values_of_other_types_are_refused():
-    with pytest.raises(TypeError, match="cannot store a value of type object"):
+    with pytest.raises(UnarchivableValue, match="Cannot store a value of type object"):
         plain(object())
     assert plain(uuid.UUID(int=1)) == "00000000-0000-0000-0000-000000000001"

@@ -201,7 +201,7 @@ class UploadedFileAdmin(ScopedAdmin):
                     request.user, data["file"], filename=data["file"].name, account=data.get("account"),
                     password=password,
                 )
-            except (ExpenseAIError, ValueError) as err:
+            except ExpenseAIError as err:
                 form.add_error(None, str(err))
             else:
                 self._remember_password(request, uploaded, data, password)

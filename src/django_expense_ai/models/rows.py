@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 
 from django.db import models
 
+from ..exceptions import UnarchivableValue
+
 __all__ = ["encode", "field_value", "from_values", "insert_as_stored", "plain", "row_values", "stored_fields"]
 
 M = TypeVar("M", bound=models.Model)
@@ -47,7 +49,7 @@ def encode(value: Any) -> Any:
 
     :returns: a string for dates, times, datetimes, decimals, UUIDs and binary
         data (base64); seconds (a float) for a duration.
-    :raises TypeError: any other type.
+    :raises UnarchivableValue: any other type (also a ``TypeError``, as ``json`` raises).
     """
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -57,7 +59,11 @@ def encode(value: Any) -> Any:
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
-    raise TypeError(f"cannot store a value of type {type(value).__name__} as JSON")
+    raise UnarchivableValue(
+        f"Cannot store a value of type {type(value).__name__} as JSON: stored rows (the archive, a merge's "
+        "removed transactions) hold dates, times, decimals, UUIDs, bytes and durations besides JSON's own "
+        "types. Store the field as one of those, or leave its model out of the archive."
+    )
 
 
 def plain(value: Any) -> Any:

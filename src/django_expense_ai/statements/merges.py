@@ -55,7 +55,8 @@ from ..models import (
 )
 from ..models import rows as stored_rows
 from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy
-from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
+from .similarity import Statement, compare_statements, match_statement_rows, statement_from_parsed_json
+from .types import StatementRow
 
 __all__ = [
     "ALLOWED_MERGE_TRANSITIONS",
@@ -350,8 +351,8 @@ def transition_merge(
 # -- completing ----------------------------------------------------------------------
 
 
-def _row(tx: Transaction) -> Row:
-    return Row(date=tx.date, amount=tx.amount, description=tx.description, bank_id=tx.bank_id)
+def _row(tx: Transaction) -> StatementRow:
+    return StatementRow(date=tx.date, description=tx.description, amount=tx.amount, bank_id=tx.bank_id)
 
 
 def _brief(tx: Transaction) -> dict[str, Any]:

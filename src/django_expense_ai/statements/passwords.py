@@ -30,7 +30,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ..exceptions import NotYours, OwnershipError, UnexpectedField
+from ..exceptions import InvalidArgument, NotYours, OwnershipError, UnexpectedField
 from ..models import Account, StatementPassword, UploadedFile, ownership
 from ..models.choices import FileStatus, ProcessingStage
 from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
@@ -111,10 +111,13 @@ def record_password_success(password: StatementPassword, uploaded_file: Uploaded
     ``password.last_used`` are refreshed; ``uploaded_file`` (when given) gets
     ``used_password`` and ``is_password_protected=True``.
 
-    :raises ValueError: the file and the password belong to different users.
+    :raises InvalidArgument: the file and the password belong to different users (a ``ValueError``).
     """
     if uploaded_file is not None and uploaded_file.user_id != password.user_id:
-        raise ValueError("A statement can only be unlocked with a password of its own user.")
+        raise InvalidArgument(
+            "A statement can only be unlocked with a password of its own user; pass one of the file owner's "
+            "passwords (candidate_passwords)."
+        )
     now = timezone.now()
     with transaction.atomic():
         StatementPassword.objects.filter(pk=password.pk).update(

@@ -77,10 +77,12 @@ from ..exceptions import (
     StatementValidationError,
     StorageQuotaExceeded,
     UnsupportedFormat,
+    WrongArgumentType,
     WrongPassword,
 )
 from ..ledger import writer as ledger
 from ..ledger.writer import lock_user
+from ..limits import read_limits
 from ..models import (
     Account,
     StatementProcessingLog,
@@ -250,7 +252,7 @@ def stage_upload(ctx: ImportContext) -> StageResult:
     if ctx.data is None:
         ctx.data = _stored_bytes(uf)
     try:
-        ctx.format = detect_format(ctx.data, uf.filename)
+        ctx.format = detect_format(ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES)
     except (UnsupportedFormat, CorruptStatement):
         # A refused file's bytes are not kept; its row and logs stay for the audit.
         _discard_bytes(uf)
@@ -293,8 +295,8 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
         return _skipped(f"{ctx.format.upper()} files are not encrypted.")
     data = ctx.data or b""
     uf = ctx.uploaded_file
-    if not pdf.needs_password(data):
-        ctx.unlocked = pdf.unlock_pdf(data, None)
+    if not pdf.needs_password(data, engine=settings.PDF_ENGINE):
+        ctx.unlocked = pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
         save_file_fields(uf, is_password_protected=False, used_password=None)
         if not ctx.unlocked.encrypted:
             return _skipped("The PDF is not encrypted.")
@@ -323,7 +325,7 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
             attempts.append({**who, "outcome": "unreadable: the encryption key for it is missing"})
             continue
         try:
-            ctx.unlocked = pdf.unlock_pdf(data, secret)
+            ctx.unlocked = pdf.unlock_pdf(data, secret, engine=settings.PDF_ENGINE, limits=read_limits())
         except WrongPassword:
             attempts.append({**who, "outcome": "did not open it"})
             continue
@@ -360,7 +362,7 @@ def _extract_text(ctx: ImportContext) -> StageResult:
     data = ctx.data or b""
     details: dict[str, Any] = {"format": ctx.format}
     if ctx.format == "pdf":
-        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None)
+        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
         try:
             pages = pdf.extract_pages(
                 unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
@@ -856,6 +858,7 @@ def import_statement(
         the row, ``matched_transaction_id``, ``reason``, ``score``) and
         ``rows_found`` set. Its ``processing_logs`` tell every stage.
     :raises NotYours: ``account`` is not one of the user's accounts.
+    :raises WrongArgumentType: ``file`` is not bytes, a file object or a path.
     :raises OSError: a path that cannot be read.
     """
     account = _own_account(user, account)
@@ -952,11 +955,13 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
     try:
         if start == ProcessingStage.PARSE_ATTEMPT:
             ctx.data = _stored_bytes(uf)
-            ctx.format = _FORMAT_OF_TYPE.get(uf.content_type) or detect_format(ctx.data, uf.filename)
+            ctx.format = _FORMAT_OF_TYPE.get(uf.content_type) or detect_format(
+                ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES
+            )
             ctx.document = _document_from_raw_text(uf, ctx.data, ctx.format)
         elif start != ProcessingStage.UPLOAD:
             ctx.data = _stored_bytes(uf)
-            ctx.format = detect_format(ctx.data, uf.filename)
+            ctx.format = detect_format(ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES)
     except StatementError as err:
         log_stage(uf, start, StageResult(LogStatus.FAILED, {"error": type(err).__name__, "message": str(err)}), 0)
         _fail(ctx, start, str(err), remaining=list(_STAGE_NAMES[_STAGE_NAMES.index(start) + 1:]))
@@ -1005,7 +1010,7 @@ def _too_big_for_the_request(uf: UploadedFile, data: bytes | None) -> bool:
     max_bytes, max_pages = settings.IMMEDIATE_MAX_BYTES, settings.IMMEDIATE_MAX_PAGES
     too_big = bool(max_bytes and uf.size > max_bytes)
     if not too_big and max_pages and data is not None and data[:1024].lstrip().startswith(b"%PDF"):
-        pages = pdf.page_count(data)
+        pages = pdf.page_count(data, engine=settings.PDF_ENGINE)
         too_big = pages is not None and pages > max_pages
     if not too_big:
         return False
@@ -1235,7 +1240,7 @@ def _read_input(file: Any, filename: str | None) -> tuple[bytes | None, str, int
             return None, name, size
         return path.read_bytes(), name, size
     if not hasattr(file, "read"):
-        raise TypeError(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
+        raise WrongArgumentType(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
     name = filename or os.path.basename(getattr(file, "name", "") or "") or "statement"
     size = getattr(file, "size", None)
     if limit and size is not None and size > limit:
