@@ -25,7 +25,16 @@ from django_expense_ai.exceptions import MergeError, NotYours, OwnershipError, U
 from django_expense_ai.ledger import editing, writer
 from django_expense_ai.ledger.reports import _monthly_totals, monthly_totals
 from django_expense_ai.ledger.splits import apply_split, update_transaction_amount
-from django_expense_ai.models import Category, GroupMember, StatementMerge, Transaction, bulk, querysets
+from django_expense_ai.models import (
+    Account,
+    Category,
+    Group,
+    GroupMember,
+    StatementMerge,
+    Transaction,
+    bulk,
+    querysets,
+)
 from django_expense_ai.statements import import_statement
 from django_expense_ai.statements.merges import transition_merge, undo_merge
 from django_expense_ai.statements.review import commit_review
@@ -41,8 +50,6 @@ MODELS = PACKAGE / "models"
 
 @pytest.fixture
 def account(user):
-    from django_expense_ai.models import Account
-
     return Account.objects.create(user=user, name="Current", currency="EUR")
 
 
@@ -159,8 +166,6 @@ def test_the_admin_writes_through_the_writer(writers, admin_client, user):
 
 
 def _group(user):
-    from django_expense_ai.models import Group
-
     return Group.objects.create(name="Pair", created_by=user)
 
 
