@@ -146,6 +146,41 @@ def test_ai_disabled_for_the_site_refuses_every_call(recorder, user, settings, m
     assert recorder.sent == []
 
 
+def test_the_site_switch_is_one_check_with_one_message(recorder, user, settings) -> None:
+    ai.opt_in(user)
+    settings.EXPENSE_AI = {"AI_ENABLED": False}
+
+    with pytest.raises(ProviderUnavailable) as service:
+        ai.call_provider(user, "parse_chat", **CALLS["parse_chat"])
+    with pytest.raises(ProviderUnavailable) as direct:  # a provider called without the service
+        recorder().parse_chat(api_key="", **CALLS["parse_chat"])
+
+    assert str(service.value) == str(direct.value)
+    assert 'EXPENSE_AI["AI_ENABLED"]' in str(service.value) and "nothing was sent to Recorder" in str(service.value)
+
+
+def test_a_provider_cannot_switch_the_site_gate_off_for_the_service(register_plugin, user, settings) -> None:
+    class Careless(RecordingProvider):
+        name = "careless"
+
+        def check_enabled(self) -> None:  # a plugin that skips the check in its own calls
+            return None
+
+    class CarelessPlugin:
+        @hookimpl
+        def register_providers(self, register):
+            register(Careless)
+
+    register_plugin(CarelessPlugin())
+    ai.opt_in(user)
+    settings.EXPENSE_AI = {"AI_ENABLED": False}
+    Careless.sent = []
+
+    with pytest.raises(ProviderUnavailable, match="AI_ENABLED"):
+        ai.call_provider(user, "parse_chat", provider_name="careless", **CALLS["parse_chat"])
+    assert Careless.sent == []
+
+
 @pytest.mark.parametrize("method", sorted(CALLS))
 def test_every_call_with_user_data_needs_the_opt_in(recorder, user, method) -> None:
     with pytest.raises(ProviderUnavailable) as info:

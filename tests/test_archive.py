@@ -34,6 +34,7 @@ from django_expense_ai.models import (
     Transaction,
     UploadedFile,
 )
+from django_expense_ai.models.rows import stored_fields
 
 NOW = dt.datetime(2025, 8, 31, 12, 0, tzinfo=dt.timezone.utc)
 OLD = dt.datetime(2024, 1, 15, 9, 30, 12, 345678, tzinfo=dt.timezone.utc)  # microseconds must survive
@@ -477,7 +478,7 @@ def _same_moments(record, model):
 def test_fast_path_is_postgres_only():
     from django.db import connection
 
-    line_sql = archive_mod._pg_line_sql(ChatMessage, archive_mod._stored_fields(ChatMessage), connection)
+    line_sql = archive_mod._pg_line_sql(ChatMessage, stored_fields(ChatMessage), connection)
     assert (line_sql is not None) == (connection.vendor == "postgresql")
 
 

@@ -459,6 +459,14 @@ def test_ai_mode_uses_the_provider(user, people, mode, fake):
     assert TransactionSplit.objects.filter(transaction=tx).count() == 2
 
 
+def test_ai_mode_unresolved_people_cost_what_the_grammar_charges(user, people, mode, fake):
+    mode("ai", provider="fake")
+    fake.queue(_entry(mentions=("zed", "yan", "xia"), confidence=0.9))
+    meta = submit_message(user, "sushi with zed, yan and xia, about 42.50").message.metadata
+    assert meta["reasons"][:3] == ["unresolved_mention:@zed", "unresolved_mention:@yan", "unresolved_mention:@xia"]
+    assert meta["confidence"] == 0.6  # 0.9 less 0.15 a name, at most 0.30
+
+
 def test_ai_mode_reads_a_raw_json_answer(user, people, mode, fake):
     mode("ai", provider="fake")
     fake.queue('{"amount": "19.99", "currency": "EUR", "description": "spotify", "category": "", '

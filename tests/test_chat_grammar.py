@@ -561,3 +561,14 @@ def test_internal_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(grammar, "_description", boom)
     parse = parse_text("$5 lunch", today=TODAY)
     assert parse.error == "unparseable" and parse.amount is None
+
+
+def test_unresolved_mentions_cost_an_outside_reading_what_they_cost_a_parse() -> None:
+    # One rule for the grammar's own parse and an AI reading (chat.services passes the count).
+    for names in ("@a", "@a @b", "@a @b @c"):
+        parse = parse_text(f"$5 lunch {names}", today=TODAY)
+        unresolved = sum(m.kind == "person" for m in parse.mentions)
+        assert parse.confidence == grammar.penalise_unresolved(1.0, unresolved), names
+    assert grammar.penalise_unresolved(0.9, 1) == pytest.approx(0.75)
+    assert grammar.penalise_unresolved(0.9, 5) == pytest.approx(0.6)  # capped after two
+    assert grammar.penalise_unresolved(1.7, 0) == 1.0 and grammar.penalise_unresolved(0.1, 2) == 0.0

@@ -14,14 +14,13 @@ from hypothesis import strategies as st
 
 from django_expense_ai.models import Account, Transaction
 from django_expense_ai.statements.dedup import (
-    Existing,
     description_similarity,
     fingerprint,
     match_rows,
     normalise_description,
 )
 from django_expense_ai.statements.ledger_candidates import find_duplicates
-from django_expense_ai.statements.types import StatementRow
+from django_expense_ai.statements.types import LedgerRow, StatementRow
 
 D = dt.date(2024, 6, 10)
 
@@ -31,8 +30,8 @@ def row(desc="CITY BUS", amount="-2.40", date=D, bank_id=""):
 
 
 def existing(pk, desc="CITY BUS", amount="-2.40", date=D, bank_id="", stored=""):
-    return Existing(id=pk, date=date, amount=Decimal(amount), description=desc, bank_id=bank_id,
-                    import_fingerprint=stored)
+    return LedgerRow(id=pk, date=date, amount=Decimal(amount), description=desc, bank_id=bank_id,
+                     import_fingerprint=stored)
 
 
 def match(rows, txs, *, window=3, similarity=0.8):

@@ -112,7 +112,7 @@ def test_statement_upload_with_password(reports, monkeypatch):
     def broken_run(ctx, **kwargs):
         raise Boom("worker lost")
 
-    monkeypatch.setattr(pipeline, "_run", broken_run)
+    monkeypatch.setattr(pipeline, "run_stages", broken_run)
     data = encrypt_pdf(build_statement(make_rows(3)), PASSWORD)
     response = client.post(reverse("admin:expense_ai_uploadedfile_upload"),
                            {"file": SimpleUploadedFile("jan.pdf", data), "password": PASSWORD, "remember": "on"})

@@ -185,3 +185,26 @@ def test_from_import_of_an_old_path_gives_the_same_object():
     from django_expense_ai.ledger.reports import monthly_totals as new
 
     assert monthly_totals is new
+
+
+def test_readers_take_plain_values_not_settings():
+    # The readers under statements/formats/ and the pure modules never look up EXPENSE_AI: their
+    # callers (read_statement, the pipeline, the services) pass the values (limits.ReadLimits).
+    graph = _graph()
+    readers = [m for m in graph if m.startswith(f"{NAME}.statements.formats")] + [
+        f"{NAME}.statements.{name}" for name in ("similarity", "types", "dedup", "validation")
+    ] + [f"{NAME}.chat.grammar", f"{NAME}.ledger.splits.arithmetic", f"{NAME}.categorize.core"]
+    offenders = sorted(m for m in readers if f"{NAME}.conf" in graph[m][0])
+    assert offenders == [], f"readers that read settings themselves: {offenders}"
+
+
+def test_read_limits_defaults_are_the_settings_defaults():
+    from django_expense_ai.conf import Settings
+    from django_expense_ai.limits import DEFAULT_LIMITS, ReadLimits, read_limits
+
+    for field, setting in ReadLimits.setting_names().items():
+        assert getattr(DEFAULT_LIMITS, field) == vars(Settings)[setting].default, setting
+    from django.test import override_settings
+
+    with override_settings(EXPENSE_AI={"MAX_CSV_COLUMNS": 7, "MAX_PDF_PAGES": 3}):
+        assert (read_limits().max_csv_columns, read_limits().max_pdf_pages) == (7, 3)

@@ -280,6 +280,34 @@ def test_keep_primary_removes_matched_moves_user_data_and_undo_restores(user, ot
         undo_merge(merge, user=user)
 
 
+def test_a_removed_row_stored_in_the_documented_format_undoes(user, account):
+    # Frozen: a removed transaction as merges store it (attribute names; decimals,
+    # dates and datetimes as text), without a field added to the model later.
+    first, second = reworded_download(user, account)
+    merge = transition_merge(StatementMerge.objects.get(), "approved", user=user)
+    transition_merge(merge, "completed", user=user)
+    merge.refresh_from_db()
+    details = merge.details
+    pk = details["removed"][0]["transaction"]["id"]
+    details["removed"][0]["transaction"] = {
+        "id": pk, "user_id": user.pk, "account_id": account.pk, "date": "2024-03-04", "amount": "-15.0300",
+        "currency": "EUR", "description": "Restored as stored", "merchant": "", "notes": "", "category_id": None,
+        "group_id": None, "paid_by_id": None, "source": "statement", "uploaded_file_id": second.pk, "bank_id": "",
+        "import_fingerprint": "", "is_reimbursable": False, "is_recurring": False,
+        "created_at": "2024-04-01T08:00:00.250000+00:00", "updated_at": "2024-04-02T09:30:00+00:00",
+        "expense_classification": "one_time", "exclude_from_totals": True, "chat_message_id": None,
+    }
+    StatementMerge.objects.filter(pk=merge.pk).update(details=details)
+    merge.refresh_from_db()
+    undo_merge(merge, user=user)
+    back = Transaction.objects.get(pk=pk)
+    assert (back.date, back.amount, back.description) == (dt.date(2024, 3, 4), Decimal("-15.03"), "Restored as stored")
+    assert (back.expense_classification, back.exclude_from_totals, back.exclusion_overridden) == (
+        "one_time", True, False)
+    assert back.created_at == dt.datetime(2024, 4, 1, 8, 0, 0, 250000, tzinfo=dt.timezone.utc)
+    assert back.updated_at == dt.datetime(2024, 4, 2, 9, 30, tzinfo=dt.timezone.utc)
+
+
 def _with_extra_row(user, account):
     """Primary and duplicate with the same number of rows; each has one the other lacks."""
     first = load(user, csv(BASE[:19] + [(START + dt.timedelta(days=25), "-99.00", "Only in first")]), "a.csv",

@@ -15,6 +15,7 @@ from django_expense_ai.models import Account, StatementPassword, UploadedFile
 from django_expense_ai.statements.passwords import (
     base_name,
     candidate_passwords,
+    passwords_to_try,
     pattern_matches,
     record_password_success,
     validate_file_pattern,
@@ -70,6 +71,13 @@ def test_try_order_default_then_pattern_then_global(user, account, other_account
         "default", "p-strong", "p-weak", "g-top", "g-new", "g-old", "g-never",
     ]
     assert got == [default, p_strong, p_weak, g_top, g_new, g_old, g_never]
+
+
+def test_the_typed_password_comes_before_every_stored_one(user, account):
+    default = make_pw(user, account=account, default=True, hint="default")
+    other = make_pw(user, hint="global")
+    assert passwords_to_try(user, "a.pdf", account, typed=True) == [None, default, other]
+    assert passwords_to_try(user, "a.pdf", account) == candidate_passwords(user, "a.pdf", account)
 
 
 def test_never_used_sorts_last_on_every_database(user):

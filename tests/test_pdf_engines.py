@@ -18,7 +18,7 @@ from django_expense_ai.exceptions import (
     WrongPassword,
 )
 from django_expense_ai.statements.formats import pdf, pdf_engines
-from django_expense_ai.statements.reader import read_statement
+from django_expense_ai.statements.reader import load_document, read_statement
 
 from . import pdf_factory as factory
 from .test_read_statement_corpus import NEED_PASSWORD
@@ -179,10 +179,23 @@ def test_plain_text_mode_gives_the_words_with_both_engines():
 
 def test_auto_chooses_pdfium_when_it_is_installed_and_the_setting_wins(monkeypatch):
     assert pdf_engines.engine_name() == "pdfium"  # the default, "auto", with pypdfium2 installed
-    with override_settings(EXPENSE_AI={"PDF_ENGINE": "pypdf"}):
-        assert pdf.open_pdf(factory.text_pdf("x")).engine == "pypdf"
-    with override_settings(EXPENSE_AI={"PDF_ENGINE": "pdfium"}):
-        assert pdf.open_pdf(factory.text_pdf("x")).engine == "pdfium"
+    # The reader takes the engine as a plain value; the service wrapper reads the setting.
+    assert pdf.open_pdf(factory.text_pdf("x"), engine="pypdf").engine == "pypdf"
+    assert pdf.open_pdf(factory.text_pdf("x"), engine="pdfium").engine == "pdfium"
+    opened = []
+    real_open = pdf_engines.open_document
+
+    def spy(*args, **kwargs):
+        document = real_open(*args, **kwargs)
+        opened.append(document.engine)
+        return document
+
+    monkeypatch.setattr(pdf_engines, "open_document", spy)
+    for choice in ("pypdf", "pdfium"):
+        with override_settings(EXPENSE_AI={"PDF_ENGINE": choice}):
+            assert load_document(factory.text_pdf("x"), "x.pdf").pages
+            assert pdf.open_pdf(factory.text_pdf("x")).engine == "pdfium"  # settings do not reach the reader
+    assert opened == ["pypdf", "pdfium", "pdfium", "pdfium"]
     monkeypatch.setattr(pdf_engines, "pdfium_available", lambda: False)
     assert pdf_engines.engine_name("auto") == "pypdf"
     with pytest.raises(ConfigurationError) as info:

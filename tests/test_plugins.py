@@ -394,3 +394,50 @@ def test_read_statement_needs_no_app_registry(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["1", "-3.50"]
+
+
+# -- the tables filled by register_* hooks (one helper: plugins.HookRegistry) ----------
+
+
+def test_each_hook_table_is_built_once_until_reset(monkeypatch) -> None:
+    from django_expense_ai.statements.bank_profiles import get_bank_profiles
+
+    builds = []
+    build = plugins.HookRegistry._build
+    monkeypatch.setattr(plugins.HookRegistry, "_build", lambda self: builds.append(self.hook_name) or build(self))
+    first = get_parsers()
+    assert get_parsers() is first and get_bank_profiles() is get_bank_profiles() and provider_names()
+    assert sorted(builds) == ["register_bank_profiles", "register_providers", "register_statement_parsers"]
+    plugins.reset()
+    assert get_parsers() is not first and builds.count("register_statement_parsers") == 2
+
+
+def test_a_name_registered_twice_names_the_table_and_the_fix(register_plugin) -> None:
+    from django_expense_ai.statements.bank_profiles import get_bank_profiles
+    from django_expense_ai.statements.formats.profiles import BUILTIN_PROFILES
+
+    class Copies:
+        @hookimpl
+        def register_statement_parsers(self, register):
+            register(types.SimpleNamespace(name="csv", claim=lambda document: 0.0, parse=lambda document: None))
+
+        @hookimpl
+        def register_bank_profiles(self, register):
+            register(BUILTIN_PROFILES[0])
+
+    register_plugin(Copies())
+    with pytest.raises(PluginError, match=r"Two statement parsers are registered as 'csv' \(SimpleNamespace and "):
+        get_parsers()
+    with pytest.raises(PluginError, match=f"Two bank profiles are registered as '{BUILTIN_PROFILES[0].name}'; .*another name"):
+        get_bank_profiles()
+
+
+def test_an_unknown_name_is_a_library_key_error() -> None:
+    from django_expense_ai.exceptions import UnknownKey
+    from django_expense_ai.statements.bank_profiles import get_bank_profile
+    from django_expense_ai.statements.parsers import get_parser
+
+    with pytest.raises(UnknownKey, match=r"'nope' \(known: .*csv"):
+        get_parser("nope")
+    with pytest.raises(KeyError, match="nl-debit-credit"):  # the known names are listed
+        get_bank_profile("nope")

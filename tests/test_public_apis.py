@@ -1,4 +1,4 @@
-"""The package uses its dependencies' public APIs only.
+"""The package uses its dependencies' public APIs only, and its own modules' public names.
 
 A private module or name of a dependency (``pypdf._…``, Django's ``_insert``,
 ``_raw_delete``, ``_prepare_related_fields_for_save``, ``re._parser``) breaks
@@ -11,6 +11,11 @@ package and fails on:
   itself (``qs._raw_delete()``, ``page._layout_mode_fonts()``), other than
   the documented model API (``_meta``, ``_state``, ``_default_manager``,
   ``_base_manager``) and dunders.
+
+Inside the package the same holds between modules: a module may use its own
+``_private`` names only, never another module's (``pipeline._run`` from the
+review, ``from .dedup import _AMOUNT_PLACES``). What one module needs from
+another is that module's public API, with a docstring.
 """
 
 from __future__ import annotations
@@ -104,3 +109,71 @@ def test_pure_modules_do_not_import_django_db():
                     names = [node.module or ""]
                 found += [f"{path.name}:{node.lineno} {n}" for n in names if n.startswith("django.db")]
     assert found == [], "\n".join(found)
+
+
+# -- the package's own modules -----------------------------------------------------
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _others_private_names(name: str, is_package: bool, tree: ast.AST, known: set[str]) -> list[str]:
+    """``lineno: what`` for each use in ``tree`` (module ``name``) of another package module's private name."""
+    package = name if is_package else name.rpartition(".")[0]
+    modules: dict[str, str] = {}  # local name -> the package module it is bound to
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                module = ".".join(base[: len(base) - node.level + 1] + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module.split(".")[0] != PACKAGE.name:
+                continue
+            for alias in node.names:
+                if f"{module}.{alias.name}" in known:
+                    modules[alias.asname or alias.name] = f"{module}.{alias.name}"
+                elif _private_part(alias.name) and module != name:
+                    found.append(f"{node.lineno}: from {module} import {alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name.split(".")[0] == PACKAGE.name:
+                    modules[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _private_part(node.attr)
+                and modules.get(node.value.id, name) != name):
+            found.append(f"{node.lineno}: {node.value.id}.{node.attr} ({modules[node.value.id]})")
+    return found
+
+
+def test_no_module_uses_another_modules_private_names():
+    known = {_module_name(path) for path in _modules()}
+    found = []
+    for path in _modules():
+        name = _module_name(path)
+        tree = ast.parse(path.read_text(), str(path))
+        found += [f"{path.relative_to(PACKAGE.parent)}:{hit}"
+                  for hit in _others_private_names(name, path.name == "__init__.py", tree, known)]
+    assert found == [], "\n".join(found)
+
+
+def test_the_private_name_check_finds_what_it_is_for():
+    known = {"django_expense_ai.statements.pipeline", "django_expense_ai.statements.dedup",
+             "django_expense_ai.statements.review"}
+    sample = ast.parse(
+        "from . import pipeline\nfrom .dedup import _AMOUNT_PLACES, match_rows\n"
+        "import django_expense_ai.statements.pipeline as p\n"
+        "def commit(ctx):\n    pipeline._run(ctx)\n    p._finish(ctx)\n    pipeline.run_stages(ctx)\n"
+        "    return _own(ctx)\n"
+    )
+    hits = _others_private_names("django_expense_ai.statements.review", False, sample, known)
+    assert hits == [
+        "2: from django_expense_ai.statements.dedup import _AMOUNT_PLACES",
+        "5: pipeline._run (django_expense_ai.statements.pipeline)",
+        "6: p._finish (django_expense_ai.statements.pipeline)",
+    ]

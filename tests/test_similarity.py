@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
@@ -10,25 +11,29 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_expense_ai.statements.similarity import (
-    Row,
     Statement,
     compare_statements,
     match_statement_rows,
     statement_from_parsed_json,
 )
+from django_expense_ai.statements.types import StatementRow
 
 D = dt.date(2024, 5, 1)
 
 
 def r(day, amount, desc="Shop", bank_id=""):
-    return Row(date=D + dt.timedelta(days=day), amount=Decimal(amount), description=desc, bank_id=bank_id)
+    return StatementRow(date=D + dt.timedelta(days=day), description=desc, amount=Decimal(amount), bank_id=bank_id)
+
+
+def r_like(row, **changes):
+    return dataclasses.replace(row, **changes)
 
 
 MONTH = tuple(r(i, f"-{10 + i}.50", f"Shop {i}", f"A{i}") for i in range(30))
 
 
 def test_same_rows_under_new_bank_ids_score_100():
-    reissued = tuple(Row(x.date, x.amount, x.description.upper() + "  ", "B" + x.bank_id) for x in MONTH)
+    reissued = tuple(r_like(x, description=x.description.upper() + "  ", bank_id="B" + x.bank_id) for x in MONTH)
     c = compare_statements(Statement(MONTH), Statement(reissued))
     assert c.score == Decimal("100.00")
     assert {p.tier for p in c.matching.pairs} == {"exact"} and not c.matching.only_a
@@ -36,7 +41,7 @@ def test_same_rows_under_new_bank_ids_score_100():
 
 def test_shared_bank_ids_without_shared_transactions_score_low():
     # Same ids, other dates and amounts: a bank reusing ids proves nothing.
-    others = tuple(Row(x.date + dt.timedelta(days=40), x.amount - 1, "Other", x.bank_id) for x in MONTH)
+    others = tuple(r_like(x, date=x.date + dt.timedelta(days=40), amount=x.amount - 1, description="Other") for x in MONTH)
     c = compare_statements(Statement(MONTH), Statement(others))
     assert c.matching.pairs == () and c.rows == 0
     assert c.score < Decimal(30)
@@ -80,7 +85,7 @@ def test_score_parts_follow_the_documented_formula():
 
 def test_identical_bytes_score_100_and_disjoint_statements_zero():
     assert compare_statements(Statement((), sha256="ab"), Statement(MONTH, sha256="ab")).score == 100
-    later = tuple(Row(x.date + dt.timedelta(days=60), x.amount * 3, "Else") for x in MONTH)
+    later = tuple(r_like(x, date=x.date + dt.timedelta(days=60), amount=x.amount * 3, description="Else", bank_id="") for x in MONTH)
     c = compare_statements(Statement(MONTH, sha256="ab"), Statement(later, sha256="cd"))
     assert c.rows == 0 and c.period == 0 and c.score < 10
 
@@ -104,7 +109,7 @@ def test_parsed_json_is_read_and_bad_rows_skipped():
         "rows": [{"date": "2024-05-02", "amount": "-1.20", "description": "X", "bank_id": None},
                  {"date": "garbage", "amount": "1"}, {"date": "2024-05-03", "amount": "NaN"}, "junk"],
     })
-    assert s.rows == (Row(dt.date(2024, 5, 2), Decimal("-1.20"), "X", ""),)
+    assert s.rows == (StatementRow(date=dt.date(2024, 5, 2), description="X", amount=Decimal("-1.20")),)
     assert s.period() == (dt.date(2024, 5, 1), dt.date(2024, 5, 31))
     assert statement_from_parsed_json(None).rows == ()
 

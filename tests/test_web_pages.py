@@ -121,6 +121,17 @@ def test_money_is_shown_in_the_currencys_minor_units_and_the_locale():
         assert template.render(context).startswith("-1.450,00 USD|1.450 JPY|2,500 BHD")
 
 
+def test_money_filters_never_fail_on_odd_values():
+    template = Template("{% load expense_ai %}{{ a|money:'USD' }}|{{ a|money_class }}|{{ a|is_income }}")
+    for value, shown in (
+        (Decimal("1E+30"), "1E+30|money-in|True"),  # too many digits for cents: shown as given
+        ("abc", "abc||False"),
+        (4.5, "4.5||False"),  # a float is not money
+        (Decimal("NaN"), "NaN||False"),
+    ):
+        assert template.render(Context({"a": value})) == shown
+
+
 def test_the_pages_sit_inside_the_hosts_template(client, user, settings, tmp_path):
     (tmp_path / "host.html").write_text(
         "<html><head><title>{% block title %}{% endblock %}</title>{% block extra_head %}{% endblock %}</head>"

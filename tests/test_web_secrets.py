@@ -26,7 +26,7 @@ def _broken(*args, **kwargs):
 
 def test_upload_with_a_password(reports, monkeypatch):
     client, seen = reports
-    monkeypatch.setattr(pipeline, "_run", _broken)
+    monkeypatch.setattr(pipeline, "run_stages", _broken)
     data = encrypt_pdf(build_statement(make_rows(3)), PASSWORD)
     response = client.post(reverse("expense_ai:statement_upload"),
                            {"file": SimpleUploadedFile("jan.pdf", data), "password": PASSWORD, "remember": "on"})
@@ -38,7 +38,7 @@ def test_unlock_with_a_password(reports, superuser, monkeypatch):
     client, seen = reports
     locked = import_statement(superuser, encrypt_pdf(build_statement(make_rows(3)), PASSWORD), filename="l.pdf")
     assert locked.error_stage == "password_decrypt"
-    monkeypatch.setattr(pipeline, "_run", _broken)
+    monkeypatch.setattr(pipeline, "run_stages", _broken)
     response = client.post(reverse("expense_ai:statement_unlock", args=[locked.pk]), {"password": PASSWORD})
     assert response.status_code == 500
     assert PASSWORD not in _everything_reported(seen)

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.views.decorators.debug import sensitive_variables
 
 from .conf import settings
-from .exceptions import ConfigurationError, DecryptionError
+from .exceptions import ConfigurationError, DecryptionError, WrongArgumentType
 
 HOW_TO_GENERATE = (
     'Generate one with: python -c "from cryptography.fernet import Fernet; '
@@ -89,9 +89,14 @@ def _as_bytes(token: Any) -> bytes:
 
 @sensitive_variables()
 def encrypt(plain: str) -> bytes:
-    """Encrypt ``plain`` with the newest key; returns the Fernet token as bytes."""
+    """Encrypt ``plain`` with the newest key; returns the Fernet token as bytes.
+
+    :raises WrongArgumentType: ``plain`` is not a ``str`` (a ``TypeError``).
+    :raises ConfigurationError: ``STATEMENT_PASSWORD_KEY`` is missing or malformed.
+    """
     if not isinstance(plain, str):
-        raise TypeError("encrypt() takes a str")
+        # The type only: the value is a secret.
+        raise WrongArgumentType(f"encrypt() takes a str, not {type(plain).__name__}; decode bytes to text first.")
     multi, _primary = _multi()
     return multi.encrypt(plain.encode("utf-8"))
 

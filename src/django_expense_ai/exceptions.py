@@ -22,6 +22,36 @@ class ConfigurationError(ExpenseAIError, ImproperlyConfigured):
     """A setting is missing or malformed."""
 
 
+# -- calling the library -----------------------------------------------------
+
+
+class InvalidArgument(ExpenseAIError, ValueError):
+    """A public function was given a value it cannot take (a batch size below 1, a
+    method name it does not know, rows of two models at once). A mistake in the
+    calling code; the message names the argument and what it accepts."""
+
+
+class WrongArgumentType(ExpenseAIError, TypeError):
+    """A public function was given an argument of a type it does not take (bytes
+    where text is expected, a feed indexed with a number). The message names the
+    type it got and the types it takes."""
+
+
+class UnknownKey(ExpenseAIError, KeyError):
+    """A name looked up in a table the library keeps is not there: no statement
+    parser or bank profile registered under it, no budget-report line for it.
+
+    ``key`` is the name asked for. Unlike ``KeyError``, ``str()`` is the message.
+    """
+
+    def __init__(self, message: str, *, key: object = None):
+        super().__init__(message)
+        self.key = key
+
+    def __str__(self) -> str:  # KeyError's str() is the repr of the message
+        return BaseException.__str__(self)
+
+
 # -- ledger and reports ----------------------------------------------------------
 
 
@@ -62,7 +92,7 @@ class ReadOnlyRow(ExpenseAIError, PermissionError):
     The REST API answers 403: the row is visible to everyone, so refusing reveals nothing."""
 
 
-class UnexpectedField(ExpenseAIError, TypeError):
+class UnexpectedField(WrongArgumentType):
     """A service was given a field it does not change (a typo, or a field the face must not set).
     Also a :class:`TypeError`, as Python raises for an unexpected keyword argument."""
 
@@ -93,6 +123,11 @@ class MoneyError(ExpenseAIError, ValueError):
 
 class UnknownCurrency(MoneyError):
     """The currency code is not an ISO 4217 code (nor a configured currency)."""
+
+
+class FloatMoney(MoneyError, TypeError):
+    """Money given as a ``float`` (or a ``bool``): a float cannot hold cents exactly.
+    Pass a ``Decimal``, an ``int`` or a decimal string. Also a ``TypeError``."""
 
 
 class SplitError(ExpenseAIError, ValidationError):
@@ -251,6 +286,16 @@ class ProviderError(ExpenseAIError):
         self.raw_response = raw_response
 
 
+class InvalidAnswer(ExpenseAIError, ValueError):
+    """A model's decoded answer does not have the shape asked for (a missing field,
+    a date that is not ``YYYY-MM-DD``, percentages that do not add up to 100).
+
+    Raised by the pure validators (``validate_statement`` ...) and by
+    ``parse_json`` for text that is not JSON; a provider call turns it into
+    :class:`ProviderResponseError`, which carries the raw answer.
+    """
+
+
 class ProviderNotInstalled(ProviderError, ConfigurationError, ImportError):
     """The provider's SDK extra is not installed (also an ``ImportError``, as anymail's is)."""
 
@@ -328,6 +373,12 @@ class ArchiveError(ExpenseAIError, ValueError):
     """An archive run or restore that cannot go ahead: a bad age such as
     ``"6x"``, or an archive file that is not ours (bad gzip, bad JSON, a model
     that is never archived). The message names the file and line."""
+
+
+class UnarchivableValue(ArchiveError, TypeError):
+    """A row holds a value the archive (or a merge's copy of a removed row, written
+    the same way by ``models.rows``) cannot write as JSON (a field type it does not
+    know). The message names the type. Also a ``TypeError``, as ``json`` raises."""
 
 
 class MergeError(ExpenseAIError, ValueError):

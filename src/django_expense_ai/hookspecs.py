@@ -92,8 +92,9 @@ def parse_chat_message(text: str, user: UserLike | None, default_currency: str, 
 def classify_transaction(transaction: Any) -> str | None:
     """Choose an ``expense_classification`` for a transaction being created.
 
-    Called before a transaction created by the statement pipeline or chat is
-    saved, unless the caller gave a classification.
+    Called before a new transaction is saved (the statement pipeline, chat, the
+    editing services behind the pages and the REST API, the admin), unless the
+    caller gave a classification; never for a row put back by a merge's undo.
 
     :param transaction: the unsaved :class:`Transaction`.
     :return: one of ``ExpenseClassification`` values, or ``None`` to keep the

@@ -7,7 +7,13 @@ budget with :func:`processing_deadline`; pure readers call :func:`check`
 every so often, without knowing who set the budget. With no budget open,
 :func:`check` costs one context-variable read and does nothing.
 
-Foundation layer: imports only the standard library and :mod:`.exceptions`.
+The caps a reader applies (pages, bytes, operators, columns, rows) travel as
+one plain value, :class:`ReadLimits`: readers take it as an argument and never
+read settings; the services and :func:`~.statements.read_statement` build it
+from ``EXPENSE_AI`` with :func:`read_limits`.
+
+Foundation layer: imports only the standard library, :mod:`.exceptions` and
+(in :func:`read_limits`) :mod:`.conf`.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 
 from .exceptions import ProcessingLimitExceeded
 
-__all__ = ["Deadline", "check", "current", "processing_deadline"]
+__all__ = ["DEFAULT_LIMITS", "Deadline", "ReadLimits", "check", "current", "processing_deadline", "read_limits"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,50 @@ class Deadline:
                 limit=self.setting,
                 value=self.seconds,
             )
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a reader may spend on one statement, as plain values (``0``: no cap).
+
+    The defaults are the library's (the defaults of the ``EXPENSE_AI`` settings
+    of the same names); :func:`read_limits` gives the site's.
+    """
+
+    #: ``MAX_UPLOAD_BYTES``: largest file accepted.
+    max_upload_bytes: int = 20 * 1024 * 1024
+    #: ``MAX_PDF_PAGES``: largest PDF page count.
+    max_pdf_pages: int = 500
+    #: ``MAX_EXTRACTION_SECONDS``: time for text extraction, checked between pages.
+    max_extraction_seconds: float = 60.0
+    #: ``MAX_PROCESSING_SECONDS``: the budget for reading a statement, checked inside pages and rows.
+    max_processing_seconds: float = 10.0
+    #: ``MAX_STATEMENT_ROWS``: most transactions in one statement.
+    max_statement_rows: int = 50_000
+    #: ``MAX_PAGE_CONTENT_BYTES``: most decoded drawing instructions on one PDF page.
+    max_page_content_bytes: int = 1024 * 1024
+    #: ``MAX_PAGE_TEXT_OPERATORS``: most text operators on one PDF page.
+    max_page_text_operators: int = 30_000
+    #: ``MAX_CSV_COLUMNS``: most columns on a CSV line.
+    max_csv_columns: int = 1000
+    #: ``MAX_CSV_LINE_LENGTH``: longest CSV line, in characters.
+    max_csv_line_length: int = 65_536
+
+    @classmethod
+    def setting_names(cls) -> dict[str, str]:
+        """Field name → the ``EXPENSE_AI`` setting it mirrors."""
+        return {name: name.upper() for name in cls.__dataclass_fields__}
+
+
+#: The library's defaults, as a value readers may use as an argument default.
+DEFAULT_LIMITS = ReadLimits()
+
+
+def read_limits() -> ReadLimits:
+    """The site's :class:`ReadLimits`, from ``EXPENSE_AI`` (read now, so ``override_settings`` applies)."""
+    from .conf import settings
+
+    return ReadLimits(**{field: getattr(settings, name) for field, name in ReadLimits.setting_names().items()})
 
 
 _current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("expense_ai_deadline", default=None)

@@ -13,11 +13,18 @@ from typing import Any
 
 from django.utils.formats import number_format
 
-from .exceptions import MoneyError, UnknownCurrency
+from .exceptions import FloatMoney, MoneyError, UnknownCurrency
 
 # Currency codes with no minor unit in ISO (precious metals, testing codes)
 # are treated as having none for arithmetic: N.A. in the table.
 _NO_MINOR = 0
+
+#: Decimal places of the ledger's amount columns (``Transaction.amount``,
+#: ``TransactionSplit.amount``): four, since CLF has four minor units.
+AMOUNT_PLACES = 4
+#: The step of those columns, ``Decimal("0.0001")``: where amounts are compared
+#: as the ledger stores them (12.5 and 12.5000 are the same money).
+AMOUNT_STEP = Decimal(1).scaleb(-AMOUNT_PLACES)
 
 
 @lru_cache(maxsize=1)
@@ -72,9 +79,13 @@ def quantum(currency: Any) -> Decimal:
 
 
 def to_decimal(value: Any) -> Decimal:
-    """Convert str/int/Decimal to ``Decimal``; floats are refused (they are not money)."""
+    """Convert str/int/Decimal to ``Decimal``; floats are refused (they are not money).
+
+    :raises FloatMoney: ``value`` is a float or a bool (a ``MoneyError`` and a ``TypeError``).
+    :raises MoneyError: ``value`` is not a finite decimal amount.
+    """
     if isinstance(value, bool) or isinstance(value, float):
-        raise MoneyError(f"Money must be a Decimal, int or decimal string, not {type(value).__name__}.")
+        raise FloatMoney(f"Money must be a Decimal, int or decimal string, not {type(value).__name__}.")
     if isinstance(value, Decimal):
         result = value
     else:
@@ -114,6 +125,15 @@ def to_minor(amount: Any, currency: Any) -> int:
 def from_minor(units: int, currency: Any) -> Decimal:
     """Integer minor units back to a quantised Decimal."""
     return (Decimal(int(units)).scaleb(-minor_units(currency))).quantize(quantum(currency))
+
+
+def ledger_amount(amount: Any) -> Decimal:
+    """``amount`` at the ledger's scale (:data:`AMOUNT_STEP`): a key under which equal money compares equal.
+
+    :returns: a ``Decimal`` with :data:`AMOUNT_PLACES` decimals.
+    :raises InvalidOperation: ``amount`` is not a finite number.
+    """
+    return Decimal(amount).quantize(AMOUNT_STEP)
 
 
 def money_str(amount: Any) -> str:

@@ -7,6 +7,10 @@ registry built from it; the next use rebuilds them.
 A plugin that cannot be imported, implements a hook that does not exist (a
 typo) or takes an argument the hook does not offer stops the build with a
 :class:`~django_expense_ai.exceptions.PluginError` that names the plugin.
+
+The tables filled by ``register_*`` hooks (statement parsers, bank profiles,
+providers) are :class:`HookRegistry` objects: built on first use, forgotten by
+``reset()``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import importlib
 import threading
 from collections.abc import Callable
 from importlib import metadata
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import pluggy
 
@@ -178,6 +182,89 @@ def reset() -> None:
 def on_reset(callback: Callable[[], None]) -> None:
     """Register a function run by :func:`reset` (registries that cache hook results)."""
     _RESET_CALLBACKS.append(callback)
+
+
+class Named(Protocol):
+    """Anything with a ``name``: what a :class:`HookRegistry` keeps."""
+
+    @property
+    def name(self) -> str: ...
+
+
+T = TypeVar("T", bound=Named)
+
+
+class HookRegistry(Generic[T]):
+    """Named objects that plugins register through one ``register_*`` hook.
+
+    Each implementation of the hook receives a ``register`` callback. The table
+    is built on first use (never at import, so settings overrides apply), then
+    cached until :func:`reset`. Objects keep registration order: pluggy calls
+    later plugins first, so a plugin's objects come before the built-ins.
+
+    :param hook_name: the hook, e.g. ``"register_statement_parsers"``.
+    :param kind: what the objects are, in the plural, for messages (``"statement parsers"``).
+    :param accept: checks one registered object and returns what the table keeps
+        (it may build an instance from a class or a dict); raises
+        :class:`PluginError` for an object it refuses. What it returns has a ``name``.
+    """
+
+    def __init__(self, hook_name: str, kind: str, accept: Callable[[Any], T]) -> None:
+        self.hook_name = hook_name
+        self.kind = kind
+        self._accept = accept
+        #: (objects in order, objects by name); one attribute, so a reader sees both or neither.
+        self._built: tuple[tuple[T, ...], dict[str, T]] | None = None
+        on_reset(self.clear)
+
+    def _build(self) -> tuple[tuple[T, ...], dict[str, T]]:
+        found: dict[str, T] = {}
+
+        def register(obj: Any) -> None:
+            item = self._accept(obj)
+            name = item.name
+            if name in found:
+                first, second = type(found[name]).__qualname__, type(item).__qualname__
+                which = f" ({first} and {second})" if first != second else ""
+                raise PluginError(
+                    f"Two {self.kind} are registered as {name!r}{which}; names must be unique. Give one of "
+                    "them another name (manage.py expense_ai_plugins lists the plugins and their hooks)."
+                )
+            found[name] = item
+
+        getattr(get_plugin_manager().hook, self.hook_name)(register=register)
+        return tuple(found.values()), found
+
+    def _table(self) -> tuple[tuple[T, ...], dict[str, T]]:
+        built = self._built
+        if built is None:
+            # The manager's lock: reset() holds it while it clears, so a build and a reset
+            # never interleave, and there is no second lock to take in the other order.
+            with _lock:
+                built = self._built
+                if built is None:
+                    built = self._built = self._build()
+        return built
+
+    def all(self) -> tuple[T, ...]:
+        """Every registered object, in registration order; the same tuple until :func:`reset`.
+
+        :raises PluginError: the plugin manager cannot be built, or ``accept`` refused
+            an object, or two objects share a name.
+        """
+        return self._table()[0]
+
+    def get(self, name: str) -> T | None:
+        """The object registered as ``name``, or ``None``.
+
+        :raises PluginError: as :meth:`all`.
+        """
+        return self._table()[1].get(name)
+
+    def clear(self) -> None:
+        """Forget the table; the next use asks the plugins again (:func:`reset` calls it)."""
+        with _lock:
+            self._built = None
 
 
 def _distribution_of(module_name: str) -> tuple[str, str]:

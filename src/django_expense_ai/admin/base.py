@@ -271,10 +271,14 @@ class ScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
             ro.append(self.owner_field)
         return ro
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def assign_owner(self, request: HttpRequest, obj: Any, change: bool) -> None:
+        """A staff user's new row is theirs (a superuser chooses the owner in the form)."""
         owner = self.owner_field
         if owner and not change and not _is_superuser(request.user) and hasattr(obj, f"{owner}_id"):
             setattr(obj, owner, request.user)
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        self.assign_owner(request, obj, change)
         super().save_model(request, obj, form, change)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -287,10 +291,13 @@ class ScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        # The changelist's bulk delete: only the rows the user may delete.
+    def deletable(self, request: HttpRequest, queryset: Any) -> Any:
+        """The rows of ``queryset`` the acting user may delete (the changelist's bulk delete)."""
         allowed = [obj.pk for obj in queryset if self._may(ownership.check_delete, request, obj)]
-        super().delete_queryset(request, queryset.filter(pk__in=allowed))
+        return queryset.filter(pk__in=allowed)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        super().delete_queryset(request, self.deletable(request, queryset))
 
     @staticmethod
     def _may(check: Any, request: HttpRequest, obj: Any) -> bool:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ..budgets import apply_template
 from ..budgets.allocations import clean_allocations
-from ..exceptions import BudgetError, MoneyError
+from ..exceptions import BudgetError, ConfigurationError, MoneyError
 from ..models import Budget, BudgetTemplate, ownership
 from .base import ScopedAdmin, acting_user, money_display
 
@@ -47,7 +47,10 @@ def _django_engine() -> DjangoTemplates:
     for engine in engines.all():
         if isinstance(engine, DjangoTemplates):
             return engine
-    raise LookupError("The admin needs a DjangoTemplates backend in TEMPLATES.")
+    raise ConfigurationError(
+        "The budget admin needs a DjangoTemplates backend in TEMPLATES "
+        '(BACKEND "django.template.backends.django.DjangoTemplates"), as the Django admin itself does.'
+    )
 
 
 @admin.register(Budget)

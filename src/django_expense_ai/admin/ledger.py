@@ -4,10 +4,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 
+from ..ledger import writer as ledger
 from ..models import (
     Account,
     Category,
@@ -18,7 +20,7 @@ from ..models import (
     TransactionMention,
     TransactionSplit,
 )
-from .base import ScopedAdmin, ScopedInline, money_display
+from .base import ScopedAdmin, ScopedInline, acting_user, money_display
 
 if TYPE_CHECKING:
     from ..types import AuthenticatedRequest
@@ -131,6 +133,25 @@ class TransactionAdmin(ScopedAdmin):
     @admin.display(description="kind", ordering="expense_classification")
     def kind(self, obj: Transaction) -> str:
         return transaction_kind(obj)
+
+    # Every write goes through the ledger's writer: its ownership, classification
+    # hook, exclusion rule and cache invalidation hold for the admin too.
+    def save_model(self, request: HttpRequest, obj: Transaction, form: Any, change: bool) -> None:
+        if change:
+            concrete = {f.name for f in obj._meta.concrete_fields}
+            ledger.update_transaction(obj, **{name: getattr(obj, name) for name in form.changed_data
+                                              if name in concrete})
+            return
+        self.assign_owner(request, obj, change)
+        # A classification chosen in the form is kept; left at its default, the hook is asked.
+        ledger.create_transactions(obj.user, [obj], one_by_one=True,
+                                   classify="expense_classification" not in form.changed_data)
+
+    def delete_model(self, request: HttpRequest, obj: Transaction) -> None:
+        ledger.delete_transactions(acting_user(request), [obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
+        ledger.delete_transactions(acting_user(request), self.deletable(request, queryset))
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -205,7 +205,7 @@ class UploadedFileAdmin(ScopedAdmin):
                     acting_user(request), data["file"], filename=data["file"].name, account=data.get("account"),
                     password=password,
                 )
-            except (ExpenseAIError, ValueError) as err:
+            except ExpenseAIError as err:
                 form.add_error(None, str(err))
             else:
                 self._remember_password(request, uploaded, data, password)

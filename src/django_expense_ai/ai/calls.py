@@ -33,9 +33,9 @@ from typing import Any
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ..conf import settings
 from ..exceptions import (
     DecryptionError,
+    InvalidArgument,
     ProviderAuthError,
     ProviderError,
     ProviderUnavailable,
@@ -43,7 +43,7 @@ from ..exceptions import (
 )
 from ..models import ownership
 from ..models.swappable import ai_settings_for, get_ai_settings_model
-from ..providers.base import Provider, scrub_error
+from ..providers.base import Provider, check_ai_enabled, scrub_error
 from ..providers.registry import get_provider
 from ..providers.scrub import mask_account_numbers, scrub
 from ..types import UserLike
@@ -111,6 +111,8 @@ def check_consent(ai_settings: Any, provider: Provider, method: str) -> None:
     """Apply the site switch and the user's opt-in before user data leaves the site.
 
     Providers with ``sends_data = False`` (the fake) are exempt: nothing leaves.
+    The site switch is :func:`~django_expense_ai.providers.base.check_ai_enabled`,
+    the same check every provider call makes.
 
     :returns: ``None`` when the call may go ahead.
     :raises ProviderUnavailable: ``AI_ENABLED`` is off (``kind="disabled"``) or
@@ -118,11 +120,7 @@ def check_consent(ai_settings: Any, provider: Provider, method: str) -> None:
     """
     if not provider.sends_data:
         return
-    if not settings.AI_ENABLED:
-        raise ProviderUnavailable(
-            'AI providers are disabled for this site (EXPENSE_AI["AI_ENABLED"] is False); nothing was sent.',
-            provider=provider.name,
-        )
+    check_ai_enabled(provider)
     if method in NEEDS_OPT_IN and not ai_settings.ai_opt_in_at:
         raise ProviderUnavailable(
             f"You have not agreed to send your data to {provider.label or provider.name}; "
@@ -145,7 +143,7 @@ def call_provider(user: UserLike, method: str, *, provider_name: str | None = No
         ``currency_hint``, ``default_currency``, ``today``, ``monthly_income`` ...).
     :returns: the provider's :class:`~django_expense_ai.providers.ProviderResult`;
         :func:`result_details` turns it into JSON for logs and audit fields.
-    :raises ValueError: ``method`` is not one of :data:`PROVIDER_METHODS`.
+    :raises InvalidArgument: ``method`` is not one of :data:`PROVIDER_METHODS` (a ``ValueError``).
     :raises ProviderUnavailable: the user chose ``system``, AI is disabled for
         the site, or the user has not opted in (``kind`` says which).
     :raises UnknownProvider: no provider is registered under that name.
@@ -157,7 +155,7 @@ def call_provider(user: UserLike, method: str, *, provider_name: str | None = No
         is never in the message.
     """
     if method not in PROVIDER_METHODS:
-        raise ValueError(f"call_provider() calls one of {sorted(PROVIDER_METHODS)}, not {method!r}.")
+        raise InvalidArgument(f"call_provider() calls one of {sorted(PROVIDER_METHODS)}, not {method!r}; pass one of those.")
     ai_settings = ai_settings_for(user)
     name = provider_name or ai_settings.active_parser_provider or SYSTEM
     if name == SYSTEM:

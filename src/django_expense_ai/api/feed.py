@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..exceptions import WrongArgumentType
+
 
 class Feed:
     """Enough of the ``QuerySet`` interface for :class:`rest_framework.pagination.CursorPagination`."""
@@ -36,7 +38,7 @@ class Feed:
 
     def __getitem__(self, item: slice) -> list[Any]:
         if not isinstance(item, slice) or item.step is not None or item.stop is None:
-            raise TypeError("A feed supports only [start:stop] slices.")
+            raise WrongArgumentType(f"A feed is read in [start:stop] slices with a stop, not [{item!r}]; slice it as feed[0:50].")
         start = item.start or 0
         rows: dict[Any, Any] = {}
         for part in self.parts:

@@ -29,6 +29,7 @@ from ..exceptions import (
     ProviderError,
     ReadOnlyRow,
     UnexpectedField,
+    UnknownKey,
 )
 from ..ledger.categories import SYSTEM_CATEGORIES
 from ..ledger.report_cache import cached_budget_report
@@ -534,12 +535,16 @@ class BudgetReport:
     def line(self, key: str | None) -> BudgetLine:
         """The line of category ``key`` (``None``: uncategorised).
 
-        :raises KeyError: no such line.
+        :raises UnknownKey: no such line (a ``KeyError``).
         """
         for item in self.lines:
             if item.key == key:
                 return item
-        raise KeyError(key)
+        raise UnknownKey(
+            f"This budget report has no line for {key!r}; ask for the category key of one of its lines "
+            "(None for the uncategorised line).",
+            key=key,
+        )
 
 
 def _percent(spent: Decimal, allocated: Decimal) -> Decimal | None:

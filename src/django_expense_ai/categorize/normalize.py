@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ..exceptions import FloatMoney
+
 __all__ = ["amount_band", "key_of", "normalize_description", "payee_key"]
 
 # Processor / card-network prefixes, longest first (removed repeatedly from the start).
@@ -148,12 +150,12 @@ def amount_band(amount: Decimal | int | str | None) -> str:
     :param amount: a ``Decimal`` (negative is money out), an int or a decimal string.
     :returns: ``"in"``/``"out"`` followed by the band number (0 smallest);
         ``""`` when there is no amount.
-    :raises TypeError: ``amount`` is a float (money is never a float).
+    :raises FloatMoney: ``amount`` is a float (money is never a float); a ``TypeError``.
     """
     if amount is None or amount == "":
         return ""
     if isinstance(amount, float):
-        raise TypeError("amount_band takes a Decimal, an int or a decimal string, never a float.")
+        raise FloatMoney(f"amount_band() got the float {amount!r}; money is never a float: pass a Decimal, an int or a decimal string.")
     value = Decimal(amount)
     size = abs(value)
     band = next((i for i, top in enumerate(_BANDS) if size < top), len(_BANDS))

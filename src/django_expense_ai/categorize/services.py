@@ -30,7 +30,7 @@ from django.db.models import Count, Max, Q, Sum
 
 from .. import plugins
 from ..conf import settings
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, FloatMoney, InvalidArgument
 from ..models import Category, Transaction
 from ..types import UserOrId
 from . import classifier as text_classifier
@@ -219,7 +219,7 @@ def _check_amount(amount: Any) -> Decimal | None:
     if amount is None:
         return None
     if isinstance(amount, float):
-        raise TypeError("Amounts are Decimal (or int / decimal strings), never float.")
+        raise FloatMoney(f"The amount {amount!r} is a float; money is never a float: pass a Decimal, an int or a decimal string.")
     return Decimal(amount)
 
 
@@ -238,7 +238,7 @@ def suggest_categories(user: UserOrId, items: Iterable[Any], *, use_classifier: 
         that no longer exists, or is not the user's, is never suggested.
         Two queries (the history's fingerprint, the categories) plus the
         history itself when it changed since the last call in this process.
-    :raises TypeError: an amount is a float.
+    :raises FloatMoney: an amount is a float (a ``TypeError``).
     """
     fields = [_item_fields(item) for item in items]
     for _description, amount, _merchant in fields:
@@ -293,7 +293,7 @@ def suggest_category(
         nothing in it resembles the transaction). Never a guess presented as
         sure: a payee the user never categorised stays below the default
         ``AUTO_CATEGORY_CONFIDENCE``.
-    :raises TypeError: ``amount`` is a float.
+    :raises FloatMoney: ``amount`` is a float (a ``TypeError``).
     """
     del currency  # accepted for the API's stability; see the docstring
     return suggest_categories(user, [(description, amount, merchant)])[0]
@@ -396,10 +396,10 @@ def accuracy_report(user: UserOrId, *, last: int = 50, use_classifier: bool | No
         (at or above ``AUTO_CATEGORY_CONFIDENCE``), ``applied_correct``,
         ``threshold``, ``trained_on``, ``classifier`` (bool) and ``misses``
         (up to 20: ``id``, ``description``, ``chosen``, ``suggested``, ``confidence``).
-    :raises ValueError: ``last`` is below 1.
+    :raises InvalidArgument: ``last`` is below 1 (a ``ValueError``).
     """
     if last < 1:
-        raise ValueError("last must be at least 1.")
+        raise InvalidArgument(f"last must be at least 1, not {last}: it is how many recent edits to hold out.")
     user_id = _user_id(user)
     threshold = _threshold()
     held = list(

@@ -45,6 +45,7 @@ __all__ = [
     "ParsedMention",
     "parse_shortcut",
     "parse_text",
+    "penalise_unresolved",
 ]
 
 #: Largest amount accepted unless the caller passes ``max_amount``.
@@ -195,11 +196,30 @@ def _confidence(reasons: list[str]) -> float:
     for reason in reasons:
         code = reason.split(":", 1)[0]
         if code == "unresolved_mention":
-            unresolved += _PENALTY[code]
+            unresolved += 1
             continue
         total += _PENALTY.get(code, 0)
-    total += min(unresolved, _MAX_UNRESOLVED_PENALTY)
+    if unresolved:
+        total += _unresolved_penalty(unresolved)
     return max(0, 100 - total) / 100
+
+
+def _unresolved_penalty(count: int) -> int:
+    """What ``count`` unresolved ``@`` mentions cost, in hundredths."""
+    return min(_PENALTY["unresolved_mention"] * count, _MAX_UNRESOLVED_PENALTY)
+
+
+def penalise_unresolved(confidence: float, unresolved: int) -> float:
+    """A confidence from outside the grammar (an AI reading's), less what unresolved mentions cost.
+
+    The same cost a grammar parse pays for each ``@name`` nobody could resolve,
+    capped the same way, so both readings of a message weigh it alike.
+
+    :param confidence: the reading's own confidence; clamped to at most 1.
+    :param unresolved: how many ``@`` mentions stayed unresolved.
+    :returns: a float in ``[0, 1]``.
+    """
+    return max(0.0, min(1.0, float(confidence)) - _unresolved_penalty(unresolved) / 100)
 
 
 # -- currencies --------------------------------------------------------------
@@ -550,6 +570,37 @@ def _blank(text: str, spans: list[tuple[int, int]], mark: str = "") -> str:
     return "".join(parts)
 
 
+class _Text:
+    """The message as the passes read it.
+
+    ``work`` is what the passes have left of the cleaned text; ``folded`` is its
+    lower-cased copy, which the keyword patterns scan. When lower-casing changed
+    the length (``fold_ok`` false), positions in the two would not agree: the
+    patterns' ``IGNORECASE`` twins scan ``work`` instead and ``folded`` is left
+    as it was (it only serves the cheap substring checks).
+    """
+
+    __slots__ = ("work", "folded", "fold_ok")
+
+    def __init__(self, cleaned: str) -> None:
+        self.work = cleaned
+        self.folded = cleaned.lower()
+        self.fold_ok = len(self.folded) == len(cleaned)
+
+    def scan(self, pattern: _Pattern) -> list[re.Match[str]]:
+        """Every match of ``pattern`` in what is left."""
+        if self.fold_ok:
+            return list(pattern.folded.finditer(self.folded))
+        return list(pattern.any_case.finditer(self.work))
+
+    def consume(self, matches: list[re.Match[str]], mark: str = "") -> None:
+        """Blank what ``matches`` matched (see :func:`_blank`)."""
+        spans = [m.span() for m in matches]
+        self.work = _blank(self.work, spans, mark)
+        if self.fold_ok:
+            self.folded = _blank(self.folded, spans, mark)
+
+
 def _parse(
     text: Any,
     today: dt.date,
@@ -559,64 +610,26 @@ def _parse(
     categories: Mapping[str, object] | None,
     max_length: int,
 ) -> ChatParse:
+    """The passes of the module docstring, in order; each stage blanks what it read."""
     cleaned = _precheck(text, today, options, max_length)
     if isinstance(cleaned, ChatParse):
         return cleaned
     reasons: list[str] = []
-    work = cleaned
-    folded = cleaned.lower()
-    fold_ok = len(folded) == len(cleaned)
-
-    def scan(pattern: _Pattern) -> list[re.Match[str]]:
-        return list(pattern.folded.finditer(folded) if fold_ok else pattern.any_case.finditer(work))
-
-    def consume(matches: list[re.Match[str]], mark: str = "") -> None:
-        nonlocal work, folded
-        spans = [m.span() for m in matches]
-        work = _blank(work, spans, mark)
-        folded = _blank(folded, spans, mark) if fold_ok else folded
-
-    # 2. mentions
+    message = _Text(cleaned)
+    # Cheap substring checks let most messages skip the costlier stages.
     mentions: list[ParsedMention] = []
-    if "@" in work or "#" in work:
-        seen: set[tuple[str, str]] = set()
-        found = list(_MENTION_RE.finditer(work))
-        for match in found:
-            sigil, name = match.group(1), match.group(2)
-            key = (sigil, name.lower())
-            if key not in seen:
-                seen.add(key)
-                mentions.append(_resolve(sigil, name, people, groups, categories))
-        consume(found, _MARK)
-
-    # 3. dates: cheap substring checks let most messages skip the pattern
+    if "@" in message.work or "#" in message.work:
+        mentions = _read_mentions(message, people, groups, categories)
     date = today
+    folded = message.folded
     if "day" in folded or "ago" in folded or "night" in folded or "-" in folded or "/" in folded:
-        found = scan(_DATE_RE)
-        dates = []
-        for match in found:
-            when = _read_date(match, today)
-            if when is None:
-                reasons.append("invalid_date")
-            else:
-                dates.append(when)
-        consume(found)
-        if dates:
-            date = dates[0]
-        if len(dates) > 1:
-            reasons.append("several_dates")
-        if date > today:
-            reasons.append("future_date")
-
-    # 4. splits
+        date = _read_dates(message, today, reasons)
     split_words: list[re.Match[str]] = []
-    if "split" in folded:
-        split_words = scan(_SPLIT_RE)
-        consume(split_words)
-
-    # 5. income: verbs leave the description, nouns ("refund") stay
-    is_income = False
-    if (
+    if "split" in message.folded:
+        split_words = message.scan(_SPLIT_RE)
+        message.consume(split_words)
+    folded = message.folded
+    is_income = (
         "paid" in folded
         or "receiv" in folded
         or "reimburs" in folded
@@ -625,16 +638,87 @@ def _parse(
         or "income" in folded
         or "paycheck" in folded
         or "earn" in folded
-    ):
-        found = scan(_INCOME_RE)
-        is_income = bool(found)
-        consume([m for m in found if m.group("verb")])
+    ) and _read_income(message)
+    chosen = _read_amount(message, options, reasons)
+    if chosen is not None:
+        is_income = is_income or chosen.sign == "+"
+    description = _description(message.work)
 
-    # 6. amounts: the first one with a currency marker wins, else the first
+    category, tags, participants = _sort_mentions(mentions, reasons)
+    split_count, split_with = _split(split_words, participants, is_income, reasons)
+    if chosen is None:
+        amount, error, currency = None, "no_amount", options.default_currency
+    else:
+        error, currency = chosen.error, chosen.currency
+        amount = None if error else chosen.value
+    return _finish(
+        amount=amount,
+        error=error,
+        currency=currency,
+        description=description,
+        date=date,
+        reasons=reasons,
+        category=category,
+        tags=tuple(tags),
+        mentions=tuple(mentions),
+        is_income=is_income,
+        split_count=split_count,
+        split_with=split_with,
+    )
+
+
+def _read_mentions(
+    message: _Text,
+    people: Mapping[str, object] | None,
+    groups: Mapping[str, object] | None,
+    categories: Mapping[str, object] | None,
+) -> list[ParsedMention]:
+    """2. The ``@name``/``#name`` mentions, each name once, resolved; a mark stays where each stood."""
+    mentions: list[ParsedMention] = []
+    seen: set[tuple[str, str]] = set()
+    found = list(_MENTION_RE.finditer(message.work))
+    for match in found:
+        sigil, name = match.group(1), match.group(2)
+        key = (sigil, name.lower())
+        if key not in seen:
+            seen.add(key)
+            mentions.append(_resolve(sigil, name, people, groups, categories))
+    message.consume(found, _MARK)
+    return mentions
+
+
+def _read_dates(message: _Text, today: dt.date, reasons: list[str]) -> dt.date:
+    """3. The date the message names (the first of several), else ``today``."""
+    found = message.scan(_DATE_RE)
+    dates = []
+    for match in found:
+        when = _read_date(match, today)
+        if when is None:
+            reasons.append("invalid_date")
+        else:
+            dates.append(when)
+    message.consume(found)
+    date = dates[0] if dates else today
+    if len(dates) > 1:
+        reasons.append("several_dates")
+    if date > today:
+        reasons.append("future_date")
+    return date
+
+
+def _read_income(message: _Text) -> bool:
+    """5. Whether income words are there; verbs leave the description, nouns ("refund") stay."""
+    found = message.scan(_INCOME_RE)
+    message.consume([m for m in found if m.group("verb")])
+    return bool(found)
+
+
+def _read_amount(message: _Text, options: _Options, reasons: list[str]) -> _Candidate | None:
+    """6. The amount the message is about (see :func:`_choose`), blanked from ``work``."""
     candidates: list[_Candidate] = []
-    if _DIGIT_RE.search(work):
-        for match in scan(_AMOUNT_RE):
-            candidate = _candidate(match, options, work)
+    if _DIGIT_RE.search(message.work):
+        for match in message.scan(_AMOUNT_RE):
+            candidate = _candidate(match, options, message.work)
             if candidate is None:
                 continue
             if candidate.error == "unreadable_number":
@@ -645,14 +729,17 @@ def _parse(
     if len(candidates) > 1:
         reasons.append("several_amounts")
     if chosen is not None:
-        work = _blank(work, [(chosen.start, chosen.end)])
+        # Only the description reads on, from ``work``: ``folded`` need not follow.
+        message.work = _blank(message.work, [(chosen.start, chosen.end)])
         reasons.extend(chosen.reasons)
-        is_income = is_income or chosen.sign == "+"
+    return chosen
 
-    # 7. description
-    description = _description(work)
 
-    # categories, tags, splits
+def _sort_mentions(
+    mentions: list[ParsedMention], reasons: list[str]
+) -> tuple[str | None, list[str], list[ParsedMention]]:
+    """``(category, tags, participants)``: the first known ``#`` is the category, any other
+    ``#`` a tag, and every ``@`` a participant."""
     category = None
     tags: list[str] = []
     participants: list[ParsedMention] = []
@@ -668,19 +755,26 @@ def _parse(
             participants.append(mention)
             if mention.kind == "person":
                 reasons.append(f"unresolved_mention:{mention.text}")
+    return category, tags, participants
 
-    split_count, split_with = _split(split_words, participants, is_income, reasons)
 
-    currency = chosen.currency if chosen is not None else options.default_currency
+def _finish(
+    *,
+    amount: Decimal | None,
+    error: str,
+    currency: str,
+    description: str,
+    date: dt.date,
+    reasons: list[str],
+    category: str | None,
+    tags: tuple[str, ...],
+    mentions: tuple[ParsedMention, ...],
+    is_income: bool,
+    split_count: int | None,
+    split_with: tuple[str, ...],
+) -> ChatParse:
+    """The parse, with what is missing, the last reasons and the confidence settled."""
     missing: list[str] = []
-    error = ""
-    amount = None
-    if chosen is None:
-        error = "no_amount"
-    elif chosen.error:
-        error = chosen.error
-    else:
-        amount = chosen.value
     if amount is None:
         missing.append("amount")
     if not description:
@@ -694,8 +788,8 @@ def _parse(
         description=description,
         date=date,
         category=category,
-        tags=tuple(tags),
-        mentions=tuple(mentions),
+        tags=tags,
+        mentions=mentions,
         is_income=is_income,
         split_count=split_count,
         split_with=split_with,
@@ -1052,30 +1146,18 @@ def _parse_shortcut(
     reasons = list(candidate.reasons)
     if mention.kind == "person":
         reasons.append(f"unresolved_mention:{mention.text}")
-    description = rest.strip()
-    missing: list[str] = []
-    if not description:
-        missing.append("description")
-        reasons.append("no_description")
-    error = candidate.error
-    if error:
-        missing.insert(0, "amount")
-        reasons.append(error)
     is_income = candidate.sign == "+"
-    split_count = None if is_income or mention.kind == "group" else 2
-    return _make_parse(
-        amount=None if error else candidate.value,
+    return _finish(
+        amount=None if candidate.error else candidate.value,
+        error=candidate.error,
         currency=candidate.currency,
-        description=description,
+        description=rest.strip(),
         date=today,
+        reasons=reasons,
         category=None,
         tags=(),
         mentions=(mention,),
         is_income=is_income,
-        split_count=split_count,
+        split_count=None if is_income or mention.kind == "group" else 2,
         split_with=() if is_income else (mention.text,),
-        confidence=0.0 if error else _confidence(reasons),
-        reasons=tuple(reasons),
-        error=error,
-        missing=tuple(missing),
     )

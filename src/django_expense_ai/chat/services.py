@@ -411,7 +411,7 @@ def _reading_from_entry(text: str, result: Any, ctx: ChatContext) -> _Reading:
     if error:
         reasons.append(error)
     # The model's own confidence, less the grammar's cost of unresolved names.
-    confidence = 0.0 if error else max(0.0, min(1.0, float(entry.confidence)) - 0.15 * min(unresolved, 2))
+    confidence = 0.0 if error else grammar.penalise_unresolved(entry.confidence, unresolved)
     parse = ChatParse(
         amount=amount,
         currency=currency,

@@ -3,6 +3,7 @@
 Where things are:
 
 * :mod:`.writer` — the one writer of transactions (``create_transactions``,
+  ``update_transaction``, ``delete_transactions``, ``restore_transactions``,
   ``classify``, exclusion rules, ``lock_user``); import, chat, merges, splits,
   the admin, the pages and the REST API all write through it;
 * :mod:`.editing` — create/update/delete services for the faces (accounts,
@@ -33,9 +34,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         classify_many,
         clear_exclusion_override,
         create_transactions,
+        delete_transactions,
         lock_user,
         refresh_exclusions,
+        restore_transactions,
         set_exclusion,
+        update_transaction,
     )
 
 __all__ = [
@@ -45,9 +49,12 @@ __all__ = [
     "classify_many",
     "clear_exclusion_override",
     "create_transactions",
+    "delete_transactions",
     "lock_user",
     "refresh_exclusions",
+    "restore_transactions",
     "set_exclusion",
+    "update_transaction",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(__all__, ".writer"))

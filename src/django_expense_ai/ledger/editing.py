@@ -205,9 +205,10 @@ def save_transaction(
 ) -> Transaction:
     """Create or update one of ``user``'s transactions, keeping splits and totals rules.
 
-    An amount change re-derives the splits (:func:`update_transaction_amount`);
-    a classification goes through :func:`ledger.classify`; ``exclude_from_totals``
-    given by hand is an override (:func:`ledger.set_exclusion`); ``split``
+    The row is written by the ledger's writer (:func:`ledger.create_transactions`,
+    :func:`ledger.update_transaction`); an amount change re-derives the splits
+    (:func:`update_transaction_amount`); ``exclude_from_totals`` given by hand
+    is an override (as :func:`ledger.set_exclusion`); ``split``
     (``{"method", "participants", "values"}``) replaces the splits through
     :func:`apply_split`. All in one database transaction.
 
@@ -233,22 +234,22 @@ def save_transaction(
                 transaction.expense_classification = ledger.check_classification(classification)
             # The one writer of new transactions (a given classification is kept: no hook asked).
             ledger.create_transactions(user, [transaction], classify=classification is None, one_by_one=True)
+            if excluded is not None:
+                ledger.set_exclusion(transaction, excluded)
         else:
             ownership.owned(user, transaction)
             amount = fields.pop("amount", None)
             if "currency" in fields:
                 fields["currency"] = normalize_currency(fields["currency"])
-            for name, value in fields.items():
-                setattr(transaction, name, value)
             if amount is not None:
-                quantize(amount, transaction.currency, strict=True)
-            transaction.save()
+                quantize(amount, fields.get("currency", transaction.currency), strict=True)
+            if classification is not None:
+                fields["expense_classification"] = classification
+            if excluded is not None:
+                fields["exclude_from_totals"] = excluded  # by hand: the writer sets the override
+            ledger.update_transaction(transaction, **fields)
             if amount is not None and amount != transaction.amount:
                 update_transaction_amount(transaction, amount)
-            if classification is not None and classification != transaction.expense_classification:
-                ledger.classify(transaction, classification)
-        if excluded is not None:
-            ledger.set_exclusion(transaction, excluded)
         if split is not None:
             participants = _participants(user, split.get("participants") or [])
             apply_split(transaction, participants, split.get("method", "equal"), split.get("values"))
@@ -267,7 +268,7 @@ def delete_transaction(user: UserLike, transaction: Transaction) -> None:
 
     :raises NotYours: not the user's own (a participant cannot delete it).
     """
-    ownership.owned(user, transaction).delete()
+    ledger.delete_transactions(user, [ownership.owned(user, transaction)])
 
 
 def classify_transactions(user: UserLike, ids: Sequence[Any], classification: str) -> int:

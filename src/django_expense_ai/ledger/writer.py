@@ -1,13 +1,29 @@
-"""Ledger services: the one writer of new transactions, classification, and what counts in totals.
+"""Ledger services: the one writer of transactions, classification, and what counts in totals.
 
-:func:`create_transactions` is the only way the library creates transactions
-(statement imports, chat entry; the REST API and pages call the services that
-call it). It owns the policy every path shares: the rows belong to the user
-and link only to what the user may use, the ``classify_transaction`` hook is
-asked once per row (a plugin that fails is logged and ignored, never losing
-the user's row), the exclusion rule is applied, the rows are written (one by
-one with ``save()`` and its signals, or all at once) and the cached reports of
-the months touched are invalidated.
+Every write of a ``Transaction`` row in the library goes through this module:
+
+* :func:`create_transactions` creates (statement imports, chat entry, the
+  admin; the REST API and pages call the services that call it);
+* :func:`update_transaction` changes fields of a saved row (editing, the
+  admin, merges moving user data onto a twin; an amount through the split
+  service, which re-derives the splits with it), and :func:`classify`,
+  :func:`set_exclusion`, :func:`classify_many` and the rest below change the
+  classification and its exclusion;
+* :func:`delete_transactions` deletes (editing, the admin, merges) and
+  :func:`restore_transactions` puts deleted rows back as they were (undoing a
+  merge).
+
+They own the policy every path shares: the rows belong to their owner and
+link only to what the owner may use, the ``classify_transaction`` hook is
+asked once per new row (a plugin that fails is logged and ignored, never
+losing the user's row), the exclusion rule is applied, and the cached reports
+of the months touched are invalidated: by ``save()``'s and ``delete()``'s
+signals (whose receivers hosts may add), or explicitly where a bulk write
+sends none. ``tests/test_one_writer.py`` fails when a path writes around them.
+Not writes of the ledger: deleting a row a transaction points at (an account,
+a category, a chat message, also when the archive deletes it) empties the
+link as the foreign key says (``on_delete=SET_NULL``), and restoring the
+archived message links it back.
 
 The rule itself is pure (:mod:`django_expense_ai.models.choices`, driven by
 ``EXPENSE_AI["EXCLUDED_CLASSIFICATIONS"]``) and ``Transaction.save()`` applies
@@ -21,18 +37,20 @@ rule.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router
 from django.db import transaction as db_transaction
 
 from .. import plugins
-from ..exceptions import ClassificationError, OwnershipError
+from ..exceptions import ClassificationError, OwnershipError, UnexpectedField
 from ..models import ExpenseClassification, Transaction, bulk, ownership
 from ..models.choices import excluded_classifications
+from ..models.rows import insert_as_stored
 from ..types import UserLike
 from .report_cache import invalidate_transactions
 
@@ -91,7 +109,7 @@ def create_transactions(
 
 def _check_owned(user: UserLike, objs: list[Transaction]) -> None:
     if any(tx.user_id != user.pk for tx in objs):
-        raise OwnershipError("A transaction can only be created for its owner.", field="user")
+        raise OwnershipError("A transaction can only be written for its owner.", field="user")
     # Rows of one import or message share their links: check each distinct set once.
     seen: set[tuple[Any, ...]] = set()
     for tx in objs:
@@ -144,6 +162,112 @@ def _insert_all(user: UserLike, objs: list[Transaction]) -> list[Transaction]:
     if before is not None:
         qs = qs.filter(pk__gt=before)
     return list(qs.order_by("pk")[: len(objs)])
+
+
+#: Links checked against the owner when :func:`update_transaction` sets one.
+_LINK_NAMES = frozenset({"account", "category", "group", "uploaded_file", "chat_message", "paid_by"})
+#: Set by the database or by save(), never by a caller.
+_NOT_CHANGED_BY_HAND = frozenset({"id", "created_at", "updated_at"})
+
+
+def update_transaction(transaction: Transaction, **changes: Any) -> Transaction:
+    """Change fields of a saved transaction and save them (with ``updated_at``).
+
+    The rules of :func:`create_transactions` hold: a changed link (or owner)
+    must be one the owner may use; ``expense_classification`` must be a known
+    value; ``exclude_from_totals`` given without ``exclusion_overridden`` is a
+    person's decision and sets the override (as :func:`set_exclusion`), and
+    ``exclusion_overridden=False`` lets the flag follow the classification
+    again. ``save()`` sends its signals; the receivers invalidate the cached
+    reports of the months before and after.
+
+    Amounts are written as given (quantise them first, as the callers do), and
+    the splits are not re-derived here: change an amount with
+    :func:`~django_expense_ai.ledger.splits.update_transaction_amount`, or
+    call :func:`~django_expense_ai.ledger.splits.rederive_splits` after.
+
+    :param changes: field names (or attribute names such as ``category_id``) and their values.
+    :returns: the saved transaction (unchanged and unsaved when ``changes`` is empty).
+    :raises UnexpectedField: a name that is not a transaction field, or one the database sets.
+    :raises ClassificationError: an unknown classification.
+    :raises OwnershipError: a link the owner may not use.
+    """
+    if not changes:
+        return transaction
+    names: list[str] = []
+    for key, value in changes.items():
+        try:
+            model_field = Transaction._meta.get_field(key)
+        except FieldDoesNotExist:
+            model_field = None
+        if model_field is None or not model_field.concrete or model_field.name in _NOT_CHANGED_BY_HAND:
+            raise UnexpectedField(f"update_transaction() cannot change {key!r}.")
+        if model_field.name == "expense_classification":
+            value = check_classification(value)
+        setattr(transaction, key, value)
+        names.append(model_field.name)
+    if "exclude_from_totals" in names and "exclusion_overridden" not in names:
+        transaction.exclusion_overridden = True
+        names.append("exclusion_overridden")
+    if "user" in names:
+        ownership.check_links(transaction)  # a new owner: every link must be theirs to use
+    else:  # only the links this call sets (an emptied link needs no check)
+        ownership.check_links(transaction, fields=[
+            name for name in names if name in _LINK_NAMES and getattr(transaction, f"{name}_id") is not None
+        ])
+    # save() applies the exclusion rule and adds exclude_from_totals when it may change.
+    transaction.save(update_fields=[*names, "updated_at"])
+    return transaction
+
+
+def delete_transactions(user: UserLike, transactions: Iterable[Transaction]) -> int:
+    """Delete transactions; their splits and mentions go with them.
+
+    Chat messages that point at a deleted transaction stay, without the link.
+    ``post_delete`` is sent for every row; its receivers invalidate the cached
+    reports of the months.
+
+    :param user: who acts: the owner of every row, or a superuser.
+    :param transactions: instances or a queryset.
+    :returns: the number of transactions deleted.
+    :raises NotYours: a row is not ``user``'s to delete (nothing is deleted).
+    """
+    objs = list(transactions)
+    for tx in objs:
+        ownership.check_delete(user, tx)
+    if not objs:
+        return 0
+    with db_transaction.atomic():
+        _, per_model = Transaction.objects.filter(pk__in=[tx.pk for tx in objs]).delete()
+    return per_model.get(Transaction._meta.label, 0)
+
+
+def restore_transactions(user: UserLike, transactions: Sequence[Transaction]) -> list[Transaction]:
+    """Put deleted transactions back as they were: ids, timestamps and every value as stored.
+
+    For undoing a removal (a statement merge): nothing is re-derived, the
+    classification hook is not asked and the exclusion flag is the stored one.
+    The rows are checked as :func:`create_transactions` checks new ones, then
+    written one by one with a raw save (:func:`..models.rows.insert_as_stored`):
+    ``post_save`` is sent with ``created=True`` and ``raw=True``, and its
+    receivers invalidate the cached reports of the months.
+
+    :param user: the owner of every row.
+    :param transactions: unsaved instances holding their old primary keys
+        (:func:`..models.rows.from_values`).
+    :returns: the transactions.
+    :raises OwnershipError: a row is another user's, or links to a row its owner
+        may not use (deleted since, or no longer shared).
+    :raises IntegrityError: an id or a unique value is taken; the caller's
+        transaction must end (roll back).
+    """
+    objs = list(transactions)
+    if not objs:
+        return objs
+    _check_owned(user, objs)
+    with db_transaction.atomic():
+        insert_as_stored(objs)
+    return objs
 
 
 def lock_user(user_id: Any) -> None:

@@ -23,7 +23,8 @@ duplicate a row.
 Each line has the shape of Django's ``jsonl`` serializer — ``{"model":
 "expense_ai.chatmessage", "pk": 7, "fields": {...}}`` — with every concrete
 field: foreign keys as ids, JSON fields as they are, datetimes in ISO 8601
-with their offset, decimals as strings, binary data in base64. Rows that other
+with their offset, decimals as strings, binary data in base64 (the values
+:mod:`..models.rows` writes and reads for merges too). Rows that other
 rows point at with ``on_delete=SET_NULL`` (a transaction's ``chat_message``)
 also carry ``"links": {"expense_ai.transaction.chat_message": [ids]}``:
 deleting the message sets those to NULL, and :func:`restore` sets them back.
@@ -41,18 +42,15 @@ binary, durations, fields that convert what they read) use the generic path.
 
 from __future__ import annotations
 
-import base64
 import calendar
 import datetime as dt
 import gzip
 import io
 import json
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -69,6 +67,7 @@ from django.utils import timezone
 from ..conf import settings as expense_settings
 from ..exceptions import ArchiveError
 from ..models import ChatMessage, StatementProcessingLog
+from ..models import rows as stored_rows
 
 #: Suffix of every archive file.
 SUFFIX = ".jsonl.gz"
@@ -137,11 +136,6 @@ def cutoff_for(age: str, *, now: dt.datetime | None = None) -> dt.datetime:
 # -- serialisation ---------------------------------------------------------------
 
 
-def _stored_fields(model: type[models.Model]) -> list[models.Field]:
-    # Generated columns are computed by the database and cannot be inserted.
-    return [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
-
-
 def _set_null_relations(model: type[models.Model]) -> list[models.ForeignObject]:
     """Foreign keys elsewhere that point at ``model`` and become NULL when it is deleted."""
     return [
@@ -155,21 +149,9 @@ def _link_label(fk: models.ForeignObject) -> str:
     return f"{fk.model._meta.label_lower}.{fk.name}"
 
 
-def _encode(value: Any) -> Any:
-    # json's hook for values it does not know; JSON field content never gets here.
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    raise TypeError(f"cannot archive a value of type {type(value).__name__}")
-
-
 def _dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, default=_encode, ensure_ascii=False, separators=(",", ":"))
+    # The values json has no type for are written as every stored row writes them (models.rows).
+    return json.dumps(record, default=stored_rows.encode, ensure_ascii=False, separators=(",", ":"))
 
 
 def _collect_links(model: type[models.Model], pks: list[Any], using: str) -> dict[Any, dict[str, list[Any]]]:
@@ -378,7 +360,7 @@ def archive_model(
         return report
     storage = storage or archive_storage()
     prefix = expense_settings.ARCHIVE_PREFIX if prefix is None else prefix
-    fields = _stored_fields(model)
+    fields = stored_rows.stored_fields(model)
     attnames = [f.attname for f in fields]
     pk_index = attnames.index(model._meta.pk.attname)
     line_sql = _pg_line_sql(model, fields, connections[using])
@@ -590,7 +572,7 @@ def _existing(model: type[models.Model], field_name: str, values: Iterable[Any],
 def _restore_model(model: type[models.Model], records: list[dict[str, Any]], report: RestoreReport) -> None:
     using = router.db_for_write(model)
     label = model._meta.label_lower
-    fields = _stored_fields(model)
+    fields = stored_rows.stored_fields(model)
     pk_field = model._meta.pk
     by_pk: dict[Any, dict[str, Any]] = {}
     for record in records:
@@ -607,18 +589,8 @@ def _restore_model(model: type[models.Model], records: list[dict[str, Any]], rep
     for pk, record in by_pk.items():
         row = {pk_field.attname: pk}
         for f in fields:
-            if f.primary_key:
-                continue
-            raw = record["fields"].get(f.name)
-            if raw is None and isinstance(f, models.JSONField) and not f.null:
-                # JSON null (the column cannot hold SQL NULL); Python's None would be NULL.
-                row[f.attname] = Value(None, models.JSONField())
-            elif raw is None:
-                row[f.attname] = None
-            elif isinstance(f, models.ForeignObject):
-                row[f.attname] = f.target_field.to_python(raw)
-            else:
-                row[f.attname] = f.to_python(raw)
+            if not f.primary_key:
+                row[f.attname] = stored_rows.field_value(f, record["fields"].get(f.name))
         values[pk] = row
     # Links to rows deleted since the archive was written: a required parent
     # skips the row (what CASCADE would have done), an optional one becomes NULL.
@@ -642,10 +614,8 @@ def _restore_model(model: type[models.Model], records: list[dict[str, Any]], rep
     objs = [model(**row) for row in values.values()]
     if objs:
         with db_transaction.atomic(using=using):
-            for obj in objs:
-                # A raw save (what loaddata does) writes the values as stored:
-                # bulk_create would stamp created_at/updated_at (auto_now) anew.
-                obj.save_base(using=using, raw=True, force_insert=True)
+            # As stored: bulk_create would stamp created_at/updated_at (auto_now) anew.
+            stored_rows.insert_as_stored(objs, using=using)
         report.restored[label] = report.restored.get(label, 0) + len(objs)
     _relink(model, {pk: by_pk[pk].get("links") or {} for pk in values}, using, report)
 

@@ -27,7 +27,7 @@ from django.db import connections, models, router, transaction
 
 from .. import crypto
 from ..conf import settings
-from ..exceptions import DecryptionError
+from ..exceptions import DecryptionError, InvalidArgument
 
 logger = logging.getLogger(__name__)
 
@@ -215,10 +215,14 @@ def rotate_secrets(
     :returns: a :class:`RotationReport`; ``report.ok`` is false when some token
         could not be read (those rows are listed and left untouched).
     :raises ConfigurationError: ``STATEMENT_PASSWORD_KEY`` is missing or malformed.
+    :raises InvalidArgument: ``batch_size`` (or ``BATCH_SIZE``) is below 1.
     """
     size = int(batch_size or settings.BATCH_SIZE)
     if size < 1:
-        raise ValueError("batch_size must be at least 1")
+        raise InvalidArgument(
+            f"batch_size must be at least 1, not {size}: pass a positive batch_size "
+            '(or set EXPENSE_AI["BATCH_SIZE"] to one).'
+        )
     crypto.configured_keys()  # fail before touching any table when the keys are broken
     report = RotationReport()
     for model, fields in secret_columns():

@@ -30,6 +30,8 @@ from django.db.models import NOT_PROVIDED, Field, Model
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.mixins import FieldCacheMixin
 
+from ..exceptions import InvalidArgument, UnexpectedField
+
 __all__ = ["COPY_MIN_ROWS", "ORM_BATCH_SIZE", "insert_all", "instance_builder"]
 
 M = TypeVar("M", bound=Model)
@@ -81,7 +83,7 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
     their default, as with keyword construction.
 
     :returns: the builder.
-    :raises TypeError: a name in ``common`` (or, when building, in ``values``)
+    :raises UnexpectedField: (a ``TypeError``) a name in ``common`` (or, when building, in ``values``)
         is not a concrete field's attribute name.
     """
     fields = model._meta.concrete_fields
@@ -98,7 +100,10 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
             template.append(f.get_default())
     unknown = set(common) - set(position)
     if unknown:
-        raise TypeError(f"{model.__name__} has no field attribute(s) {', '.join(sorted(unknown))}.")
+        raise UnexpectedField(
+            f"{model.__name__} has no field attribute(s) {', '.join(sorted(unknown))}; "
+            "use the attnames of its concrete fields (account_id, not account)."
+        )
 
     def build(**values: Any) -> M:
         row = template.copy()
@@ -109,7 +114,10 @@ def instance_builder(model: type[M], **common: Any) -> Callable[..., M]:
             for name, value in values.items():
                 row[position[name]] = value
         except KeyError as err:
-            raise TypeError(f"{model.__name__} has no field attribute {err.args[0]!r}.") from None
+            raise UnexpectedField(
+                f"{model.__name__} has no field attribute {err.args[0]!r}; "
+                "use the attnames of its concrete fields (account_id, not account)."
+            ) from None
         return model(*row)
 
     return build
@@ -123,16 +131,21 @@ def insert_all(objs: Sequence[M], *, using: str | None = None) -> list[M]:
         backend reports them (``bulk_create`` on a backend that cannot leaves
         them ``None``; the caller reads the rows back).
     :raises django.db.DatabaseError: the database refused a row; nothing was inserted.
-    :raises ValueError: the instances are not all of one model, or some are saved.
+    :raises InvalidArgument: the instances are not all of one model, or some are saved (a ``ValueError``).
     """
     objs = list(objs)
     if not objs:
         return []
     model = type(objs[0])
     if any(type(obj) is not model for obj in objs):
-        raise ValueError("insert_all takes instances of one model at a time.")
+        raise InvalidArgument(
+            f"insert_all takes instances of one model at a time, not {model.__name__} with others; call it once per model."
+        )
     if any(not obj._state.adding for obj in objs):
-        raise ValueError("insert_all only inserts new instances; some were already saved.")
+        raise InvalidArgument(
+            "insert_all only inserts new instances, and some were already saved; save changes to those with "
+            "save() or bulk_update()."
+        )
     alias = using or router.db_for_write(model)
     connection = connections[alias]
     if len(objs) >= COPY_MIN_ROWS and _copy_possible(connection):

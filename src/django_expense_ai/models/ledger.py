@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import MoneyError
-from ..money import format_money
+from ..money import AMOUNT_PLACES, format_money
 from .choices import ExpenseClassification, SplitMethod, TransactionSource, is_excluded
 from .querysets import (
     CategoryQuerySet,
@@ -21,9 +21,8 @@ from .querysets import (
     TransactionQuerySet,
 )
 
-#: Field limits for money columns: 11 integer digits, 4 decimals (CLF has 4).
+#: Field limits for money columns: 11 integer digits, and ``money.AMOUNT_PLACES`` (4) decimals.
 AMOUNT_DIGITS = 15
-AMOUNT_PLACES = 4
 
 
 class Account(models.Model):

@@ -333,7 +333,7 @@ def _belongs(obj: models.Model, field: str, model: type[models.Model], owner: Us
     return usable(owner, model).filter(pk=pk).exists()
 
 
-def check_links(obj: models.Model, *, owner: UserLike | None = None) -> None:
+def check_links(obj: models.Model, *, owner: UserLike | None = None, fields: Iterable[str] | None = None) -> None:
     """Raise :class:`OwnershipError` when a relation of ``obj`` points at a row its owner may not use.
 
     A password's account, a transaction's account, category, group, file and
@@ -344,32 +344,40 @@ def check_links(obj: models.Model, *, owner: UserLike | None = None) -> None:
     Many-to-many relations are checked with :func:`check_merge_files`.
 
     :param owner: the owner's user object when the caller has it (saves a query).
+    :param fields: only these relations (by field name), e.g. the ones a write
+        changed; all of them by default.
     """
     owner_pk = _owner_for_write(obj)
     if owner_pk is None:
+        return
+    only = None if fields is None else set(fields)
+    if only is not None and not only:
         return
     if owner is None or owner.pk != owner_pk:
         owner = get_user_model()._default_manager.filter(pk=owner_pk).first()
         if owner is None:
             return
+    def wanted(field: str) -> bool:
+        return only is None or field in only
+
     for field, model in _LINKS.get(type(obj), ()):
-        if not _belongs(obj, field, model, owner):
+        if wanted(field) and not _belongs(obj, field, model, owner):
             raise OwnershipError(f"Choose one of your own {model._meta.verbose_name_plural}.", field=field)
-    if isinstance(obj, TransactionSplit) and obj.participant_id is not None:
+    if isinstance(obj, TransactionSplit) and obj.participant_id is not None and wanted("participant"):
         check_participants(owner, [obj.participant_id])
     if isinstance(obj, TransactionMention):
-        if obj.created_by_id is not None and obj.created_by_id != owner.pk:
+        if obj.created_by_id is not None and obj.created_by_id != owner.pk and wanted("created_by"):
             raise OwnershipError("A mention is made by the transaction's owner.", field="created_by")
-        if obj.mentioned_user_id is not None:
+        if obj.mentioned_user_id is not None and wanted("mentioned_user"):
             if not mentionable_users(owner).filter(pk=obj.mentioned_user_id).exists():
                 raise OwnershipError(
                     "You can mention only people who share a group or a transaction with you.",
                     field="mentioned_user",
                 )
-    if isinstance(obj, Transaction) and obj.paid_by_id is not None and obj.paid_by_id != owner.pk:
+    if isinstance(obj, Transaction) and obj.paid_by_id is not None and obj.paid_by_id != owner.pk and wanted("paid_by"):
         if not mentionable_users(owner).filter(pk=obj.paid_by_id).exists():
             raise OwnershipError("The payer must be you or someone you share expenses with.", field="paid_by")
-    if isinstance(obj, StatementMerge) and obj.primary_file_id is not None:
+    if isinstance(obj, StatementMerge) and obj.primary_file_id is not None and wanted("primary_file"):
         if not UploadedFile.objects.filter(pk=obj.primary_file_id, user_id=owner.pk).exists():
             raise OwnershipError("A merge's files must all be your own statements.", field="primary_file")
 

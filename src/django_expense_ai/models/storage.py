@@ -32,7 +32,7 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 
 from ..conf import settings
-from ..exceptions import ConfigurationError, NoPublicURL
+from ..exceptions import ConfigurationError, InvalidArgument, NoPublicURL
 
 __all__ = [
     "PRIVATE_FOLDER_NAME",
@@ -223,12 +223,14 @@ def stored_suffix(fmt: str, filename: str = "") -> str:
 
     :param fmt: ``"pdf"``, ``"csv"`` or ``"ofx"`` (see ``formats.detect.detect_format``).
     :returns: one of :data:`STORED_SUFFIXES`.
-    :raises ValueError: ``fmt`` is not a format the library reads.
+    :raises InvalidArgument: ``fmt`` is not a format the library reads (a ``ValueError``).
     """
     try:
         suffix = _SUFFIX_OF_FORMAT[fmt]
     except KeyError:
-        raise ValueError(f"{fmt!r} is not a statement format; expected one of {sorted(_SUFFIX_OF_FORMAT)}.") from None
+        raise InvalidArgument(
+            f"{fmt!r} is not a statement format; pass one of {sorted(_SUFFIX_OF_FORMAT)} (what detect_format() returns)."
+        ) from None
     if fmt == "ofx" and (filename or "").lower().endswith(".qfx"):
         return ".qfx"
     return suffix

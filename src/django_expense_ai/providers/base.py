@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from ..conf import settings
 from ..exceptions import (
+    InvalidAnswer,
     MoneyError,
     ProviderAuthError,
     ProviderError,
@@ -89,10 +90,6 @@ class ChatEntry:
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
 
 
-class _InvalidAnswerError(ValueError):
-    """A validation failure inside one answer; becomes ProviderResponseError."""
-
-
 def parse_json(text: str) -> Any:
     """Decode a model's JSON answer, with every non-integer number as ``Decimal``.
 
@@ -100,11 +97,14 @@ def parse_json(text: str) -> Any:
     told not to).
 
     :returns: the decoded value; floats never appear (``parse_float=Decimal``).
-    :raises ValueError: the text is not JSON.
+    :raises InvalidAnswer: the text is not JSON (a ``ValueError``).
     """
     fenced = _FENCE.match(text or "")
     body = fenced.group(1) if fenced else (text or "")
-    return json.loads(body, parse_float=Decimal)
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except ValueError as err:
+        raise InvalidAnswer(str(err)) from err
 
 
 def _decimal(value: Any, where: str) -> Decimal:
@@ -113,23 +113,23 @@ def _decimal(value: Any, where: str) -> Decimal:
     try:
         return to_decimal(value)
     except MoneyError as err:
-        raise _InvalidAnswerError(f"{where}: {err}") from err
+        raise InvalidAnswer(f"{where}: {err}") from err
 
 
 def _date(value: Any, where: str) -> dt.date:
     if not isinstance(value, str):
-        raise _InvalidAnswerError(f"{where}: expected a YYYY-MM-DD string, got {type(value).__name__}")
+        raise InvalidAnswer(f"{where}: expected a YYYY-MM-DD string, got {type(value).__name__}")
     try:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError as err:
-        raise _InvalidAnswerError(f"{where}: {value!r} is not a YYYY-MM-DD date") from err
+        raise InvalidAnswer(f"{where}: {value!r} is not a YYYY-MM-DD date") from err
 
 
 def _currency(value: Any, where: str, default: str | None) -> str | None:
     if value in (None, ""):
         return default.upper() if default else None
     if not isinstance(value, str) or not is_known_currency(value.strip()):
-        raise _InvalidAnswerError(f"{where}: {value!r} is not an ISO 4217 currency code")
+        raise InvalidAnswer(f"{where}: {value!r} is not an ISO 4217 currency code")
     return value.strip().upper()
 
 
@@ -137,9 +137,9 @@ def _text(value: Any, where: str, *, required: bool = False) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise _InvalidAnswerError(f"{where}: expected text, got {type(value).__name__}")
+        raise InvalidAnswer(f"{where}: expected text, got {type(value).__name__}")
     if required and not value.strip():
-        raise _InvalidAnswerError(f"{where}: must not be empty")
+        raise InvalidAnswer(f"{where}: must not be empty")
     return value.strip()
 
 
@@ -161,17 +161,17 @@ def validate_statement(
     fields are dropped.
 
     :returns: ``(rows, confidence)``.
-    :raises ValueError: the answer does not have that shape (the caller turns
-        it into :class:`ProviderResponseError`).
+    :raises InvalidAnswer: the answer does not have that shape (the caller turns
+        it into :class:`ProviderResponseError`); a ``ValueError``.
     """
     rows_data = data.get("rows", data.get("transactions")) if isinstance(data, Mapping) else data
     if not isinstance(rows_data, list):
-        raise _InvalidAnswerError('expected an object with a "rows" list')
+        raise InvalidAnswer('expected an object with a "rows" list')
     rows = []
     for index, item in enumerate(rows_data):
         where = f"rows[{index}]"
         if not isinstance(item, Mapping):
-            raise _InvalidAnswerError(f"{where}: expected an object")
+            raise InvalidAnswer(f"{where}: expected an object")
         balance = item.get("balance")
         rows.append(
             StatementRow(
@@ -191,18 +191,18 @@ def validate_chat(
     """Validate a chat answer into a :class:`ChatEntry`.
 
     :returns: ``(entry, confidence)``; ``entry.confidence`` is the same number.
-    :raises ValueError: a field has the wrong type or value.
+    :raises InvalidAnswer: a field has the wrong type or value (a ``ValueError``).
     """
     if not isinstance(data, Mapping):
-        raise _InvalidAnswerError("expected a JSON object")
+        raise InvalidAnswer("expected a JSON object")
     amount_raw = data.get("amount")
     amount = None if amount_raw in (None, "") else abs(_decimal(amount_raw, "amount"))
     is_income = data.get("is_income", False)
     if not isinstance(is_income, bool):
-        raise _InvalidAnswerError("is_income: expected true or false")
+        raise InvalidAnswer("is_income: expected true or false")
     mentions_raw = data.get("mentions") or []
     if not isinstance(mentions_raw, list) or not all(isinstance(m, str) for m in mentions_raw):
-        raise _InvalidAnswerError("mentions: expected a list of names")
+        raise InvalidAnswer("mentions: expected a list of names")
     date_raw = data.get("date")
     confidence = _confidence(data, default_confidence)
     entry = ChatEntry(
@@ -227,11 +227,11 @@ def validate_budget(
     the rest must be non-negative and add up to 100 within 0.01.
 
     :returns: ``(allocations, confidence)``.
-    :raises ValueError: missing allocations, a negative value or a wrong total.
+    :raises InvalidAnswer: missing allocations, a negative value or a wrong total (a ``ValueError``).
     """
     allocations = data.get("allocations") if isinstance(data, Mapping) else None
     if not isinstance(allocations, Mapping):
-        raise _InvalidAnswerError('expected an object with an "allocations" object')
+        raise InvalidAnswer('expected an object with an "allocations" object')
     allowed = set(categories)
     result: dict[str, Decimal] = {}
     for key, value in allocations.items():
@@ -239,11 +239,11 @@ def validate_budget(
             continue
         percent = _decimal(value, f"allocations[{key!r}]")
         if percent < 0:
-            raise _InvalidAnswerError(f"allocations[{key!r}]: {percent} is negative")
+            raise InvalidAnswer(f"allocations[{key!r}]: {percent} is negative")
         result[str(key)] = percent
     total = sum(result.values(), Decimal(0))
     if abs(total - 100) > PERCENT_TOLERANCE:
-        raise _InvalidAnswerError(f"percentages add up to {total}, not 100")
+        raise InvalidAnswer(f"percentages add up to {total}, not 100")
     return result, _confidence(data, default_confidence)
 
 
@@ -271,6 +271,26 @@ def normalize_usage(**counts: Any) -> Usage:
 # -- the provider ------------------------------------------------------------
 
 Validator = Callable[[Any], tuple[Any, float]]
+
+
+def check_ai_enabled(provider: Provider) -> None:
+    """The site switch: refuse to send user data while ``EXPENSE_AI["AI_ENABLED"]`` is off.
+
+    The one implementation of the switch: :meth:`Provider.run` applies it to
+    every call, and :func:`django_expense_ai.ai.check_consent` before it reads
+    the user's key. A provider that sends nothing off the site
+    (``sends_data = False``, the fake) is exempt. A settings check only: no ORM.
+
+    :returns: ``None`` when the call may go ahead.
+    :raises ProviderUnavailable: ``AI_ENABLED`` is false (``kind="disabled"``).
+    """
+    if provider.sends_data and not settings.AI_ENABLED:
+        raise ProviderUnavailable(
+            'AI providers are turned off for this site (EXPENSE_AI["AI_ENABLED"] is False), so nothing was '
+            f'sent to {provider.label or provider.name}. A site administrator can set '
+            'EXPENSE_AI["AI_ENABLED"] = True to allow it.',
+            provider=provider.name,
+        )
 
 
 class Provider:
@@ -452,16 +472,11 @@ class Provider:
         )
 
     def check_enabled(self) -> None:
-        """Refuse to send user data when the site has AI turned off.
+        """Refuse to send user data when the site has AI turned off (see :func:`check_ai_enabled`).
 
         :raises ProviderUnavailable: ``EXPENSE_AI["AI_ENABLED"]`` is false.
         """
-        if self.sends_data and not settings.AI_ENABLED:
-            raise ProviderUnavailable(
-                "AI features are turned off for this site; set EXPENSE_AI['AI_ENABLED'] = True "
-                "to send data to an AI provider.",
-                provider=self.name,
-            )
+        check_ai_enabled(self)
 
     def run(
         self,

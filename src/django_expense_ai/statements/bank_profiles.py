@@ -12,40 +12,33 @@ Pure: no database.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import plugins
-from ..exceptions import BankProfileError, PluginError
+from ..exceptions import BankProfileError, PluginError, UnknownKey
 from .formats.profiles import BankProfile, best_profile
 
 __all__ = ["get_bank_profile", "get_bank_profiles", "match_bank_profile", "reset_bank_profiles"]
 
-_lock = threading.RLock()
-_profiles: tuple[BankProfile, ...] | None = None
+
+def _accept(profile: Any) -> BankProfile:
+    if isinstance(profile, Mapping):
+        try:
+            profile = BankProfile.from_dict(profile)
+        except BankProfileError as err:
+            raise PluginError(f"A plugin registered a bank profile that cannot be used: {err}") from err
+    if not isinstance(profile, BankProfile):
+        raise PluginError(
+            f"{profile!r} is not a bank profile: register a BankProfile "
+            "(django_expense_ai.statements.formats.profiles) or a dict it accepts."
+        )
+    return profile
 
 
-def _collect() -> tuple[BankProfile, ...]:
-    collected: list[BankProfile] = []
-
-    def register(profile: Any) -> None:
-        if isinstance(profile, Mapping):
-            try:
-                profile = BankProfile.from_dict(profile)
-            except BankProfileError as err:
-                raise PluginError(f"A plugin registered a bank profile that cannot be used: {err}") from err
-        if not isinstance(profile, BankProfile):
-            raise PluginError(
-                f"{profile!r} is not a bank profile: register a BankProfile "
-                "(django_expense_ai.statements.formats.profiles) or a dict it accepts."
-            )
-        if any(existing.name == profile.name for existing in collected):
-            raise PluginError(f"Two bank profiles are registered as {profile.name!r}; names must be unique.")
-        collected.append(profile)
-
-    plugins.get_plugin_manager().hook.register_bank_profiles(register=register)
-    return tuple(collected)
+_registry: plugins.HookRegistry[BankProfile] = plugins.HookRegistry(
+    "register_bank_profiles", "bank profiles", _accept
+)
 
 
 def get_bank_profiles() -> tuple[BankProfile, ...]:
@@ -56,24 +49,24 @@ def get_bank_profiles() -> tuple[BankProfile, ...]:
     :returns: a tuple of :class:`BankProfile`.
     :raises PluginError: a plugin registered something that is not a profile, or a duplicate name.
     """
-    global _profiles
-    if _profiles is None:
-        with _lock:
-            if _profiles is None:
-                _profiles = _collect()
-    return _profiles
+    return _registry.all()
 
 
 def get_bank_profile(name: str) -> BankProfile:
     """The registered profile called ``name``.
 
     :returns: the profile.
-    :raises KeyError: no profile has that name.
+    :raises UnknownKey: no profile has that name (a ``KeyError``).
     """
-    for profile in get_bank_profiles():
-        if profile.name == name:
-            return profile
-    raise KeyError(name)
+    profile = _registry.get(name)
+    if profile is not None:
+        return profile
+    known = ", ".join(registered.name for registered in get_bank_profiles()) or "none"
+    raise UnknownKey(
+        f"No bank profile is registered as {name!r} (known: {known}). Check the name, "
+        "or install and list the plugin that provides it.",
+        key=name,
+    )
 
 
 def match_bank_profile(rows: Sequence[Sequence[str]]) -> BankProfile | None:
@@ -87,10 +80,5 @@ def match_bank_profile(rows: Sequence[Sequence[str]]) -> BankProfile | None:
 
 
 def reset_bank_profiles() -> None:
-    """Forget the cached registry (called by :func:`django_expense_ai.plugins.reset`)."""
-    global _profiles
-    with _lock:
-        _profiles = None
-
-
-plugins.on_reset(reset_bank_profiles)
+    """Forget the cached registry (:func:`django_expense_ai.plugins.reset` does it too)."""
+    _registry.clear()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django_expense_ai import hookimpl
 
-from ..conf import settings
+from ..limits import ReadLimits
 from .bank_profiles import get_bank_profiles
 from .formats import csvfmt, ofx, pdf
 from .parsers import StatementParser
@@ -72,14 +72,15 @@ class CsvParser(StatementParser):
         :raises UnreadableRow: an impossible date or an out-of-range amount (names the line and field).
         :raises ProcessingLimitExceeded: over ``MAX_CSV_COLUMNS``, ``MAX_CSV_LINE_LENGTH`` or the time budget.
         """
+        caps = document.limits or ReadLimits()
         return csvfmt.parse_csv_text(
             document.text,
             parser=self.name,
             encoding=document.encoding,
             profile=document.profile,
             profiles=get_bank_profiles(),
-            max_columns=settings.MAX_CSV_COLUMNS,
-            max_line_length=settings.MAX_CSV_LINE_LENGTH,
+            max_columns=caps.max_csv_columns,
+            max_line_length=caps.max_csv_line_length,
         )
 
 

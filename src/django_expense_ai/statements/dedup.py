@@ -41,13 +41,12 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
-from ..money import money_str
-from .types import StatementRow
+from ..money import AMOUNT_STEP, money_str
+from .types import LedgerRow, StatementRow
 
 __all__ = [
     "DESCRIPTION_LENGTH",
     "DedupResult",
-    "Existing",
     "Match",
     "description_similarity",
     "fingerprint",
@@ -60,7 +59,6 @@ DESCRIPTION_LENGTH = 500
 #: Above this many distinct amounts the candidate query filters by date only
 #: (an IN list that long costs more than it saves, and SQLite caps parameters).
 MAX_AMOUNTS_IN_QUERY = 2000
-_AMOUNT_PLACES = Decimal("0.0001")  # Transaction.amount's scale
 _CENTS = Decimal("0.01")
 _NON_WORDS = re.compile(r"[\W_]+")
 
@@ -89,8 +87,8 @@ def _amount_key(amount: Decimal) -> str:
         if amount.same_quantum(_CENTS):
             return f"{amount}00"  # two decimals print plainly: the same text, without the quantize
         if amount.is_finite():
-            return format(amount.quantize(_AMOUNT_PLACES), "f")  # what money_str gives, without its checks
-    return money_str(Decimal(amount).quantize(_AMOUNT_PLACES))
+            return format(amount.quantize(AMOUNT_STEP), "f")  # what money_str gives, without its checks
+    return money_str(Decimal(amount).quantize(AMOUNT_STEP))
 
 
 def fingerprint(account_id: Any, date: dt.date, amount: Decimal, description: str) -> str:
@@ -129,18 +127,6 @@ def description_similarity(a: str, b: str) -> float:
     if not na or not nb:
         return 0.0
     return SequenceMatcher(None, na, nb, autojunk=False).ratio()
-
-
-@dataclass(frozen=True)
-class Existing:
-    """An existing transaction as the matcher sees it."""
-
-    id: Any
-    date: dt.date
-    amount: Decimal
-    description: str
-    bank_id: str = ""
-    import_fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,7 +179,7 @@ class DedupResult:
 
 def match_rows(
     rows: Sequence[StatementRow],
-    existing: Sequence[Existing],
+    existing: Sequence[LedgerRow],
     *,
     account_id: Any,
     window_days: int,
@@ -211,73 +197,107 @@ def match_rows(
     :raises: nothing.
     """
     prints = _fingerprints(account_id, rows)
-    matched: dict[int, Match] = {}
-    used: set[Any] = set()
-
     # 0. The same bank transaction twice inside this upload (only where ids are unique).
+    matched = _repeats_in_upload(rows) if unique_bank_ids else {}
+    if existing:  # a new account has nothing to match against, only the upload's own repeats
+        ledger = _LedgerIndex.build(existing, account_id)
+        _match_bank_ids(rows, ledger, matched)
+        _match_fingerprints(prints, ledger, matched)
+        _match_fuzzy(rows, ledger, matched, window=dt.timedelta(days=window_days), min_similarity=min_similarity)
+    return DedupResult(
+        new_rows=tuple(i for i in range(len(rows)) if i not in matched),
+        matches=tuple(matched[i] for i in sorted(matched)),
+        fingerprints=prints,
+        candidates=len(existing),
+    )
+
+
+def _repeats_in_upload(rows: Sequence[StatementRow]) -> dict[int, Match]:
+    """Rows repeating an earlier row's bank id, date and amount, by row index."""
+    matched: dict[int, Match] = {}
     seen_ids: dict[tuple[str, dt.date, str], int] = {}
     for i, row in enumerate(rows):
-        if not unique_bank_ids or not row.bank_id:
+        if not row.bank_id:
             continue
         key = (row.bank_id, row.date, _amount_key(row.amount))
         if key in seen_ids:
             matched[i] = Match(row=i, reason="same_upload", score=100.0, duplicate_of_row=seen_ids[key])
         else:
             seen_ids[key] = i
+    return matched
 
-    if not existing:  # a new account: nothing to match against, only the upload's own repeats
-        return DedupResult(
-            new_rows=tuple(i for i in range(len(rows)) if i not in matched),
-            matches=tuple(matched[i] for i in sorted(matched)),
-            fingerprints=prints,
-            candidates=0,
-        )
 
-    by_bank: dict[tuple[str, dt.date, str], list[Existing]] = defaultdict(list)
-    by_print: dict[str, list[Existing]] = defaultdict(list)
-    by_amount: dict[str, list[Existing]] = defaultdict(list)
-    for tx in existing:
-        amount = _amount_key(tx.amount)
-        if tx.bank_id:
-            by_bank[(tx.bank_id, tx.date, amount)].append(tx)
-        stored = tx.import_fingerprint
-        recomputed = fingerprint(account_id, tx.date, tx.amount, tx.description)
-        by_print[recomputed].append(tx)
-        if stored and stored != recomputed:  # the description was edited after import
-            by_print[stored].append(tx)
-        by_amount[amount].append(tx)
+@dataclass
+class _LedgerIndex:
+    """The existing transactions, indexed for each rule; each absorbs at most one row."""
 
-    def take(candidates: list[Existing]) -> Existing | None:
+    by_bank: dict[tuple[str, dt.date, str], list[LedgerRow]]
+    by_print: dict[str, list[LedgerRow]]
+    by_amount: dict[str, list[LedgerRow]]
+    used: set[Any]  # ids of the transactions already matched
+
+    @classmethod
+    def build(cls, existing: Sequence[LedgerRow], account_id: Any) -> _LedgerIndex:
+        """Index ``existing`` by bank id, by fingerprint (stored and recomputed) and by amount."""
+        by_bank: dict[tuple[str, dt.date, str], list[LedgerRow]] = defaultdict(list)
+        by_print: dict[str, list[LedgerRow]] = defaultdict(list)
+        by_amount: dict[str, list[LedgerRow]] = defaultdict(list)
+        for tx in existing:
+            amount = _amount_key(tx.amount)
+            if tx.bank_id:
+                by_bank[(tx.bank_id, tx.date, amount)].append(tx)
+            stored = tx.import_fingerprint
+            recomputed = fingerprint(account_id, tx.date, tx.amount, tx.description)
+            by_print[recomputed].append(tx)
+            if stored and stored != recomputed:  # the description was edited after import
+                by_print[stored].append(tx)
+            by_amount[amount].append(tx)
+        return cls(by_bank, by_print, by_amount, set())
+
+    def take(self, candidates: Sequence[LedgerRow]) -> LedgerRow | None:
+        """The first of ``candidates`` not matched yet, now marked as matched."""
         for tx in candidates:
-            if tx.id not in used:
-                used.add(tx.id)
+            if tx.id not in self.used:
+                self.used.add(tx.id)
                 return tx
         return None
 
-    # 1. Bank id, confirmed by date and amount (the key includes both).
+
+def _match_bank_ids(rows: Sequence[StatementRow], ledger: _LedgerIndex, matched: dict[int, Match]) -> None:
+    """1. Bank id, confirmed by date and amount (the key includes both)."""
     for i, row in enumerate(rows):
         if i in matched or not row.bank_id:
             continue
-        found = take(by_bank.get((row.bank_id, row.date, _amount_key(row.amount)), []))
-        if found is not None:
-            matched[i] = Match(row=i, reason="bank_id", score=100.0, transaction_id=found.id)
+        tx = ledger.take(ledger.by_bank.get((row.bank_id, row.date, _amount_key(row.amount)), []))
+        if tx is not None:
+            matched[i] = Match(row=i, reason="bank_id", score=100.0, transaction_id=tx.id)
 
-    # 2. Exact fingerprint, one existing transaction per row.
-    for i in range(len(rows)):
+
+def _match_fingerprints(prints: Sequence[str], ledger: _LedgerIndex, matched: dict[int, Match]) -> None:
+    """2. Exact fingerprint, one existing transaction per row."""
+    for i, row_print in enumerate(prints):
         if i in matched:
             continue
-        found = take(by_print.get(prints[i], []))
-        if found is not None:
-            matched[i] = Match(row=i, reason="fingerprint", score=100.0, transaction_id=found.id)
+        tx = ledger.take(ledger.by_print.get(row_print, []))
+        if tx is not None:
+            matched[i] = Match(row=i, reason="fingerprint", score=100.0, transaction_id=tx.id)
 
-    # 3. Fuzzy: same amount, nearby date, similar description; best candidate first.
-    window = dt.timedelta(days=window_days)
+
+def _match_fuzzy(
+    rows: Sequence[StatementRow],
+    ledger: _LedgerIndex,
+    matched: dict[int, Match],
+    *,
+    window: dt.timedelta,
+    min_similarity: float,
+) -> None:
+    """3. Fuzzy: same amount, nearby date, similar description; the best score, then the nearest date, wins."""
     for i, row in enumerate(rows):
         if i in matched:
             continue
-        best: tuple[float, int, Existing] | None = None
-        for tx in by_amount.get(_amount_key(row.amount), ()):
-            if tx.id in used or abs(tx.date - row.date) > window:
+        best: tuple[float, int, LedgerRow] | None = None
+        for tx in ledger.by_amount.get(_amount_key(row.amount), ()):
+            if tx.id in ledger.used or abs(tx.date - row.date) > window:
                 continue
             score = description_similarity(row.description, tx.description)
             if score < min_similarity:
@@ -286,12 +306,5 @@ def match_rows(
             if best is None or (score, -distance) > (best[0], -best[1]):
                 best = (score, distance, tx)
         if best is not None:
-            used.add(best[2].id)
+            ledger.used.add(best[2].id)
             matched[i] = Match(row=i, reason="fuzzy", score=best[0] * 100, transaction_id=best[2].id)
-
-    return DedupResult(
-        new_rows=tuple(i for i in range(len(rows)) if i not in matched),
-        matches=tuple(matched[i] for i in sorted(matched)),
-        fingerprints=prints,
-        candidates=len(existing),
-    )

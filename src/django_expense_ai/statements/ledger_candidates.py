@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.db import connections
@@ -17,9 +16,10 @@ from django.db.models.expressions import RawSQL
 
 from ..conf import settings
 from ..models import Transaction
+from ..money import ledger_amount
 from ..types import UserLike
-from .dedup import _AMOUNT_PLACES, MAX_AMOUNTS_IN_QUERY, DedupResult, Existing, match_rows
-from .types import StatementRow
+from .dedup import MAX_AMOUNTS_IN_QUERY, DedupResult, match_rows
+from .types import LedgerRow, StatementRow
 
 __all__ = ["candidate_scope", "find_duplicates"]
 
@@ -52,10 +52,10 @@ def find_duplicates(
     """
     window_days = int(settings.DEDUP_DATE_WINDOW_DAYS)
     account_id = getattr(account, "pk", account)
-    existing: list[Existing] = []
+    existing: list[LedgerRow] = []
     if rows:
         qs = candidate_scope(user, account, rows)
-        amounts = {Decimal(r.amount).quantize(_AMOUNT_PLACES) for r in rows}
+        amounts = {ledger_amount(r.amount) for r in rows}
         if len(amounts) <= MAX_AMOUNTS_IN_QUERY:
             if connections[qs.db].vendor == "postgresql":
                 # One array parameter: an IN list of a thousand literals costs PostgreSQL
@@ -64,8 +64,8 @@ def find_duplicates(
             else:
                 qs = qs.filter(amount__in=sorted(amounts))
         existing = [
-            Existing(id=pk, date=date, amount=amount, description=description, bank_id=bank_id,
-                     import_fingerprint=stored)
+            LedgerRow(id=pk, date=date, amount=amount, description=description, bank_id=bank_id,
+                      import_fingerprint=stored)
             for pk, date, amount, description, bank_id, stored in qs.order_by("date", "pk").values_list(
                 "pk", "date", "amount", "description", "bank_id", "import_fingerprint"
             )

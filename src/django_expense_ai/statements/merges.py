@@ -17,9 +17,9 @@
   ids) and returns it to ``approved``; :func:`purge_merge` forgets the copies.
 
 "Removed but restorable" without new model fields: each removed transaction is
-serialised (all concrete fields, its splits and mentions, the chat messages
-pointing at it; decimals as strings) into ``details["removed"]`` and the row is
-deleted. What moved onto its surviving twin (splits, mentions, chat messages,
+serialised with :mod:`..models.rows`, the archive's serialiser (all concrete
+fields, its splits and mentions, the chat messages pointing at it; decimals
+as strings) into ``details["removed"]`` and the row is deleted. What moved onto its surviving twin (splits, mentions, chat messages,
 copied fields with the twin's old values) is listed in ``details["moved"]``.
 Limits: the copy lives in a JSON column, so a transaction changed by a later
 migration may not restore; objects pointing at a removed transaction that this
@@ -41,7 +41,8 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from ..conf import settings
-from ..exceptions import InvalidTransition, MergeError, NotYours
+from ..exceptions import InvalidTransition, MergeError, NotYours, OwnershipError
+from ..ledger import writer as ledger
 from ..ledger.writer import lock_user
 from ..models import (
     ChatMessage,
@@ -52,10 +53,11 @@ from ..models import (
     UploadedFile,
     ownership,
 )
-from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy, is_excluded
-from ..money import jsonable
+from ..models import rows as stored_rows
+from ..models.choices import ExpenseClassification, FileStatus, MergeStatus, MergeStrategy
 from ..types import UserLike
-from .similarity import Row, Statement, compare_statements, match_statement_rows, statement_from_parsed_json
+from .similarity import Statement, compare_statements, match_statement_rows, statement_from_parsed_json
+from .types import StatementRow
 
 __all__ = [
     "ALLOWED_MERGE_TRANSITIONS",
@@ -333,7 +335,7 @@ def transition_merge(
         extra: dict[str, Any] = {}
         if to_status == MergeStatus.COMPLETED:
             locked.merge_strategy = chosen
-            outcome = _apply(locked, remove=None if remove is None else set(remove))
+            outcome = _apply(locked, user=user, remove=None if remove is None else set(remove))
             details.update(outcome)
             extra = {"strategy": locked.merge_strategy, "removed": len(outcome["removed"])}
         _history(details, old=old, new=to_status, user=user, at=now, **extra)
@@ -350,8 +352,8 @@ def transition_merge(
 # -- completing ----------------------------------------------------------------------
 
 
-def _row(tx: Transaction) -> Row:
-    return Row(date=tx.date, amount=tx.amount, description=tx.description, bank_id=tx.bank_id)
+def _row(tx: Transaction) -> StatementRow:
+    return StatementRow(date=tx.date, description=tx.description, amount=tx.amount, bank_id=tx.bank_id)
 
 
 def _brief(tx: Transaction) -> dict[str, Any]:
@@ -359,8 +361,8 @@ def _brief(tx: Transaction) -> dict[str, Any]:
             "description": tx.description[:200], "file": tx.uploaded_file_id}
 
 
-def _apply(merge: StatementMerge, *, remove: set[Any] | None) -> dict[str, Any]:
-    """Apply the strategy; the caller holds the transaction. :returns: the details to store."""
+def _apply(merge: StatementMerge, *, user: UserLike, remove: set[Any] | None) -> dict[str, Any]:
+    """Apply the strategy for ``user``; the caller holds the transaction. :returns: the details to store."""
     primary = merge.primary_file
     p_rows = statement_of(primary).rows
     duplicates = list(duplicate_files(merge))
@@ -396,7 +398,7 @@ def _apply(merge: StatementMerge, *, remove: set[Any] | None) -> dict[str, Any]:
     touched = _touch_map([tx for tx, _ in plan])
     split_owners = set(TransactionSplit.objects.filter(
         transaction_id__in=[t.pk for t in twins.values() if t is not None]).values_list("transaction_id", flat=True))
-    doomed: list[Any] = []
+    doomed: list[Transaction] = []
     for tx, why in plan:
         twin = twins.get(tx.pk)
         info = touched[tx.pk]
@@ -417,15 +419,14 @@ def _apply(merge: StatementMerge, *, remove: set[Any] | None) -> dict[str, Any]:
             if info["splits"]:
                 split_owners.add(twin.pk)
         removed.append(record)
-        doomed.append(tx.pk)
+        doomed.append(tx)
     # What moved is no longer on the transaction: store only what the delete takes.
     for record in removed:
         pk = record["transaction"]["id"]
         record["splits"] = _dump(TransactionSplit.objects.filter(transaction_id=pk))
         record["mentions"] = _dump(TransactionMention.objects.filter(transaction_id=pk))
         record["chat_messages"] = list(ChatMessage.objects.filter(related_transaction_id=pk).values_list("pk", flat=True))
-    if doomed:
-        Transaction.objects.filter(pk__in=doomed).delete()
+    ledger.delete_transactions(user, doomed)
     return {
         "strategy_applied": merge.merge_strategy,
         "removed": removed,
@@ -491,18 +492,17 @@ def _move_onto(tx: Transaction, twin: Transaction, info: dict[str, Any], moved: 
             changes[name] = True
     if tx.expense_classification != _DEFAULT_CLASS and twin.expense_classification == _DEFAULT_CLASS:
         changes["expense_classification"] = tx.expense_classification
-        if not twin.exclusion_overridden:
-            changes["exclude_from_totals"] = is_excluded(tx.expense_classification)
     if tx.exclusion_overridden and not twin.exclusion_overridden:
-        changes["exclusion_overridden"] = True
-        changes["exclude_from_totals"] = tx.exclude_from_totals
+        changes["exclude_from_totals"] = tx.exclude_from_totals  # a person's choice: the writer keeps it as one
     if changes:
-        old = {name: getattr(twin, name) for name in changes}
-        Transaction.objects.filter(pk=twin.pk).update(updated_at=timezone.now(), **changes)
-        for name, value in changes.items():
-            setattr(twin, name, value)
-        moved["fields"].append({"transaction": twin.pk, "from": tx.pk, "old": jsonable(old),
-                                "new": jsonable(changes)})
+        # The writer applies the exclusion rule: record what it wrote, not what was asked.
+        watched = list(dict.fromkeys([*changes, "exclude_from_totals", "exclusion_overridden"]))
+        old = {name: getattr(twin, name) for name in watched}
+        ledger.update_transaction(twin, **changes)
+        new = {name: getattr(twin, name) for name in watched if getattr(twin, name) != old[name]}
+        moved["fields"].append({"transaction": twin.pk, "from": tx.pk,
+                                "old": _plain_values({name: old[name] for name in new}),
+                                "new": _plain_values(new)})
     for key, model, fk in (("splits", TransactionSplit, "transaction_id"),
                            ("mentions", TransactionMention, "transaction_id"),
                            ("chat_messages", ChatMessage, "related_transaction_id")):
@@ -515,57 +515,48 @@ def _move_onto(tx: Transaction, twin: Transaction, info: dict[str, Any], moved: 
 # -- serialising ------------------------------------------------------------------------
 
 
-def _stored_fields(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _as_dict(obj: models.Model) -> dict[str, Any]:
-    return {f.attname: _plain(getattr(obj, f.attname)) for f in _stored_fields(type(obj))}
+def _plain_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: stored_rows.plain(value) for name, value in values.items()}
 
 
 def _dump(qs: models.QuerySet) -> list[dict[str, Any]]:
-    return [_as_dict(obj) for obj in qs.order_by("pk")]
+    return [stored_rows.row_values(obj) for obj in qs.order_by("pk")]
 
 
 def _serialise_removed(tx: Transaction, *, twin: Transaction | None, why: str) -> dict[str, Any]:
-    return {"transaction": _as_dict(tx), "twin": twin.pk if twin is not None else None, "reason": why}
+    return {"transaction": stored_rows.row_values(tx), "twin": twin.pk if twin is not None else None, "reason": why}
+
+
+def _restore_transactions(merge: StatementMerge, records: list[dict[str, Any]]) -> None:
+    """Put the removed transactions back through the ledger's writer, with their ids and timestamps."""
+    try:
+        ledger.restore_transactions(
+            merge.primary_file.user, [stored_rows.from_values(Transaction, r) for r in records]
+        )
+    except OwnershipError as err:
+        raise MergeError(
+            f"A removed transaction cannot be put back: its {err.field or 'owner'} is gone or no longer "
+            "the user's to use."
+        ) from err
+    except IntegrityError as err:
+        raise MergeError(
+            "A transaction cannot be put back: its id or a unique value is taken again since the merge."
+        ) from err
 
 
 def _rebuild(model: type[models.Model], records: list[dict[str, Any]]) -> None:
     """Insert ``records`` with their original ids and timestamps."""
     if not records:
         return
-    fields = _stored_fields(model)
-    objects = [model(**{f.attname: f.to_python(r.get(f.attname)) for f in fields if f.attname in r})
-               for r in records]
+    objects = [stored_rows.from_values(model, r) for r in records]
     try:
         with transaction.atomic():
-            model._default_manager.bulk_create(objects)
-            if model is Transaction:  # a bulk insert sends no post_save
-                from ..ledger.report_cache import invalidate_transactions
-
-                invalidate_transactions(objects)
+            stored_rows.insert_as_stored(objects)
     except IntegrityError as err:
         raise MergeError(
             f"A {model._meta.verbose_name} cannot be put back: its id or a unique value is taken again "
             "since the merge."
         ) from err
-    # bulk_create stamps auto_now(_add) fields with the current time; put the originals back.
-    stamps = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    if stamps:
-        by_field = {f.attname: f for f in fields}
-        for obj, record in zip(objects, records, strict=True):
-            for name in stamps:
-                setattr(obj, name, by_field[name].to_python(record.get(name)))
-        model._default_manager.bulk_update(objects, stamps)
 
 
 # -- undo and purge ----------------------------------------------------------------------
@@ -596,7 +587,7 @@ def undo_merge(merge: StatementMerge, *, user: UserLike) -> StatementMerge:
             )
         removed = details.pop("removed")
         moved = details.pop("moved", {})
-        _rebuild(Transaction, [r["transaction"] for r in removed])
+        _restore_transactions(locked, [r["transaction"] for r in removed])
         _rebuild(TransactionSplit, [s for r in removed for s in r.get("splits", ())])
         _rebuild(TransactionMention, [m for r in removed for m in r.get("mentions", ())])
         for key, model, fk in (("splits", TransactionSplit, "transaction_id"),
@@ -623,7 +614,7 @@ def undo_merge(merge: StatementMerge, *, user: UserLike) -> StatementMerge:
 def _reset_fields(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give twins back their old values, field by field, unless changed since the merge."""
     not_reset = []
-    fields = {f.attname: f for f in _stored_fields(Transaction)}
+    fields = {f.attname: f for f in stored_rows.stored_fields(Transaction)}
     for record in reversed(list(records)):
         twin = Transaction.objects.filter(pk=record["transaction"]).first()
         if twin is None:
@@ -631,12 +622,14 @@ def _reset_fields(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         updates, skipped = {}, []
         for name, new in record["new"].items():
-            if getattr(twin, name) == fields[name].to_python(new):
-                updates[name] = fields[name].to_python(record["old"][name])
+            if getattr(twin, name) == stored_rows.field_value(fields[name], new):
+                updates[name] = stored_rows.field_value(fields[name], record["old"][name])
             else:
                 skipped.append(name)
         if updates:
-            Transaction.objects.filter(pk=twin.pk).update(**updates)
+            if "exclude_from_totals" in updates and "exclusion_overridden" not in updates:
+                updates["exclusion_overridden"] = twin.exclusion_overridden  # a reset, not a person's choice
+            ledger.update_transaction(twin, **updates)
         if skipped:
             not_reset.append({"transaction": twin.pk, "fields": skipped})
     return not_reset

@@ -11,11 +11,10 @@ Pure: no database.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from .. import plugins
-from ..exceptions import PluginError
+from ..exceptions import PluginError, UnknownKey
 from .types import ParsedStatement, StatementDocument
 
 __all__ = ["StatementParser", "get_parser", "get_parsers", "reset_parsers"]
@@ -57,32 +56,24 @@ class StatementParser:
         return f"<{type(self).__name__} {self.name!r} format={self.format or 'any'!r}>"
 
 
-_lock = threading.RLock()
-_parsers: tuple[Any, ...] | None = None
+def _accept(parser: Any) -> Any:
+    if isinstance(parser, type):
+        parser = parser()  # registering the class is a common slip; accept it
+    if (
+        not getattr(parser, "name", "")
+        or not callable(getattr(parser, "claim", None))
+        or not callable(getattr(parser, "parse", None))
+    ):
+        raise PluginError(
+            f"{parser!r} is not a statement parser: it needs a non-empty 'name', "
+            "'claim(document)' and 'parse(document)'."
+        )
+    return parser
 
 
-def _collect() -> tuple[Any, ...]:
-    collected: list[Any] = []
-
-    def register(parser: Any) -> None:
-        if isinstance(parser, type):
-            parser = parser()  # registering the class is a common slip; accept it
-        name = getattr(parser, "name", "")
-        if (
-            not name
-            or not callable(getattr(parser, "claim", None))
-            or not callable(getattr(parser, "parse", None))
-        ):
-            raise PluginError(
-                f"{parser!r} is not a statement parser: it needs a non-empty 'name', "
-                "'claim(document)' and 'parse(document)'."
-            )
-        if any(existing.name == name for existing in collected):
-            raise PluginError(f"Two statement parsers are registered as {name!r}; names must be unique.")
-        collected.append(parser)
-
-    plugins.get_plugin_manager().hook.register_statement_parsers(register=register)
-    return tuple(collected)
+_registry: plugins.HookRegistry[Any] = plugins.HookRegistry(
+    "register_statement_parsers", "statement parsers", _accept
+)
 
 
 def get_parsers() -> tuple[Any, ...]:
@@ -95,31 +86,26 @@ def get_parsers() -> tuple[Any, ...]:
     :returns: a tuple of parser objects.
     :raises PluginError: a plugin registered something that is not a parser, or a duplicate name.
     """
-    global _parsers
-    if _parsers is None:
-        with _lock:
-            if _parsers is None:
-                _parsers = _collect()
-    return _parsers
+    return _registry.all()
 
 
 def get_parser(name: str) -> Any:
     """The registered parser called ``name``.
 
     :returns: the parser.
-    :raises KeyError: no parser has that name.
+    :raises UnknownKey: no parser has that name (a ``KeyError``).
     """
-    for parser in get_parsers():
-        if parser.name == name:
-            return parser
-    raise KeyError(name)
+    parser = _registry.get(name)
+    if parser is not None:
+        return parser
+    known = ", ".join(str(registered.name) for registered in get_parsers()) or "none"
+    raise UnknownKey(
+        f"No statement parser is registered as {name!r} (known: {known}). Check the name, "
+        "or install and list the plugin that provides it.",
+        key=name,
+    )
 
 
 def reset_parsers() -> None:
-    """Forget the cached registry (called by :func:`django_expense_ai.plugins.reset`)."""
-    global _parsers
-    with _lock:
-        _parsers = None
-
-
-plugins.on_reset(reset_parsers)
+    """Forget the cached registry (:func:`django_expense_ai.plugins.reset` does it too)."""
+    _registry.clear()

@@ -1,6 +1,10 @@
-"""Which stored password to try on a locked statement, and recording one that worked.
+"""Which password to try on a locked statement, and recording one that worked.
 
-Try order (:func:`candidate_passwords`):
+Try order (:func:`passwords_to_try`; the pipeline follows it as given):
+
+0. the password the caller typed for this upload (never stored);
+
+then the stored ones (:func:`candidate_passwords`):
 
 1. the account's default password (the user's global default when no account is given);
 2. passwords whose ``file_pattern`` matches the file's base name
@@ -9,6 +13,10 @@ Try order (:func:`candidate_passwords`):
 
 Within each group: most successes first, then most recently used, never-used
 last on every database; a password appears once, in its first group.
+
+Whether the typed password is what opened a file is answered here too
+(:func:`opened_with_given_password`, used by :func:`remember_password`), from
+the file's fields, so no face reads the processing log for it.
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ..exceptions import NotYours, OwnershipError, UnexpectedField
+from ..exceptions import InvalidArgument, NotYours, OwnershipError, UnexpectedField
 from ..models import Account, StatementPassword, UploadedFile, ownership
+from ..models.choices import FileStatus, ProcessingStage
 from ..types import UserLike
 from ..validators import MAX_PATTERN_LENGTH, validate_file_pattern  # noqa: F401  (re-exported)
 
@@ -82,6 +91,19 @@ def candidate_passwords(user: UserLike, filename: str, account: Any = None) -> l
     return result
 
 
+def passwords_to_try(
+    user: UserLike, filename: str, account: Any = None, *, typed: bool = False
+) -> list[StatementPassword | None]:
+    """Every password to try on ``filename``, in try order (see the module docstring).
+
+    :param typed: the caller typed a password for this upload; ``None`` stands
+        for it in the list (its text never reaches this module).
+    :returns: ``[None]`` first when ``typed``, then :func:`candidate_passwords`.
+    """
+    stored: list[StatementPassword | None] = list(candidate_passwords(user, filename, account))
+    return [None, *stored] if typed else stored
+
+
 def record_password_success(password: StatementPassword, uploaded_file: UploadedFile | None = None) -> None:
     """Count one successful unlock with ``password``, and mark the file it opened.
 
@@ -90,10 +112,13 @@ def record_password_success(password: StatementPassword, uploaded_file: Uploaded
     ``password.last_used`` are refreshed; ``uploaded_file`` (when given) gets
     ``used_password`` and ``is_password_protected=True``.
 
-    :raises ValueError: the file and the password belong to different users.
+    :raises InvalidArgument: the file and the password belong to different users (a ``ValueError``).
     """
     if uploaded_file is not None and uploaded_file.user_id != password.user_id:
-        raise ValueError("A statement can only be unlocked with a password of its own user.")
+        raise InvalidArgument(
+            "A statement can only be unlocked with a password of its own user; pass one of the file owner's "
+            "passwords (candidate_passwords)."
+        )
     now = timezone.now()
     with transaction.atomic():
         StatementPassword.objects.filter(pk=password.pk).update(
@@ -133,8 +158,8 @@ def opened_with_given_password(uploaded_file: UploadedFile) -> bool:
     return (
         bool(uploaded_file.is_password_protected)
         and uploaded_file.used_password_id is None
-        and uploaded_file.error_stage != "password_decrypt"
-        and uploaded_file.status != "pending"
+        and uploaded_file.error_stage != ProcessingStage.PASSWORD_DECRYPT
+        and uploaded_file.status != FileStatus.PENDING
     )
 
 

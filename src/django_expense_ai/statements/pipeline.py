@@ -77,10 +77,12 @@ from ..exceptions import (
     StatementValidationError,
     StorageQuotaExceeded,
     UnsupportedFormat,
+    WrongArgumentType,
     WrongPassword,
 )
 from ..ledger import writer as ledger
 from ..ledger.writer import lock_user
+from ..limits import read_limits
 from ..models import (
     Account,
     StatementProcessingLog,
@@ -103,7 +105,7 @@ from . import dedup, ledger_candidates, validation
 from .account_profiles import profile_for_import
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
-from .passwords import candidate_passwords, record_password_success
+from .passwords import passwords_to_try, record_password_success
 from .reader import parse_document
 from .review_rows import initial_review
 from .types import ParsedStatement, StatementDocument, StatementRow
@@ -113,9 +115,14 @@ __all__ = [
     "STAGES",
     "ImportContext",
     "StageResult",
+    "fallback_currency",
+    "finish",
     "import_statement",
+    "log_stage",
     "process_queued",
     "reprocess",
+    "run_stages",
+    "save_file_fields",
     "storage_used",
     "transition",
 ]
@@ -246,7 +253,7 @@ def stage_upload(ctx: ImportContext) -> StageResult:
     if ctx.data is None:
         ctx.data = _stored_bytes(uf)
     try:
-        ctx.format = detect_format(ctx.data, uf.filename)
+        ctx.format = detect_format(ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES)
     except (UnsupportedFormat, CorruptStatement):
         # A refused file's bytes are not kept; its row and logs stay for the audit.
         _discard_bytes(uf)
@@ -289,18 +296,17 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
         return _skipped(f"{ctx.format.upper()} files are not encrypted.")
     data = ctx.data or b""
     uf = ctx.uploaded_file
-    if not pdf.needs_password(data):
-        ctx.unlocked = pdf.unlock_pdf(data, None)
-        _save(uf, is_password_protected=False, used_password=None)
+    if not pdf.needs_password(data, engine=settings.PDF_ENGINE):
+        ctx.unlocked = pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
+        save_file_fields(uf, is_password_protected=False, used_password=None)
         if not ctx.unlocked.encrypted:
             return _skipped("The PDF is not encrypted.")
         return StageResult(
             details={"encrypted": True, "password_needed": False, "opened_with": "the empty user password"}
         )
 
-    # None stands for the caller's password, tried first.
-    tries: list[Any] = [None] if ctx.password else []
-    tries += candidate_passwords(ctx.user, uf.filename, ctx.account)
+    # The order is the password matching's; None stands for the caller's password.
+    tries = passwords_to_try(ctx.user, uf.filename, ctx.account, typed=bool(ctx.password))
     if not tries:
         raise _with_details(
             PasswordRequired(
@@ -320,7 +326,7 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
             attempts.append({**who, "outcome": "unreadable: the encryption key for it is missing"})
             continue
         try:
-            ctx.unlocked = pdf.unlock_pdf(data, secret)
+            ctx.unlocked = pdf.unlock_pdf(data, secret, engine=settings.PDF_ENGINE, limits=read_limits())
         except WrongPassword:
             attempts.append({**who, "outcome": "did not open it"})
             continue
@@ -328,7 +334,7 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
         if entry is not None:
             record_password_success(entry, uf)
         else:
-            _save(uf, is_password_protected=ctx.unlocked.password_needed, used_password=None)
+            save_file_fields(uf, is_password_protected=ctx.unlocked.password_needed, used_password=None)
         return StageResult(
             details={
                 "encrypted": True,
@@ -357,7 +363,7 @@ def _extract_text(ctx: ImportContext) -> StageResult:
     data = ctx.data or b""
     details: dict[str, Any] = {"format": ctx.format}
     if ctx.format == "pdf":
-        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None)
+        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
         try:
             pages = pdf.extract_pages(
                 unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
@@ -390,7 +396,7 @@ def _extract_text(ctx: ImportContext) -> StageResult:
             details["bank_profile"] = profile.name
     # PostgreSQL text cannot hold NUL; nothing a person reads is lost.
     raw = ctx.document.text.replace("\x00", "")
-    _save(uf, raw_text_extracted=raw)
+    save_file_fields(uf, raw_text_extracted=raw)
     details["characters"] = len(raw)
     return StageResult(details=details)
 
@@ -502,12 +508,12 @@ def stage_validation(ctx: ImportContext) -> StageResult:
     uf = ctx.uploaded_file
     parsed = ctx.parsed
     statement_currency = parsed.currency if parsed else None
-    _save(uf, parsed_json=_parsed_json(ctx, statement_currency))
+    save_file_fields(uf, parsed_json=_parsed_json(ctx, statement_currency))
     use_balances = parsed is not None and ctx.parser_type == ParserType.SYSTEM
     report = validation.validate_rows(
         ctx.rows,
         currency=statement_currency,
-        fallback_currency=_fallback_currency(ctx),
+        fallback_currency=fallback_currency(ctx.user, ctx.account),
         today=timezone.localdate(),
         confidence=ctx.confidence,
         opening_balance=parsed.opening_balance if parsed is not None and use_balances else None,
@@ -716,8 +722,11 @@ _STAGE_NAMES = tuple(name for name, _ in STAGES)
 # -- running -------------------------------------------------------------------
 
 
-def _run(ctx: ImportContext, *, start: str = ProcessingStage.UPLOAD, stop_after: str | None = None) -> bool:
-    """Run the stages from ``start`` (to ``stop_after``, or to the end).
+def run_stages(ctx: ImportContext, *, start: str = ProcessingStage.UPLOAD, stop_after: str | None = None) -> bool:
+    """Run the stages from ``start`` (to ``stop_after``, or to the end), each one logged.
+
+    The import runs them all; a review's commit (:mod:`.review`) runs the last
+    two from ``transaction_creation``. Call :func:`finish` after.
 
     :returns: True when every stage run succeeded or was skipped; False when
         one failed (the file is then ``failed`` and the rest is logged).
@@ -727,7 +736,7 @@ def _run(ctx: ImportContext, *, start: str = ProcessingStage.UPLOAD, stop_after:
         stages = stages[: [name for name, _ in stages].index(stop_after) + 1]
     for position, (name, function) in enumerate(stages):
         if ctx.stop_reason and name != ProcessingStage.COMPLETION:
-            _log(ctx.uploaded_file, name, _skipped(ctx.stop_reason), 0)
+            log_stage(ctx.uploaded_file, name, _skipped(ctx.stop_reason), 0)
             continue
         started = time.perf_counter()
         try:
@@ -736,10 +745,10 @@ def _run(ctx: ImportContext, *, start: str = ProcessingStage.UPLOAD, stop_after:
             elapsed = _ms(started)
             message = _user_message(err, name)
             details = {"error": type(err).__name__, "message": message, **getattr(err, "details", {})}
-            _log(ctx.uploaded_file, name, StageResult(LogStatus.FAILED, details, ctx.parser_type), elapsed)
+            log_stage(ctx.uploaded_file, name, StageResult(LogStatus.FAILED, details, ctx.parser_type), elapsed)
             _fail(ctx, name, message, remaining=[n for n, _ in stages[position + 1:]])
             return False
-        _log(ctx.uploaded_file, name, result, _ms(started))
+        log_stage(ctx.uploaded_file, name, result, _ms(started))
         if name == ProcessingStage.DEDUPLICATION and ctx.review and not ctx.stop_reason:
             _hold_for_review(ctx)
             return True
@@ -759,15 +768,20 @@ def _fail(ctx: ImportContext, stage: str, message: str, *, remaining: list[str])
     for name in remaining:
         if name == ProcessingStage.COMPLETION:
             continue
-        _log(uf, name, _skipped(f"Not run: the {stage} stage failed."), 0)
+        log_stage(uf, name, _skipped(f"Not run: the {stage} stage failed."), 0)
     if stage != ProcessingStage.COMPLETION:
-        _log(uf, ProcessingStage.COMPLETION,
+        log_stage(uf, ProcessingStage.COMPLETION,
              StageResult(LogStatus.FAILED, {"error_stage": stage, "error_message": message, **_summary(ctx)}), 0)
     if uf.status == FileStatus.PROCESSING:
         transition(uf, FileStatus.FAILED, error_stage=stage, error_message=message, processed_at=timezone.now())
 
 
-def _log(uploaded_file: UploadedFile, stage: str, result: StageResult, elapsed_ms: int) -> None:
+def log_stage(uploaded_file: UploadedFile, stage: str, result: StageResult, elapsed_ms: int = 0) -> None:
+    """Write the stage's :class:`StatementProcessingLog` row and tell the ``statement_stage_completed`` hook.
+
+    The row is committed in its own short transaction (it survives a later
+    failure); a failing hook is logged and ignored.
+    """
     details = jsonable(result.details)
     with transaction.atomic():  # its own short transaction: it survives later failures
         StatementProcessingLog.objects.create(
@@ -787,7 +801,12 @@ def _log(uploaded_file: UploadedFile, stage: str, result: StageResult, elapsed_m
         logger.exception("statement_stage_completed hook failed for file #%s", uploaded_file.pk)
 
 
-def _finish(ctx: ImportContext) -> UploadedFile:
+def finish(ctx: ImportContext) -> UploadedFile:
+    """End a run: close the PDF, put the outcome on the file and, unless it
+    waits for review, call the ``statement_processed`` hook (a failing hook is logged).
+
+    :returns: the file with ``created_transactions``, ``skipped_duplicates`` and ``rows_found``.
+    """
     uf = ctx.uploaded_file
     if ctx.unlocked is not None:  # opened, but the text stage did not run (a duplicate file)
         ctx.unlocked.reader.close()
@@ -841,6 +860,7 @@ def import_statement(
         the row, ``matched_transaction_id``, ``reason``, ``score``) and
         ``rows_found`` set. Its ``processing_logs`` tell every stage.
     :raises NotYours: ``account`` is not one of the user's accounts.
+    :raises WrongArgumentType: ``file`` is not bytes, a file object or a path.
     :raises OSError: a path that cannot be read.
     """
     account = _own_account(user, account)
@@ -937,17 +957,19 @@ def process_queued(uploaded_file_id: int) -> UploadedFile:
     try:
         if start == ProcessingStage.PARSE_ATTEMPT:
             ctx.data = _stored_bytes(uf)
-            ctx.format = _FORMAT_OF_TYPE.get(uf.content_type) or detect_format(ctx.data, uf.filename)
+            ctx.format = _FORMAT_OF_TYPE.get(uf.content_type) or detect_format(
+                ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES
+            )
             ctx.document = _document_from_raw_text(uf, ctx.data, ctx.format)
         elif start != ProcessingStage.UPLOAD:
             ctx.data = _stored_bytes(uf)
-            ctx.format = detect_format(ctx.data, uf.filename)
+            ctx.format = detect_format(ctx.data, uf.filename, max_bytes=settings.MAX_UPLOAD_BYTES)
     except StatementError as err:
-        _log(uf, start, StageResult(LogStatus.FAILED, {"error": type(err).__name__, "message": str(err)}), 0)
+        log_stage(uf, start, StageResult(LogStatus.FAILED, {"error": type(err).__name__, "message": str(err)}), 0)
         _fail(ctx, start, str(err), remaining=list(_STAGE_NAMES[_STAGE_NAMES.index(start) + 1:]))
-        return _finish(ctx)
-    _run(ctx, start=start)
-    return _finish(ctx)
+        return finish(ctx)
+    run_stages(ctx, start=start)
+    return finish(ctx)
 
 
 @sensitive_variables("password")
@@ -962,15 +984,15 @@ def _start(
     ctx = ImportContext(uploaded_file=uf, password=password or None, data=data,
                         provider_name=ai.active_provider_name(uf.user), review=review)
     if settings.TASKS_MODE != "enqueue" and not (defer_large and _too_big_for_the_request(uf, data)):
-        _run(ctx)
-        return _finish(ctx)
+        run_stages(ctx)
+        return finish(ctx)
     # Enqueue mode: the request runs what needs the caller's password (or just the
     # cheap upload checks); the worker gets only the file's id.
     stop = ProcessingStage.TEXT_EXTRACTION if ctx.password else ProcessingStage.UPLOAD
-    if not _run(ctx, stop_after=stop) or ctx.stop_reason:
+    if not run_stages(ctx, stop_after=stop) or ctx.stop_reason:
         if ctx.stop_reason:
-            _run(ctx, start=_STAGE_NAMES[_STAGE_NAMES.index(stop) + 1])
-        return _finish(ctx)
+            run_stages(ctx, start=_STAGE_NAMES[_STAGE_NAMES.index(stop) + 1])
+        return finish(ctx)
     transition(uf, FileStatus.QUEUED)
     enqueue_processing(uf)
     uf.created_transactions, uf.skipped_duplicates, uf.rows_found = [], [], 0
@@ -990,7 +1012,7 @@ def _too_big_for_the_request(uf: UploadedFile, data: bytes | None) -> bool:
     max_bytes, max_pages = settings.IMMEDIATE_MAX_BYTES, settings.IMMEDIATE_MAX_PAGES
     too_big = bool(max_bytes and uf.size > max_bytes)
     if not too_big and max_pages and data is not None and data[:1024].lstrip().startswith(b"%PDF"):
-        pages = pdf.page_count(data)
+        pages = pdf.page_count(data, engine=settings.PDF_ENGINE)
         too_big = pages is not None and pages > max_pages
     if not too_big:
         return False
@@ -1006,8 +1028,9 @@ def _ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-def _save(uf: UploadedFile, **fields: Any) -> None:
-    """Save some fields of the file now, in their own short transaction."""
+def save_file_fields(uf: UploadedFile, **fields: Any) -> None:
+    """Save some fields of the file now (with ``updated_at``), in their own short
+    statement, and set them on the instance. Not its status: see :func:`transition`."""
     UploadedFile.objects.filter(pk=uf.pk).update(updated_at=timezone.now(), **fields)
     for name, value in fields.items():
         setattr(uf, name, value)
@@ -1087,7 +1110,7 @@ def _discard_bytes(uf: UploadedFile) -> None:
     storage, name = uf.file.storage, uf.file.name
     if not name:
         return
-    _save(uf, file="")
+    save_file_fields(uf, file="")
     transaction.on_commit(lambda: storage.delete(name))
 
 
@@ -1132,12 +1155,13 @@ def _no_rows(parsed: ParsedStatement) -> StatementError:
     )
 
 
-def _fallback_currency(ctx: ImportContext) -> str:
-    if ctx.account is not None and ctx.account.currency:
-        return ctx.account.currency
+def fallback_currency(user: UserLike, account: Account | None) -> str:
+    """The currency of rows that name none: the account's, else the user's default, else ``DEFAULT_CURRENCY``."""
+    if account is not None and account.currency:
+        return account.currency
     from ..models.swappable import preferences_for
 
-    return preferences_for(ctx.user).default_currency or settings.DEFAULT_CURRENCY
+    return preferences_for(user).default_currency or settings.DEFAULT_CURRENCY
 
 
 def _parsed_json(ctx: ImportContext, currency: str | None) -> dict[str, Any]:
@@ -1219,7 +1243,7 @@ def _read_input(file: Any, filename: str | None) -> tuple[bytes | None, str, int
             return None, name, size
         return path.read_bytes(), name, size
     if not hasattr(file, "read"):
-        raise TypeError(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
+        raise WrongArgumentType(f"Cannot import a {type(file).__name__}: give bytes, a file object or a path.")
     name = filename or os.path.basename(getattr(file, "name", "") or "") or "statement"
     declared = getattr(file, "size", None)
     if limit and declared is not None and declared > limit:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from .. import limits
+from .. import limits as limits_module
 from ..conf import settings
 from ..exceptions import StatementError, StatementTooLarge, UnsupportedFormat
+from ..limits import ReadLimits, read_limits
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
 from .parsers import get_parsers
@@ -26,8 +27,16 @@ __all__ = ["load_document", "parse_document", "read_statement"]
 logger = logging.getLogger(__name__)
 
 
-def load_document(data: bytes, filename: str, *, password: str | None = None) -> StatementDocument:
+def load_document(
+    data: bytes, filename: str, *, password: str | None = None, limits: ReadLimits | None = None
+) -> StatementDocument:
     """Turn uploaded bytes into a document parsers can read.
+
+    The steps underneath (:func:`~.formats.detect.detect_format`,
+    :func:`~.formats.pdf.unlock_pdf`, :func:`~.formats.pdf.extract_pages`,
+    the CSV/OFX decoders) take plain values; this function looks them up in
+    ``EXPENSE_AI`` (``PDF_ENGINE`` and :func:`~django_expense_ai.limits.read_limits`)
+    unless ``limits`` is given.
 
     :param password: tried on encrypted PDFs (after it, the empty password);
         ignored for other formats and unencrypted PDFs.
@@ -40,17 +49,20 @@ def load_document(data: bytes, filename: str, *, password: str | None = None) ->
     :raises WrongPassword: the password does not open it.
     :raises NoTextLayer: a PDF with no text (scanned).
     """
-    with limits.processing_deadline(settings.MAX_PROCESSING_SECONDS):
-        return _load_document(data, filename, password=password)
+    caps = limits if limits is not None else read_limits()
+    with limits_module.processing_deadline(caps.max_processing_seconds):
+        return _load_document(data, filename, password=password, caps=caps, engine=settings.PDF_ENGINE)
 
 
-def _load_document(data: bytes, filename: str, *, password: str | None) -> StatementDocument:
-    kind = detect_format(data, filename)
+def _load_document(
+    data: bytes, filename: str, *, password: str | None, caps: ReadLimits, engine: str
+) -> StatementDocument:
+    kind = detect_format(data, filename, max_bytes=caps.max_upload_bytes)
     if kind == "pdf":
-        unlocked = pdf.unlock_pdf(data, password)
+        unlocked = pdf.unlock_pdf(data, password, engine=engine, limits=caps)
         try:
             pages = pdf.extract_pages(
-                unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
+                unlocked.reader, max_pages=caps.max_pdf_pages, max_seconds=caps.max_extraction_seconds
             )
         finally:
             unlocked.reader.close()
@@ -62,11 +74,12 @@ def _load_document(data: bytes, filename: str, *, password: str | None) -> State
             pages=pages,
             encrypted=unlocked.encrypted,
             password_needed=unlocked.password_needed,
+            limits=caps,
         )
     if kind == "ofx":
-        return StatementDocument(data=data, filename=filename, format="ofx", text=ofx.decode_ofx(data))
+        return StatementDocument(data=data, filename=filename, format="ofx", text=ofx.decode_ofx(data), limits=caps)
     text, encoding = csvfmt.decode(data)
-    return StatementDocument(data=data, filename=filename, format="csv", text=text, encoding=encoding)
+    return StatementDocument(data=data, filename=filename, format="csv", text=text, encoding=encoding, limits=caps)
 
 
 def parse_document(document: StatementDocument) -> ParsedStatement:
@@ -79,10 +92,15 @@ def parse_document(document: StatementDocument) -> ParsedStatement:
     :returns: the winner's :class:`ParsedStatement`, with the document's
         ``encrypted``/``password_needed`` flags.
     :raises UnsupportedFormat: no parser claims the document (the message names those tried).
-    :raises StatementTooLarge: more rows than ``EXPENSE_AI["MAX_STATEMENT_ROWS"]``.
+    :raises StatementTooLarge: more rows than ``MAX_STATEMENT_ROWS`` (the document's
+        ``limits``; a document without them gets the site's).
     :raises StatementError: whatever the chosen parser raises.
     """
-    with limits.processing_deadline(settings.MAX_PROCESSING_SECONDS):
+    limits = document.limits
+    if limits is None:
+        limits = read_limits()
+        document = replace(document, limits=limits)
+    with limits_module.processing_deadline(limits.max_processing_seconds):
         return _parse_document(document)
 
 
@@ -108,7 +126,7 @@ def _parse_document(document: StatementDocument) -> ParsedStatement:
     parsed = best.parse(document)
     if not isinstance(parsed, ParsedStatement):
         raise StatementError(f"Parser {best.name!r} returned {type(parsed).__name__}, not a ParsedStatement.")
-    limit = settings.MAX_STATEMENT_ROWS
+    limit = document.limits.max_statement_rows if document.limits else ReadLimits.max_statement_rows
     if limit and len(parsed.rows) > limit:
         raise StatementTooLarge(
             f"The statement has {len(parsed.rows):,} rows; the limit is {limit:,}. "
@@ -132,5 +150,6 @@ def read_statement(data: bytes, filename: str, *, password: str | None = None) -
         :func:`parse_document` raise.
     """
     # One budget for the whole read: the inner calls never extend it.
-    with limits.processing_deadline(settings.MAX_PROCESSING_SECONDS):
-        return parse_document(load_document(data, filename, password=password))
+    caps = read_limits()
+    with limits_module.processing_deadline(caps.max_processing_seconds):
+        return parse_document(load_document(data, filename, password=password, limits=caps))

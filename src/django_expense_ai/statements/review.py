@@ -222,7 +222,7 @@ def update_review(
                 row["category_id"] = category
         parsed = dict(uf.parsed_json or {})
         parsed["review"] = review
-        UploadedFile.objects.filter(pk=uf.pk).update(parsed_json=parsed, updated_at=timezone.now())
+        pipeline.save_file_fields(uf, parsed_json=parsed)
     return review_of(user, uf.pk)
 
 
@@ -249,11 +249,10 @@ def _reparse(
         )
     if not parsed.rows:
         raise ReviewError("This mapping reads no rows from the file; check the date and amount columns.")
-    ctx = pipeline.ImportContext(uploaded_file=uf, format="csv")
     report = validation.validate_rows(
         parsed.rows,
         currency=parsed.currency,
-        fallback_currency=pipeline._fallback_currency(ctx),
+        fallback_currency=pipeline.fallback_currency(uf.user, uf.account),
         today=timezone.localdate(),
         confidence=parsed.confidence,
         opening_balance=parsed.opening_balance,
@@ -318,14 +317,14 @@ def commit_review(user: UserLike, uploaded_file: Any, *, keep_mapping_for_accoun
         parser_type=review.get("parser_type", ""),
         selection=selection,
     )
-    if pipeline._run(ctx, start=ProcessingStage.TRANSACTION_CREATION):
+    if pipeline.run_stages(ctx, start=ProcessingStage.TRANSACTION_CREATION):
         review.update(state="committed", committed_at=timezone.now().isoformat(), created=len(ctx.created))
         parsed = dict(uf.parsed_json or {})
         parsed["review"] = review
-        pipeline._save(uf, parsed_json=parsed)
+        pipeline.save_file_fields(uf, parsed_json=parsed)
         if keep_mapping_for_account and review.get("mapping") and uf.account_id is not None:
             save_account_profile(user, uf.account_id, {**review["mapping"], "name": f"account-{uf.account_id}"})
-    return pipeline._finish(ctx)
+    return pipeline.finish(ctx)
 
 
 def _nothing_created(uf: UploadedFile, review: dict[str, Any]) -> UploadedFile:
@@ -362,9 +361,9 @@ def expire_reviews(days: int | None = None) -> int:
                                 processed_at=timezone.now(), parsed_json=parsed)
         except InvalidTransition:
             continue  # committed meanwhile
-        pipeline._log(uf, ProcessingStage.TRANSACTION_CREATION,
-                      pipeline.StageResult(LogStatus.SKIPPED, {"reason": message}), 0)
-        pipeline._log(uf, ProcessingStage.COMPLETION,
-                      pipeline.StageResult(LogStatus.FAILED, {"error_stage": "review", "error_message": message}), 0)
+        pipeline.log_stage(uf, ProcessingStage.TRANSACTION_CREATION,
+                           pipeline.StageResult(LogStatus.SKIPPED, {"reason": message}))
+        pipeline.log_stage(uf, ProcessingStage.COMPLETION,
+                           pipeline.StageResult(LogStatus.FAILED, {"error_stage": "review", "error_message": message}))
         expired += 1
     return expired

@@ -1,7 +1,7 @@
 """How alike two statements are: a pure, explainable 0–100 score.
 
-No database here: rows come in as plain values (usually from
-``UploadedFile.parsed_json`` via :func:`statement_from_parsed_json`) and a
+No database here: rows come in as :class:`.types.StatementRow` values (usually
+from ``UploadedFile.parsed_json`` via :func:`statement_from_parsed_json`) and a
 :class:`Comparison` comes out, with every matched and unmatched row and each
 part of the score, ready to be stored in ``StatementMerge.details``.
 
@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from ..money import money_str
+from ..money import ledger_amount, money_str
 from .dedup import description_similarity, normalise_description
+from .types import StatementRow
 
 __all__ = [
     "FORMULA",
@@ -46,7 +47,6 @@ __all__ = [
     "TOTALS_WEIGHT",
     "Comparison",
     "Pair",
-    "Row",
     "RowMatching",
     "Statement",
     "compare_statements",
@@ -63,34 +63,20 @@ FORMULA = (
     "period = Jaccard of the date ranges, totals = min/max of the gross turnovers; identical bytes = 100"
 )
 _HUNDRED = Decimal(100)
-_PLACES = Decimal("0.0001")
-_AMOUNT_PLACES = Decimal("0.0001")  # Transaction.amount's scale
+_RATIO_PLACES = Decimal("0.0001")  # the parts of the score and the pair weights
 
 
-@dataclass(frozen=True)
-class Row:
-    """One statement row (or transaction) as the comparison sees it."""
-
-    date: dt.date
-    amount: Decimal
-    description: str = ""
-    bank_id: str = ""
-
-    def amount_key(self) -> Decimal:
-        # 12.5 and 12.5000 are the same money.
-        return Decimal(self.amount).quantize(_AMOUNT_PLACES)
-
-    def as_json(self) -> dict[str, str]:
-        """The row as JSON-safe values (decimal strings, ISO dates)."""
-        return {"date": self.date.isoformat(), "amount": money_str(self.amount),
-                "description": self.description[:200], "bank_id": self.bank_id}
+def _row_json(row: StatementRow) -> dict[str, str]:
+    """The parts of ``row`` the comparison uses, as JSON-safe values (decimal strings, ISO dates)."""
+    return {"date": row.date.isoformat(), "amount": money_str(row.amount),
+            "description": row.description[:200], "bank_id": row.bank_id}
 
 
 @dataclass(frozen=True)
 class Statement:
-    """The parts of a statement the score uses."""
+    """The parts of a statement the score uses (of each row: date, amount, description and bank id)."""
 
-    rows: tuple[Row, ...]
+    rows: tuple[StatementRow, ...]
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     sha256: str = ""
@@ -132,7 +118,7 @@ class RowMatching:
         return sum((p.weight for p in self.pairs), Decimal(0))
 
 
-def match_statement_rows(a: Sequence[Row], b: Sequence[Row]) -> RowMatching:
+def match_statement_rows(a: Sequence[StatementRow], b: Sequence[StatementRow]) -> RowMatching:
     """Pair rows of ``a`` with rows of ``b`` (count-aware; tiers in the module docstring).
 
     Linear in the number of rows apart from the ``same_day`` tier, which only
@@ -152,11 +138,11 @@ def match_statement_rows(a: Sequence[Row], b: Sequence[Row]) -> RowMatching:
                 buckets[key].append(j)
         return buckets
 
-    def exact_key(r: Row) -> tuple:
-        return (r.date, r.amount_key(), normalise_description(r.description))
+    def exact_key(r: StatementRow) -> tuple:
+        return (r.date, ledger_amount(r.amount), normalise_description(r.description))
 
-    def bank_key(r: Row) -> tuple | None:
-        return (r.date, r.amount_key(), r.bank_id) if r.bank_id else None
+    def bank_key(r: StatementRow) -> tuple | None:
+        return (r.date, ledger_amount(r.amount), r.bank_id) if r.bank_id else None
 
     for tier, key_of in (("exact", exact_key), ("bank_id", bank_key)):
         buckets = index(key_of)
@@ -172,12 +158,12 @@ def match_statement_rows(a: Sequence[Row], b: Sequence[Row]) -> RowMatching:
                     paired[i] = Pair(a=i, b=j, tier=tier, weight=Decimal(1))
                     break
 
-    buckets = index(lambda r: (r.date, r.amount_key()))
+    buckets = index(lambda r: (r.date, ledger_amount(r.amount)))
     for i, row in enumerate(a):
         if i in paired:
             continue
         best: tuple[float, int] | None = None
-        for j in buckets.get((row.date, row.amount_key()), ()):
+        for j in buckets.get((row.date, ledger_amount(row.amount)), ()):
             if j not in free_b:
                 continue
             similarity = description_similarity(row.description, b[j].description)
@@ -185,7 +171,7 @@ def match_statement_rows(a: Sequence[Row], b: Sequence[Row]) -> RowMatching:
                 best = (similarity, j)
         if best is not None:
             free_b.discard(best[1])
-            weight = (Decimal("0.5") + Decimal("0.5") * Decimal(str(best[0]))).quantize(_PLACES)
+            weight = (Decimal("0.5") + Decimal("0.5") * Decimal(str(best[0]))).quantize(_RATIO_PLACES)
             paired[i] = Pair(a=i, b=best[1], tier="same_day", weight=weight)
 
     return RowMatching(
@@ -233,11 +219,11 @@ class Comparison:
             },
             "matched": [
                 {f"{a_label}_row": p.a, f"{b_label}_row": p.b, "tier": p.tier, "weight": str(p.weight),
-                 a_label: a.rows[p.a].as_json(), b_label: b.rows[p.b].as_json()}
+                 a_label: _row_json(a.rows[p.a]), b_label: _row_json(b.rows[p.b])}
                 for p in self.matching.pairs
             ],
-            f"only_in_{a_label}": [{"row": i, **a.rows[i].as_json()} for i in self.matching.only_a],
-            f"only_in_{b_label}": [{"row": j, **b.rows[j].as_json()} for j in self.matching.only_b],
+            f"only_in_{a_label}": [{"row": i, **_row_json(a.rows[i])} for i in self.matching.only_a],
+            f"only_in_{b_label}": [{"row": j, **_row_json(b.rows[j])} for j in self.matching.only_b],
         }
 
 
@@ -251,7 +237,7 @@ def _by_tier(matching: RowMatching) -> dict[str, int]:
 def _ratio(num: Decimal, den: Decimal) -> Decimal:
     if den <= 0:
         return Decimal(0)
-    return min(Decimal(1), num / den).quantize(_PLACES, rounding=ROUND_HALF_UP)
+    return min(Decimal(1), num / den).quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _period_overlap(a: Statement, b: Statement) -> Decimal:
@@ -315,7 +301,7 @@ def statement_from_parsed_json(parsed: Mapping[str, Any] | None, *, sha256: str 
     """
     if not isinstance(parsed, Mapping):
         return Statement(rows=(), sha256=sha256)
-    rows: list[Row] = []
+    rows: list[StatementRow] = []
     for item in parsed.get("rows") or ():
         if not isinstance(item, Mapping):
             continue
@@ -326,7 +312,7 @@ def statement_from_parsed_json(parsed: Mapping[str, Any] | None, *, sha256: str 
             continue
         if date is None or not amount.is_finite():
             continue
-        rows.append(Row(date=date, amount=amount, description=str(item.get("description") or ""),
-                        bank_id=str(item.get("bank_id") or "")))
+        rows.append(StatementRow(date=date, description=str(item.get("description") or ""), amount=amount,
+                                 bank_id=str(item.get("bank_id") or "")))
     return Statement(rows=tuple(rows), period_start=_date(parsed.get("period_start")),
                      period_end=_date(parsed.get("period_end")), sha256=sha256)

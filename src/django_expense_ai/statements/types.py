@@ -1,4 +1,10 @@
-"""Plain data the statement readers produce: frozen dataclasses, no ORM."""
+"""Plain data the statement readers produce: frozen dataclasses, no ORM.
+
+:class:`StatementRow` is the one row type: the readers produce it, the
+statement comparison (``similarity``) pairs it, and the de-duplication
+(``dedup``) matches it against :class:`LedgerRow`, the same row with the id and
+fingerprint of a transaction already in the ledger.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from ..limits import ReadLimits
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,20 @@ class StatementRow:
 
 
 @dataclass(frozen=True)
+class LedgerRow(StatementRow):
+    """A transaction already in the ledger, as the pure matchers see it.
+
+    A :class:`StatementRow` plus what the ledger adds: the transaction's ``id``
+    and the ``import_fingerprint`` stored when it was imported (``""`` for one
+    entered by hand). Both are keyword-only: ``LedgerRow(id=7, date=...,
+    description=..., amount=...)``.
+    """
+
+    id: Any = field(kw_only=True)
+    import_fingerprint: str = field(default="", kw_only=True)
+
+
+@dataclass(frozen=True)
 class StatementDocument:
     """What a parser sees: the unlocked bytes and their text."""
 
@@ -43,6 +65,9 @@ class StatementDocument:
     encoding: str = ""  # how text formats were decoded ("utf-8", "cp1252" ...)
     # A BankProfile saved for the file's account: how to read its CSV without guessing.
     profile: Any = None
+    # The caps the parser applies (rows, CSV columns and line length); ``None`` until
+    # :func:`~.reader.parse_document` fills in the site's.
+    limits: ReadLimits | None = None
 
     def __repr__(self) -> str:  # the bytes and text are long and may be private
         return (

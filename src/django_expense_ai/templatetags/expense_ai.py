@@ -8,7 +8,7 @@ grouping and decimal mark; ``{{ amount|money_class }}`` gives ``money-in`` /
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -36,7 +36,7 @@ def format_money(amount: Any, currency: Any = None, *, signed: bool = True) -> s
         return ""
     try:
         return _format_money(amount, currency_code(currency or settings.DEFAULT_CURRENCY), signed=signed)
-    except (MoneyError, ValueError, TypeError):
+    except (MoneyError, InvalidOperation):  # InvalidOperation: too many digits to quantise (1E+30)
         return str(amount)
 
 
@@ -57,7 +57,7 @@ def money_class(amount: Any) -> str:
     """``money-in`` for a positive amount, ``money-out`` for a negative one, else ``""``."""
     try:
         value = to_decimal(amount)
-    except (MoneyError, ValueError, TypeError):
+    except MoneyError:
         return ""
     if value > 0:
         return "money-in"
@@ -71,5 +71,5 @@ def is_income(amount: Any) -> bool:
     """True for money in (a positive amount)."""
     try:
         return to_decimal(amount) > Decimal(0)
-    except (MoneyError, ValueError, TypeError):
+    except MoneyError:
         return False

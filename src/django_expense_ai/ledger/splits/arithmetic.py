@@ -202,49 +202,72 @@ def split_amount(
     total_minor = abs(int(amount.scaleb(places)))
 
     if method == EQUAL:
-        count = _participant_count(values)
-        if count <= 0:
-            raise SplitError("No participants: a split needs at least one person.", code="no_participants")
-        weights = [1] * count
+        weights = _equal_weights(values)
     elif method == PERCENTAGE:
-        percents = _check_values(values, "percentage")
-        percent_sum = sum(percents, Decimal(0))
-        if percent_sum != HUNDRED:
-            gap = HUNDRED - percent_sum
-            where = f"{_plain(gap)} short of 100" if gap > 0 else f"{_plain(-gap)} over 100"
-            raise SplitError(f"Percentages sum to {_plain(percent_sum)}, {where}.", code="percentages_not_100")
-        weights = _integer_weights(percents)
+        weights = _percentage_weights(values)
     elif method == SHARES:
-        shares = _check_values(values, "share")
-        for i, share in enumerate(shares):
-            if share == 0:
-                raise SplitError(
-                    f"Share count #{i + 1} is zero; every participant needs a positive share "
-                    "(leave them out of the split instead).",
-                    code="zero_shares",
-                )
-        weights = _integer_weights(shares)
-    else:  # CUSTOM_AMOUNT
-        amounts = _check_values(values, "custom amount")
-        minor_parts = []
-        for i, part in enumerate(amounts):
-            try:
-                quantize(part, currency, strict=True)
-            except MoneyError as err:
-                raise SplitError(
-                    f"Custom amount #{i + 1} ({_plain(part)}) has more decimals than {code} allows ({places}).",
-                    code="too_many_decimals",
-                ) from err
-            minor_parts.append(int(part.scaleb(places)))
-        gap_minor = total_minor - sum(minor_parts)
-        if gap_minor:
-            gap = from_minor(abs(gap_minor), currency)
-            where = "short of" if gap_minor > 0 else "over"
-            raise SplitError(
-                f"Custom amounts are {gap} {where} the total {from_minor(total_minor, currency)} {code}.",
-                code="custom_amounts_mismatch",
-            )
+        weights = _share_weights(values)
+    else:  # CUSTOM_AMOUNT: the parts are the amounts given, once they add up to the total
+        minor_parts = _custom_minor_parts(values, currency, total_minor)
         return [from_minor(sign * units, currency) for units in minor_parts]
 
     parts = allocate_minor(total_minor, weights, tiebreak_key=tiebreak_key, payer_index=payer_index)
     return [from_minor(sign * units, currency) for units in parts]
+
+
+def _equal_weights(values: Any) -> list[int]:
+    """One weight per participant (``values``: a count or the participants)."""
+    count = _participant_count(values)
+    if count <= 0:
+        raise SplitError("No participants: a split needs at least one person.", code="no_participants")
+    return [1] * count
+
+
+def _percentage_weights(values: Any) -> list[int]:
+    """Integer weights from percentages that sum to exactly 100."""
+    percents = _check_values(values, "percentage")
+    percent_sum = sum(percents, Decimal(0))
+    if percent_sum != HUNDRED:
+        gap = HUNDRED - percent_sum
+        where = f"{_plain(gap)} short of 100" if gap > 0 else f"{_plain(-gap)} over 100"
+        raise SplitError(f"Percentages sum to {_plain(percent_sum)}, {where}.", code="percentages_not_100")
+    return _integer_weights(percents)
+
+
+def _share_weights(values: Any) -> list[int]:
+    """Integer weights from positive share counts."""
+    shares = _check_values(values, "share")
+    for i, share in enumerate(shares):
+        if share == 0:
+            raise SplitError(
+                f"Share count #{i + 1} is zero; every participant needs a positive share "
+                "(leave them out of the split instead).",
+                code="zero_shares",
+            )
+    return _integer_weights(shares)
+
+
+def _custom_minor_parts(values: Any, currency: Any, total_minor: int) -> list[int]:
+    """The custom amounts in minor units, once each fits the currency and together they make the total."""
+    places = minor_units(currency)
+    code = currency_code(currency)
+    amounts = _check_values(values, "custom amount")
+    minor_parts = []
+    for i, part in enumerate(amounts):
+        try:
+            quantize(part, currency, strict=True)
+        except MoneyError as err:
+            raise SplitError(
+                f"Custom amount #{i + 1} ({_plain(part)}) has more decimals than {code} allows ({places}).",
+                code="too_many_decimals",
+            ) from err
+        minor_parts.append(int(part.scaleb(places)))
+    gap_minor = total_minor - sum(minor_parts)
+    if gap_minor:
+        gap = from_minor(abs(gap_minor), currency)
+        where = "short of" if gap_minor > 0 else "over"
+        raise SplitError(
+            f"Custom amounts are {gap} {where} the total {from_minor(total_minor, currency)} {code}.",
+            code="custom_amounts_mismatch",
+        )
+    return minor_parts

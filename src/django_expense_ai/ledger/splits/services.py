@@ -4,9 +4,10 @@ The arithmetic lives in :mod:`.arithmetic` (pure); this module only looks up
 what it needs (the currency row, the remainder policy), calls it, and writes.
 
 Keeping splits in step with the amount is explicit, not a signal: change an
-amount with :func:`update_transaction_amount`, or call :func:`rederive_splits`
-after saving the transaction yourself (the admin's ``save_related`` does that
-when the amount field changed). A ``post_save`` handler would also fire for
+amount with :func:`update_transaction_amount` (which saves it through the
+ledger's writer, :func:`..writer.update_transaction`), or call
+:func:`rederive_splits` after changing it through the writer yourself (the
+admin's ``save_related`` does that when the amount field changed). A ``post_save`` handler would also fire for
 bulk imports and fixtures, where re-splitting is not wanted.
 """
 
@@ -27,6 +28,7 @@ from ...models import Group, SplitMethod, Transaction, TransactionSplit, ownersh
 from ...models.swappable import currency_for_code
 from ...money import currency_code, from_minor, quantize, to_decimal, to_minor
 from ...types import UserLike
+from .. import writer as ledger
 from .arithmetic import allocate_minor, split_amount
 
 REMAINDER_POLICIES = ("largest_remainder", "payer_absorbs")
@@ -267,8 +269,7 @@ def update_transaction_amount(transaction: Transaction, amount: Any) -> Transact
     """
     new_amount = quantize(amount, currency_for_code(transaction.currency), strict=True)
     with db_transaction.atomic():
-        transaction.amount = new_amount
-        transaction.save(update_fields=["amount", "updated_at"])
+        ledger.update_transaction(transaction, amount=new_amount)
         rederive_splits(transaction)
     return transaction
 

@@ -453,6 +453,53 @@ def parse_csv_text(
     text = text.lstrip("\ufeff")
     check_shape(text, max_columns=max_columns, max_line_length=max_line_length)
     delimiter = profile.delimiter if profile is not None and profile.delimiter else sniff_delimiter(text)
+    rows, line_numbers = _split_rows(text, delimiter)
+    warnings: list[str] = []
+    layout = _find_layout(rows, line_numbers, profile, profiles, warnings)
+    columns, profile = layout.columns, layout.profile
+    currency = _file_currency(columns, layout.body, profile)
+    decimal_separator = (profile.decimal_separator or None) if profile is not None else None
+    if decimal_separator is None:
+        decimal_separator = _decimal_separator(layout.body, [columns.amount, columns.debit, columns.credit, columns.balance])
+    read_date = _column_date_reader(columns, layout.body, currency, profile)
+    body = _read_body(layout, currency=currency, decimal_separator=decimal_separator, read_date=read_date)
+    # Numeric dates with a year need no reference; year-less ones resolve against the file's own dates.
+    parsed_rows = _resolve_years(body.pending, body.skipped)
+    if not parsed_rows and body.unread_date is not None:
+        raise _bad_date(body.unread_date[0], body.unread_date[1], columns, read_date)
+    if body.skipped:
+        warnings.append(
+            f"{len(body.skipped)} line(s) without a readable date and amount were skipped "
+            f"(first: {body.skipped[0]!r})."
+        )
+    if not parsed_rows:
+        warnings.append("No transaction rows were found in this CSV file.")
+    if profile is not None:
+        warnings.append(f"Read with the bank profile {profile.name!r}.")
+    if encoding not in ("", "utf-8", "ascii"):
+        warnings.append(f"Decoded as {encoding}.")
+    dates = [r.date for r in parsed_rows]
+    return ParsedStatement(
+        format="csv",
+        parser=parser,
+        rows=tuple(parsed_rows),
+        raw_text=text,
+        currency=currency or _single_currency(parsed_rows),
+        period_start=min(dates) if dates else None,
+        period_end=max(dates) if dates else None,
+        opening_balance=None,
+        closing_balance=_closing_balance(parsed_rows),
+        account_hint=_account_hint(layout.preamble, rows, columns),
+        confidence=_confidence(parsed_rows, body.skipped, layout.had_header),
+        warnings=tuple(warnings),
+    )
+
+
+def _split_rows(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The rows that hold something, and the file line each starts on.
+
+    :raises CorruptStatement: the text cannot be split into rows, or none holds anything.
+    """
     rows: list[list[str]] = []
     line_numbers: list[int] = []
     try:
@@ -465,7 +512,33 @@ def parse_csv_text(
         raise CorruptStatement(f"This CSV file cannot be split into rows ({err}). Export it again.") from err
     if not rows:
         raise CorruptStatement("This CSV file has no rows. Export the statement again.")
-    warnings: list[str] = []
+    return rows, line_numbers
+
+
+@dataclass
+class _Layout:
+    """Where a file's transactions are, and how its columns read."""
+
+    columns: ColumnMap
+    body: list[list[str]]  # the rows under the header (every row without one)
+    body_lines: list[int]  # the file line of each body row
+    preamble: list[list[str]]  # the rows above the header
+    had_header: bool
+    profile: BankProfile | None  # the bank profile that fitted, if any
+
+
+def _find_layout(
+    rows: list[list[str]],
+    line_numbers: list[int],
+    profile: BankProfile | None,
+    profiles: Sequence[BankProfile],
+    warnings: list[str],
+) -> _Layout:
+    """The columns from ``profile`` (else the best of ``profiles``) when it fits, else from the
+    header's names, else from the values of a file without a header.
+
+    :raises UnsupportedFormat: no date and amount columns could be found.
+    """
     header_index: int | None = None
     columns: ColumnMap | None = None
     if profile is None and profiles:
@@ -485,19 +558,20 @@ def parse_csv_text(
             header_index, columns = found
             _choose_date_column(columns, rows[header_index + 1 :])
     if columns is not None and header_index is not None:
-        body, body_lines = rows[header_index + 1 :], line_numbers[header_index + 1 :]
-        preamble = rows[:header_index]
-    else:
-        inferred = _infer_columns(rows)
-        if inferred is None:
-            raise UnsupportedFormat(
-                "No date and amount columns were found in this CSV file. Export it with column "
-                "headers (Date, Description, Amount or Debit/Credit), or use the AI parser."
-            )
-        columns, body, body_lines, preamble = inferred, rows, line_numbers, []
-        warnings.append("The file has no header row; columns were guessed from their values.")
-    had_header = header_index is not None
+        start = header_index + 1
+        return _Layout(columns, rows[start:], line_numbers[start:], rows[:header_index], True, profile)
+    inferred = _infer_columns(rows)
+    if inferred is None:
+        raise UnsupportedFormat(
+            "No date and amount columns were found in this CSV file. Export it with column "
+            "headers (Date, Description, Amount or Debit/Credit), or use the AI parser."
+        )
+    warnings.append("The file has no header row; columns were guessed from their values.")
+    return _Layout(inferred, rows, line_numbers, [], False, profile)
 
+
+def _file_currency(columns: ColumnMap, body: Sequence[Sequence[str]], profile: BankProfile | None) -> str | None:
+    """The file's currency: the header's ("Amount (EUR)"), the profile's, else the currency column's most common."""
     currency = columns.header_currency
     if profile is not None and profile.fixed_currency:
         currency = profile.fixed_currency
@@ -506,82 +580,108 @@ def parse_csv_text(
         if codes:
             code = codes.most_common(1)[0][0]
             currency = code if is_known_currency(code) else None
-    money_columns = [columns.amount, columns.debit, columns.credit, columns.balance]
-    decimal_separator = (profile.decimal_separator or None) if profile is not None else None
-    if decimal_separator is None:
-        decimal_separator = _decimal_separator(body, money_columns)
-    read_date = _column_date_reader(columns, body, currency, profile)
-    # Numeric dates with a year need no reference; year-less ones resolve against the file's own dates.
-    parsed_rows: list[StatementRow] = []
-    skipped: list[str] = []
-    # The first row with a date text and an amount whose date did not read: named if nothing reads.
-    unread_date: tuple[int, str] | None = None
-    pending: list[_PendingRow] = []
-    for number, (row, line) in enumerate(zip(body, body_lines, strict=True), 1):
+    return currency
+
+
+@dataclass
+class _Body:
+    """What the body rows gave: rows to date, labels of the rows skipped, and the first
+    row whose date text did not read (named when no row has a date)."""
+
+    pending: list[_PendingRow] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unread_date: tuple[int, str] | None = None  # (file line, date text)
+
+
+def _read_body(
+    layout: _Layout, *, currency: str | None, decimal_separator: str | None, read_date: _DateReader
+) -> _Body:
+    """Read each body row; a row with text only, right after a transaction, continues its description.
+
+    :raises UnreadableRow: a date shaped like a date is not one, or an amount is beyond what the ledger stores.
+    :raises ProcessingLimitExceeded: the processing time is spent.
+    """
+    columns = layout.columns
+    negated = layout.profile is not None and layout.profile.sign_rule == "negated"
+    body = _Body()
+    pending, skipped = body.pending, body.skipped
+    for number, (row, line) in enumerate(zip(layout.body, layout.body_lines, strict=True), 1):
         if number % _CHECK_EVERY == 0:
             limits.check(f"CSV row {number:,}")
         date_text = _cell(row, columns.date)
         parts = read_date(date_text) if date_text else None
         amount = _row_amount(row, columns, decimal_separator)
-        if amount is not None and profile is not None and profile.sign_rule == "negated":
+        if amount is not None and negated:
             amount = -amount
-        if parts is None or amount is None:
-            # A row with text only, right after a transaction, continues its description.
+        if parts is not None and amount is not None:
+            pending.append(_pending_row(row, line, parts, amount, columns, currency, decimal_separator, read_date))
+            continue
+        if not date_text and amount is None and pending:
             extra = " ".join(_cell(row, i) for i in columns.descriptions if _cell(row, i))
-            if (
-                not date_text
-                and amount is None
-                and extra
-                and pending
-                and not any(_cell(row, i) for i in (columns.debit, columns.credit, columns.balance))
-            ):
+            if extra and not any(_cell(row, i) for i in (columns.debit, columns.credit, columns.balance)):
                 pending[-1].description = f"{pending[-1].description} {extra}".strip()
                 continue
-            if parts is None and date_text and amount is not None:
-                if _DATE_SHAPE.fullmatch(date_text.strip()):
-                    raise _bad_date(line, date_text, columns, read_date)
-                unread_date = unread_date or (line, date_text)
-            label = date_text or " ".join(c for c in row if c.strip())[:40]
-            skipped.append(label)
-            continue
-        if abs(amount) >= MAX_ABS_AMOUNT:
-            raise UnreadableRow(
-                f"Line {line:,} of this CSV file has the amount {_short(_amount_text(row, columns))!r}, "
-                "beyond what the ledger stores (at most 11 digits before the decimal point). Check the "
-                "file's amount column, or export it again.",
-                row=line,
-                field="amount",
-                value=_short(_amount_text(row, columns)),
-            )
-        merchant = " ".join(_cell(row, columns.counterparty).split())
-        description = _description(row, columns.descriptions) or merchant
-        row_currency = currency
-        if columns.currency is not None:
-            code = _cell(row, columns.currency).upper()
-            row_currency = code if is_known_currency(code) else currency
-        balance = parse_amount(_cell(row, columns.balance), decimal_separator=decimal_separator)
-        posted_text = _cell(row, columns.posted_date)
-        pending.append(
-            _PendingRow(
-                parts=parts,
-                description=description,
-                amount=amount,
-                currency=row_currency,
-                balance=balance,
-                reference=_cell(row, columns.reference),
-                merchant=merchant,
-                posted=read_date(posted_text) if posted_text else None,
-                line=line,
-            )
-        )
+        if parts is None and date_text and amount is not None:
+            if _DATE_SHAPE.fullmatch(date_text.strip()):
+                raise _bad_date(line, date_text, columns, read_date)
+            body.unread_date = body.unread_date or (line, date_text)
+        skipped.append(date_text or " ".join(c for c in row if c.strip())[:40])
+    return body
 
+
+def _pending_row(
+    row: Sequence[str],
+    line: int,
+    parts: DateParts,
+    amount: Decimal,
+    columns: ColumnMap,
+    currency: str | None,
+    decimal_separator: str | None,
+    read_date: _DateReader,
+) -> _PendingRow:
+    """The transaction on ``row`` (file line ``line``), whose date parts and amount read.
+
+    :raises UnreadableRow: the amount is beyond what the ledger stores.
+    """
+    if abs(amount) >= MAX_ABS_AMOUNT:
+        raise UnreadableRow(
+            f"Line {line:,} of this CSV file has the amount {_short(_amount_text(row, columns))!r}, "
+            "beyond what the ledger stores (at most 11 digits before the decimal point). Check the "
+            "file's amount column, or export it again.",
+            row=line,
+            field="amount",
+            value=_short(_amount_text(row, columns)),
+        )
+    merchant = " ".join(_cell(row, columns.counterparty).split())
+    row_currency = currency
+    if columns.currency is not None:
+        code = _cell(row, columns.currency).upper()
+        row_currency = code if is_known_currency(code) else currency
+    posted_text = _cell(row, columns.posted_date)
+    return _PendingRow(
+        parts=parts,
+        description=_description(row, columns.descriptions) or merchant,
+        amount=amount,
+        currency=row_currency,
+        balance=parse_amount(_cell(row, columns.balance), decimal_separator=decimal_separator),
+        reference=_cell(row, columns.reference),
+        merchant=merchant,
+        posted=read_date(posted_text) if posted_text else None,
+        line=line,
+    )
+
+
+def _resolve_years(pending: Sequence[_PendingRow], skipped: list[str]) -> list[StatementRow]:
+    """The rows, their year-less dates resolved against the file's full dates; rows whose
+    date stays unknown are added to ``skipped``."""
     references = [d for p in pending if p.parts[0] is not None and (d := resolve_year(p.parts, ()))]
+    rows: list[StatementRow] = []
     for p in pending:
         date = resolve_year(p.parts, references)
         if date is None:
             skipped.append(p.description[:40])
             continue
-        parsed_rows.append(
+        rows.append(
             StatementRow(
                 date=date,
                 description=p.description,
@@ -593,32 +693,7 @@ def parse_csv_text(
                 merchant=p.merchant,
             )
         )
-    if not parsed_rows and unread_date is not None:
-        raise _bad_date(unread_date[0], unread_date[1], columns, read_date)
-    if skipped:
-        warnings.append(
-            f"{len(skipped)} line(s) without a readable date and amount were skipped (first: {skipped[0]!r})."
-        )
-    if not parsed_rows:
-        warnings.append("No transaction rows were found in this CSV file.")
-    if profile is not None:
-        warnings.append(f"Read with the bank profile {profile.name!r}.")
-    dates = [r.date for r in parsed_rows]
-    return ParsedStatement(
-        format="csv",
-        parser=parser,
-        rows=tuple(parsed_rows),
-        raw_text=text,
-        currency=currency or _single_currency(parsed_rows),
-        period_start=min(dates) if dates else None,
-        period_end=max(dates) if dates else None,
-        opening_balance=None,
-        closing_balance=_closing_balance(parsed_rows),
-        account_hint=_account_hint(preamble, rows, columns),
-        confidence=_confidence(parsed_rows, skipped, had_header),
-        warnings=tuple(warnings)
-        + ((f"Decoded as {encoding}.",) if encoding not in ("", "utf-8", "ascii") else ()),
-    )
+    return rows
 
 
 @dataclass

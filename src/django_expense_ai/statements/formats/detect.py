@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import codecs
 
-from ...conf import settings
 from ...exceptions import CorruptStatement, StatementTooLarge, UnsupportedFormat
+from ...limits import ReadLimits
 
 __all__ = ["FORMATS", "detect_format"]
 
@@ -42,20 +42,21 @@ _KNOWN_BINARIES: tuple[tuple[bytes, str], ...] = (
 _ACCEPTED = "Upload the statement as PDF, CSV or OFX/QFX, as downloaded from your bank."
 
 
-def detect_format(data: bytes, filename: str = "") -> str:
+def detect_format(data: bytes, filename: str = "", *, max_bytes: int = ReadLimits.max_upload_bytes) -> str:
     """Return ``"pdf"``, ``"csv"`` or ``"ofx"`` for the content of ``data``.
 
     :param filename: used in error messages only; the content decides.
+    :param max_bytes: the largest file accepted (``MAX_UPLOAD_BYTES``; ``0``: no cap).
     :returns: the format name.
     :raises CorruptStatement: the file is empty.
-    :raises StatementTooLarge: it is larger than ``EXPENSE_AI["MAX_UPLOAD_BYTES"]``.
+    :raises StatementTooLarge: it is larger than ``max_bytes``.
     :raises UnsupportedFormat: it is something else (an executable, archive,
         image, HTML page, or text that is not a table).
     """
     name = f" {filename!r}" if filename else ""
     if not data:
         raise CorruptStatement(f"The file{name} is empty. Download the statement again and re-upload it.")
-    limit = settings.MAX_UPLOAD_BYTES
+    limit = max_bytes
     if limit and len(data) > limit:
         raise StatementTooLarge(
             f"The file{name} is {len(data):,} bytes; the limit is {limit:,}. "

@@ -26,12 +26,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ... import limits
-from ...conf import settings
 from ...exceptions import (
+    InvalidArgument,
     NoTextLayer,
     StatementError,
     StatementTooLarge,
 )
+from ...limits import DEFAULT_LIMITS, ReadLimits
 from ...money import is_known_currency, quantize, quantum
 from ..types import ParsedStatement, StatementRow
 from . import guess_day_first, mask_account, parse_amount, parse_date_parts, pdf_engines, resolve_year
@@ -72,7 +73,9 @@ class UnlockedPdf:
         )
 
 
-def unlock_pdf(data: bytes, password: str | None = None, *, engine: str | None = None) -> UnlockedPdf:
+def unlock_pdf(
+    data: bytes, password: str | None = None, *, engine: str = "auto", limits: ReadLimits = DEFAULT_LIMITS
+) -> UnlockedPdf:
     """Open a PDF with the configured engine, decrypting it when needed.
 
     Without a password (or with ``""``) the empty password is tried, as every
@@ -81,17 +84,21 @@ def unlock_pdf(data: bytes, password: str | None = None, *, engine: str | None =
     the file opens without one. A password given for an unencrypted file is
     ignored.
 
-    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (``None``: ``EXPENSE_AI["PDF_ENGINE"]``).
+    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (the services pass ``EXPENSE_AI["PDF_ENGINE"]``).
+    :param limits: the page caps the document applies (the services pass the site's, see
+        :func:`~django_expense_ai.limits.read_limits`).
     :returns: an :class:`UnlockedPdf`.
     :raises PasswordRequired: encrypted, no password given, empty one fails.
     :raises WrongPassword: encrypted, and neither the given nor the empty password opens it.
     :raises CorruptStatement: not a readable PDF.
     """
-    document = pdf_engines.open_document(data, password, engine=engine)
+    document = pdf_engines.open_document(data, password, engine=engine, limits=limits)
     return UnlockedPdf(document, encrypted=document.encrypted, password_needed=document.password_needed)
 
 
-def open_pdf(data: bytes, password: str | None = None, *, engine: str | None = None) -> PdfDocument:
+def open_pdf(
+    data: bytes, password: str | None = None, *, engine: str = "auto", limits: ReadLimits = DEFAULT_LIMITS
+) -> PdfDocument:
     """Open (and if needed decrypt) a PDF.
 
     :returns: a :class:`~.pdf_engines.PdfDocument` ready for :func:`extract_pages`.
@@ -99,10 +106,10 @@ def open_pdf(data: bytes, password: str | None = None, *, engine: str | None = N
     :raises WrongPassword: the given password does not open it.
     :raises CorruptStatement: not a readable PDF.
     """
-    return unlock_pdf(data, password, engine=engine).reader
+    return unlock_pdf(data, password, engine=engine, limits=limits).reader
 
 
-def needs_password(data: bytes, *, engine: str | None = None) -> bool:
+def needs_password(data: bytes, *, engine: str = "auto") -> bool:
     """Tell whether opening ``data`` needs a non-empty password.
 
     :returns: True when the PDF is encrypted and the empty password does not open it.
@@ -117,8 +124,8 @@ def needs_password(data: bytes, *, engine: str | None = None) -> bool:
 def extract_pages(
     handle: Any,
     *,
-    max_pages: int | None = None,
-    max_seconds: float | None = None,
+    max_pages: int = ReadLimits.max_pdf_pages,
+    max_seconds: float = ReadLimits.max_extraction_seconds,
     layout: bool = True,
 ) -> tuple[str, ...]:
     """Extract the text of every page.
@@ -130,9 +137,8 @@ def extract_pages(
     checked inside it.
 
     :param handle: what :func:`open_pdf` returned (or anything with pypdf's ``pages``).
-    :param max_pages: limit (``None``: ``EXPENSE_AI["MAX_PDF_PAGES"]``; ``0``: none).
-    :param max_seconds: time budget checked between pages
-        (``None``: ``EXPENSE_AI["MAX_EXTRACTION_SECONDS"]``; ``0``: none).
+    :param max_pages: limit (``MAX_PDF_PAGES``; ``0``: none).
+    :param max_seconds: time budget checked between pages (``MAX_EXTRACTION_SECONDS``; ``0``: none).
     :returns: one string per page.
     :raises StatementTooLarge: too many pages, or the time budget ran out.
     :raises ProcessingLimitExceeded: a page over ``MAX_PAGE_CONTENT_BYTES`` or
@@ -140,10 +146,6 @@ def extract_pages(
     :raises NoTextLayer: no page has any text (scanned or image-only PDF).
     :raises CorruptStatement: the page tree or a content stream is broken.
     """
-    if max_pages is None:
-        max_pages = settings.MAX_PDF_PAGES
-    if max_seconds is None:
-        max_seconds = settings.MAX_EXTRACTION_SECONDS
     document = handle if isinstance(handle, PdfDocument) else pdf_engines.PypdfDocument(handle)
     count = document.page_count()
     if max_pages and count > max_pages:
@@ -168,7 +170,7 @@ def extract_pages(
     return tuple(texts)
 
 
-def page_count(data: bytes, *, engine: str | None = None) -> int | None:
+def page_count(data: bytes, *, engine: str = "auto") -> int | None:
     """How many pages ``data`` has, without reading any page, or ``None`` when it cannot be told.
 
     Used to decide, before the work starts, whether a file is small enough to
@@ -288,7 +290,7 @@ def _folded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     source = pattern.pattern.replace("A-Za-z", "a-z")
     literals = re.sub(r"\\[A-Za-z]|\(\?P[<=]", "", source)  # escapes like \S and group syntax are not letters
     if literals != literals.lower():  # an upper-case letter would never match folded text
-        raise ValueError(f"Write the pattern in lower case to fold it: {source!r}")
+        raise InvalidArgument(f"Write the pattern in lower case (a-z classes) to fold it: {source!r}")
     return re.compile(source, pattern.flags & ~re.I)
 
 
@@ -497,12 +499,68 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
     day_first = guess_day_first((m.group("date") for m in date_matches if m), currency=currency)
     period_start, period_end, references = _reference_dates(text, day_first, folded)
     any_header = any(header is not None for header in headers)
-    read_date = _DateReader(day_first)
-    read_amount = _AmountReader()
+    table = _read_table(page_lines, date_matches, headers, any_header=any_header, day_first=day_first, card=card)
+    if not card and _card_convention(table.drafts):
+        card = True
+        _as_card_statement(table, warnings)
+    rows, balance_checked = _finish_rows(table.drafts, references, currency, table.opening, card, warnings)
+    if not rows:
+        warnings.append(
+            "No transaction rows were found in this PDF's text (no lines starting with a date and "
+            "ending with an amount). If it is a statement, its layout needs a bank-specific parser "
+            "or the AI parser."
+        )
+    dates = [row.date for row in rows]
+    confidence = 0.0
+    if rows:
+        confidence = 0.9 if any_header else 0.6
+        if balance_checked:
+            confidence = min(1.0, confidence + 0.05)
+    return ParsedStatement(
+        format="pdf",
+        parser=parser,
+        rows=tuple(rows),
+        raw_text=text,
+        currency=currency,
+        period_start=period_start or (min(dates) if dates else None),
+        period_end=period_end or (max(dates) if dates else None),
+        opening_balance=_q(table.opening, currency),
+        closing_balance=_q(table.closing, currency),
+        account_hint=_find_account(text),
+        confidence=confidence,
+        warnings=tuple(warnings),
+    )
 
-    drafts: list[_Draft] = []
+
+@dataclass(slots=True)
+class _Table:
+    """What the lines of a statement hold: its rows (drafts) and its stated balances."""
+
+    drafts: list[_Draft] = field(default_factory=list)
     opening: Decimal | None = None
     closing: Decimal | None = None
+
+
+def _read_table(
+    page_lines: Sequence[Sequence[str]],
+    date_matches: Sequence[re.Match[str] | None],
+    headers: Sequence[_Columns | None],
+    *,
+    any_header: bool,
+    day_first: bool,
+    card: bool,
+) -> _Table:
+    """Read every line: a header sets the columns, a dated line with amounts is a row, a
+    balance line a balance, and a text line under a row continues its description.
+
+    ``date_matches`` and ``headers`` hold each line's ``_DATE_START`` match and
+    header columns, in the order of ``page_lines``; with ``any_header``, lines
+    above the first header are no table.
+    """
+    read_date = _DateReader(day_first)
+    read_amount = _AmountReader()
+    found = _Table()
+    drafts = found.drafts
     columns: _Columns | None = None
     # What the current header decides for every row under it (see _row_from_line).
     table: _Columns | None = None
@@ -538,64 +596,47 @@ def parse_statement_text(pages: Sequence[str], *, parser: str = "pdf-table") -> 
             if tokens:
                 # A balance line (dated or not) is the statement's balance, never a transaction.
                 label = " ".join(line[m.end() if parts and m is not None else 0 : tokens[0].start()].split())
-                value = read_amount(tokens[-1].group("m"))
-                if value is not None and _OPENING.search(label):
-                    if opening is None:
-                        opening = _card_balance(value, tokens[-1].group("m")) if card else value
-                elif value is not None and _CLOSING.search(label):
-                    closing = _card_balance(value, tokens[-1].group("m")) if card else value
+                _read_balance(found, label, tokens[-1].group("m"), read_amount, card)
                 previous = None
-                continue
-            if (
-                previous is not None
-                and previous.continuation_lines < 3
-                and not _STOP_CONTINUATION.search(line)
-                and (columns is None or len(line) - len(line.lstrip()) >= columns.description_start - 4)
-            ):
+            elif previous is not None and _continues(previous, line, columns):
                 previous.description = f"{previous.description} {' '.join(line.split())}".strip()
                 previous.continuation_lines += 1
             else:
                 previous = None
+    return found
 
-    if not card and _card_convention(drafts):
-        # Charges printed bare, only payments and refunds signed: a card statement without the
-        # words that name one. Turn it into the library's sign, balances too.
-        card = True
-        for draft in drafts:
-            draft.amount = _card_value(draft)
-            draft.signed = True
-        opening = -opening if opening is not None else None
-        closing = -closing if closing is not None else None
-        warnings.append(
-            "Read as a credit-card statement: charges are printed without a sign and only payments "
-            "and refunds carry one."
-        )
-    rows, balance_checked = _finish_rows(drafts, references, currency, opening, card, warnings)
-    if not rows:
-        warnings.append(
-            "No transaction rows were found in this PDF's text (no lines starting with a date and "
-            "ending with an amount). If it is a statement, its layout needs a bank-specific parser "
-            "or the AI parser."
-        )
-    dates = [row.date for row in rows]
-    confidence = 0.0
-    if rows:
-        confidence = 0.9 if any_header else 0.6
-        if balance_checked:
-            confidence = min(1.0, confidence + 0.05)
-    return ParsedStatement(
-        format="pdf",
-        parser=parser,
-        rows=tuple(rows),
-        raw_text=text,
-        currency=currency,
-        period_start=period_start or (min(dates) if dates else None),
-        period_end=period_end or (max(dates) if dates else None),
-        opening_balance=_q(opening, currency),
-        closing_balance=_q(closing, currency),
-        account_hint=_find_account(text),
-        confidence=confidence,
-        warnings=tuple(warnings),
+
+def _read_balance(found: _Table, label: str, token: str, read_amount: _AmountReader, card: bool) -> None:
+    """Keep the amount ``token`` of a balance line labelled ``label``: the first opening, the last closing."""
+    value = read_amount(token)
+    if value is None:
+        return
+    if _OPENING.search(label):
+        if found.opening is None:
+            found.opening = _card_balance(value, token) if card else value
+    elif _CLOSING.search(label):
+        found.closing = _card_balance(value, token) if card else value
+
+
+def _continues(previous: _Draft, line: str, columns: _Columns | None) -> bool:
+    """Whether ``line`` (no date, no amount) continues the description of the row above."""
+    return (
+        previous.continuation_lines < 3
+        and not _STOP_CONTINUATION.search(line)
+        and (columns is None or len(line) - len(line.lstrip()) >= columns.description_start - 4)
+    )
+
+
+def _as_card_statement(found: _Table, warnings: list[str]) -> None:
+    """Turn rows read with a bank's signs into a card's (charges printed bare), balances too."""
+    for draft in found.drafts:
+        draft.amount = _card_value(draft)
+        draft.signed = True
+    found.opening = -found.opening if found.opening is not None else None
+    found.closing = -found.closing if found.closing is not None else None
+    warnings.append(
+        "Read as a credit-card statement: charges are printed without a sign and only payments "
+        "and refunds carry one."
     )
 
 
@@ -749,32 +790,11 @@ def _finish_rows(
     card: bool,
     warnings: list[str],
 ) -> tuple[list[StatementRow], bool]:
-    """Resolve years, infer signs from the running balance, build rows."""
-    # Unsigned amounts with a running balance: the balance's movement gives the sign.
-    balance_checked = False
-    previous_balance = opening
-    unsigned = 0
-    any_signed = False
-    for draft in drafts:
-        balance = draft.balance
-        if balance is not None:
-            if draft.amount is not None and previous_balance is not None:
-                delta = balance - previous_balance
-                if not draft.signed and abs(delta) == abs(draft.amount):
-                    draft.amount = delta
-                    draft.signed = True
-                balance_checked = balance_checked or delta == draft.amount
-            previous_balance = balance
-        # Counted once the draft's sign is final (later drafts never change it).
-        if draft.signed:
-            any_signed = True
-        else:
-            unsigned += 1
-    if unsigned and not card and not any_signed:
-        warnings.append(
-            f"{unsigned} amount(s) carry no sign and there is no running balance to tell money in "
-            "from money out; they were kept as printed (positive)."
-        )
+    """Resolve years, infer signs from the running balance, build rows.
+
+    :returns: the rows, and whether a running balance confirmed an amount.
+    """
+    balance_checked = _signs_from_balance(drafts, opening, card, warnings)
     if not references:
         full = [resolve_year(d.parts, ()) for d in drafts if d.parts[0] is not None]
         references = [d for d in full if d]
@@ -822,6 +842,38 @@ def _finish_rows(
             "statement date or period to take it from."
         )
     return rows, balance_checked
+
+
+def _signs_from_balance(drafts: list[_Draft], opening: Decimal | None, card: bool, warnings: list[str]) -> bool:
+    """Sign unsigned amounts by the running balance's movement; warn when nothing gives a sign.
+
+    :returns: whether a balance confirmed an amount.
+    """
+    balance_checked = False
+    previous_balance = opening
+    unsigned = 0
+    any_signed = False
+    for draft in drafts:
+        balance = draft.balance
+        if balance is not None:
+            if draft.amount is not None and previous_balance is not None:
+                delta = balance - previous_balance
+                if not draft.signed and abs(delta) == abs(draft.amount):
+                    draft.amount = delta
+                    draft.signed = True
+                balance_checked = balance_checked or delta == draft.amount
+            previous_balance = balance
+        # Counted once the draft's sign is final (later drafts never change it).
+        if draft.signed:
+            any_signed = True
+        else:
+            unsigned += 1
+    if unsigned and not card and not any_signed:
+        warnings.append(
+            f"{unsigned} amount(s) carry no sign and there is no running balance to tell money in "
+            "from money out; they were kept as printed (positive)."
+        )
+    return balance_checked
 
 
 def _posting_date_first(drafts: Sequence[_Draft], resolve: Any) -> bool:

@@ -36,7 +36,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ... import limits
-from ...conf import settings
 from ...exceptions import (
     ConfigurationError,
     CorruptStatement,
@@ -45,6 +44,7 @@ from ...exceptions import (
     StatementError,
     WrongPassword,
 )
+from ...limits import DEFAULT_LIMITS, ReadLimits
 
 __all__ = [
     "ENGINES",
@@ -79,13 +79,13 @@ def pdfium_available() -> bool:
     return importlib.util.find_spec("pypdfium2") is not None
 
 
-def engine_name(choice: str | None = None) -> str:
+def engine_name(choice: str = "auto") -> str:
     """The engine that will read PDFs: ``"pypdf"`` or ``"pdfium"``.
 
-    :param choice: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (``None``: ``EXPENSE_AI["PDF_ENGINE"]``).
+    :param choice: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (the services pass ``EXPENSE_AI["PDF_ENGINE"]``).
     :raises ConfigurationError: an unknown name, or ``"pdfium"`` without pypdfium2 installed.
     """
-    name = str(choice if choice is not None else settings.PDF_ENGINE or "auto").lower()
+    name = str(choice or "auto").lower()
     if name not in ENGINES:
         raise ConfigurationError(
             f"EXPENSE_AI['PDF_ENGINE'] is {name!r}; use one of {', '.join(map(repr, ENGINES))}."
@@ -100,11 +100,13 @@ def engine_name(choice: str | None = None) -> str:
     return name
 
 
-def _engine(choice: str | None) -> type[PdfDocument]:
+def _engine(choice: str) -> type[PdfDocument]:
     return PdfiumDocument if engine_name(choice) == "pdfium" else PypdfDocument
 
 
-def open_document(data: bytes, password: str | None = None, *, engine: str | None = None) -> PdfDocument:
+def open_document(
+    data: bytes, password: str | None = None, *, engine: str = "auto", limits: ReadLimits = DEFAULT_LIMITS
+) -> PdfDocument:
     """Open (and if needed decrypt) a PDF with the chosen engine.
 
     Without a password (or with ``""``) the empty password is tried, as every
@@ -112,7 +114,9 @@ def open_document(data: bytes, password: str | None = None, *, engine: str | Non
     so a stored password that does not belong to this file does no harm when
     the file opens without one. A password given for an unencrypted file is ignored.
 
-    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"`` (``None``: the setting).
+    :param engine: ``"auto"``, ``"pypdf"`` or ``"pdfium"``.
+    :param limits: the page caps (``max_page_content_bytes``, ``max_page_text_operators``) the
+        document applies to each page before reading it.
     :returns: a :class:`PdfDocument`; ``password_needed`` is True only when a
         non-empty password opened it.
     :raises PasswordRequired: encrypted, no password given, the empty one fails.
@@ -130,9 +134,11 @@ def open_document(data: bytes, password: str | None = None, *, engine: str | Non
                 if empty is not None:
                     empty.close()
                 document.password_needed = empty is None
+            document.limits = limits
             return document
     document = cls.try_open(data, "")
     if document is not None:
+        document.limits = limits
         return document
     if password:
         raise WrongPassword(
@@ -145,7 +151,7 @@ def open_document(data: bytes, password: str | None = None, *, engine: str | Non
     )
 
 
-def needs_password(data: bytes, *, engine: str | None = None) -> bool:
+def needs_password(data: bytes, *, engine: str = "auto") -> bool:
     """Whether opening ``data`` needs a non-empty password.
 
     :returns: True when the PDF is encrypted and the empty password does not open it.
@@ -180,6 +186,14 @@ class PdfDocument:
     def __init__(self, *, encrypted: bool, password_needed: bool):
         self.encrypted = encrypted
         self.password_needed = password_needed
+        #: The page caps, set by :func:`open_document` (the library's defaults until then).
+        self.limits = DEFAULT_LIMITS
+
+    def _check_page(self, page: Any, number: int) -> None:
+        check_page_content(
+            page, number, max_bytes=self.limits.max_page_content_bytes,
+            max_operators=self.limits.max_page_text_operators,
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} encrypted={self.encrypted} password_needed={self.password_needed}>"
@@ -236,7 +250,7 @@ class PdfDocument:
 # -- the page guard ------------------------------------------------------------
 
 
-def check_page_content(page: Any, number: int) -> None:
+def check_page_content(page: Any, number: int, *, max_bytes: int, max_operators: int) -> None:
     """Refuse a page whose content would take too long or too much memory to read.
 
     Measures the page's decoded content streams, and those of the form
@@ -245,17 +259,18 @@ def check_page_content(page: Any, number: int) -> None:
 
     :param page: a ``pypdf.PageObject``.
     :param number: the page's number, for the message.
+    :param max_bytes: ``MAX_PAGE_CONTENT_BYTES`` (``0``: no cap).
+    :param max_operators: ``MAX_PAGE_TEXT_OPERATORS`` (``0``: no cap).
     :raises ProcessingLimitExceeded: over ``MAX_PAGE_CONTENT_BYTES`` (``limit``
         names it) or ``MAX_PAGE_TEXT_OPERATORS``, or the deadline passed.
     """
-    max_bytes = int(settings.MAX_PAGE_CONTENT_BYTES or 0)
-    max_operators = int(settings.MAX_PAGE_TEXT_OPERATORS or 0)
+    max_bytes, max_operators = int(max_bytes or 0), int(max_operators or 0)
     if not max_bytes and not max_operators:
         return
     total = operators = 0
     for stream in _content_streams(page):
         limits.check(f"page {number}")
-        data = _decoded(stream, max_bytes - total if max_bytes else 0, number)
+        data = _decoded(stream, max_bytes - total if max_bytes else 0, number, max_bytes)
         total += len(data)
         if max_bytes and total > max_bytes:
             raise _too_big(number, "MAX_PAGE_CONTENT_BYTES", max_bytes, "bytes of drawing instructions")
@@ -306,7 +321,7 @@ def _content_streams(page: Any) -> Iterator[Any]:
             pending.append(xobject)  # a form may draw forms of its own
 
 
-def _decoded(stream: Any, cap: int, number: int) -> bytes:
+def _decoded(stream: Any, cap: int, number: int, limit: int) -> bytes:
     """``stream``'s decoded bytes, decompressing at most about ``cap`` + 1 bytes (0: pypdf's own cap)."""
     import pypdf
     from pypdf.errors import LimitReachedError
@@ -328,7 +343,7 @@ def _decoded(stream: Any, cap: int, number: int) -> bytes:
             data = decode_stream_data(stream)
     except LimitReachedError as err:
         raise _too_big(
-            number, "MAX_PAGE_CONTENT_BYTES", int(settings.MAX_PAGE_CONTENT_BYTES), "bytes of drawing instructions"
+            number, "MAX_PAGE_CONTENT_BYTES", limit, "bytes of drawing instructions"
         ) from err
     except Exception as err:  # a filter pypdf cannot undo: nothing it could read either
         logger.warning("A content stream of page %s cannot be decoded (%s); not counted.", number,
@@ -421,7 +436,7 @@ class PypdfDocument(PdfDocument):
     def _text(self, index: int, *, layout: bool) -> str:
         page = self.pages[index]
         if hasattr(page, "get"):  # a real PageObject (tests may hand in look-alikes)
-            check_page_content(page, index + 1)
+            self._check_page(page, index + 1)
         if layout:
             try:
                 return page.extract_text(extraction_mode="layout") or ""
@@ -508,7 +523,7 @@ class PdfiumDocument(PdfDocument):
 
     def _text(self, index: int, *, layout: bool) -> str:
         number = index + 1
-        check_page_content(self._guard_page(index), number)
+        self._check_page(self._guard_page(index), number)
         with _PDFIUM_LOCK:
             page = self.document[index]
             try:
