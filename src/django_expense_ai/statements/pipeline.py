@@ -103,10 +103,10 @@ from ..money import jsonable, money_str
 from ..types import UserLike
 from . import dedup, ledger_candidates, validation
 from .account_profiles import profile_for_import
-from .formats import csvfmt, ofx, pdf
+from .formats import pdf
 from .formats.detect import detect_format
 from .passwords import passwords_to_try, record_password_success
-from .reader import parse_document
+from .reader import PAGE_BREAK, parse_document, pdf_document, text_document
 from .review_rows import initial_review
 from .types import ParsedStatement, StatementDocument, StatementRow
 
@@ -146,8 +146,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 _CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv", "ofx": "application/x-ofx"}
 _FORMAT_OF_TYPE = {v: k for k, v in _CONTENT_TYPES.items()}
-#: Separator ``load_document`` puts between PDF pages; the worker splits on it again.
-PAGE_BREAK = "\n\f"
 
 
 def transition(uploaded_file: UploadedFile, new_status: str, **fields: Any) -> UploadedFile:
@@ -359,39 +357,23 @@ def stage_text_extraction(ctx: ImportContext) -> StageResult:
 
 
 def _extract_text(ctx: ImportContext) -> StageResult:
+    # The reader's own steps (reader.pdf_document / text_document), with the site's limits.
     uf = ctx.uploaded_file
     data = ctx.data or b""
+    caps = read_limits()
     details: dict[str, Any] = {"format": ctx.format}
     if ctx.format == "pdf":
-        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
-        try:
-            pages = pdf.extract_pages(
-                unlocked.reader, max_pages=settings.MAX_PDF_PAGES, max_seconds=settings.MAX_EXTRACTION_SECONDS
-            )
-        finally:
-            unlocked.reader.close()  # the engine holds the decrypted file: release it early
-            ctx.unlocked = None
-        ctx.document = StatementDocument(
-            data=data,
-            filename=uf.filename,
-            format="pdf",
-            text=PAGE_BREAK.join(pages),
-            pages=pages,
-            encrypted=unlocked.encrypted,
-            password_needed=unlocked.password_needed,
-        )
+        unlocked = ctx.unlocked or pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=caps)
+        ctx.unlocked = None
+        ctx.document = pdf_document(data, uf.filename, unlocked, limits=caps)
         details["engine"] = unlocked.reader.engine
-        details["pages"] = len(pages)
-    elif ctx.format == "ofx":
-        ctx.document = StatementDocument(data=data, filename=uf.filename, format="ofx", text=ofx.decode_ofx(data))
+        details["pages"] = len(ctx.document.pages)
     else:
-        text, encoding = csvfmt.decode(data)
         # The account's saved bank profile reads its CSV without guessing.
-        profile = profile_for_import(ctx.account)
-        ctx.document = StatementDocument(
-            data=data, filename=uf.filename, format="csv", text=text, encoding=encoding, profile=profile
-        )
-        details["encoding"] = encoding
+        profile = profile_for_import(ctx.account) if ctx.format == "csv" else None
+        ctx.document = text_document(data, uf.filename, ctx.format, limits=caps, profile=profile)
+        if ctx.format == "csv":
+            details["encoding"] = ctx.document.encoding
         if profile is not None:
             details["bank_profile"] = profile.name
     # PostgreSQL text cannot hold NUL; nothing a person reads is lost.

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from .. import limits as limits_module
 from ..conf import settings
 from ..exceptions import StatementError, StatementTooLarge, UnsupportedFormat
-from ..limits import ReadLimits, read_limits
+from ..limits import DEFAULT_LIMITS, ReadLimits, read_limits
 from .formats import csvfmt, ofx, pdf
 from .formats.detect import detect_format
 from .parsers import get_parsers
 from .types import ParsedStatement, StatementDocument
 
-__all__ = ["load_document", "parse_document", "read_statement"]
+__all__ = ["PAGE_BREAK", "load_document", "parse_document", "pdf_document", "read_statement", "text_document"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,27 +60,59 @@ def _load_document(
 ) -> StatementDocument:
     kind = detect_format(data, filename, max_bytes=caps.max_upload_bytes)
     if kind == "pdf":
-        unlocked = pdf.unlock_pdf(data, password, engine=engine, limits=caps)
-        try:
-            pages = pdf.extract_pages(
-                unlocked.reader, max_pages=caps.max_pdf_pages, max_seconds=caps.max_extraction_seconds
-            )
-        finally:
-            unlocked.reader.close()
-        return StatementDocument(
-            data=data,
-            filename=filename,
-            format="pdf",
-            text="\n\f".join(pages),
-            pages=pages,
-            encrypted=unlocked.encrypted,
-            password_needed=unlocked.password_needed,
-            limits=caps,
+        return pdf_document(data, filename, pdf.unlock_pdf(data, password, engine=engine, limits=caps), limits=caps)
+    return text_document(data, filename, kind, limits=caps)
+
+
+#: Between two pages of a PDF's text (the table reader and the raw-vs-parsed view split on it).
+PAGE_BREAK = "\n\f"
+
+
+def pdf_document(
+    data: bytes, filename: str, unlocked: pdf.UnlockedPdf, *, limits: ReadLimits = DEFAULT_LIMITS
+) -> StatementDocument:
+    """The document of an opened PDF: every page's text in layout mode, pages joined by :data:`PAGE_BREAK`.
+
+    One step of :func:`load_document`, also taken by the import pipeline once the
+    password stage has opened the file. The engine is closed when the text is out.
+
+    :raises StatementTooLarge: over ``limits.max_pdf_pages`` or ``max_extraction_seconds``.
+    :raises NoTextLayer: a PDF with no text (scanned).
+    """
+    try:
+        pages = pdf.extract_pages(
+            unlocked.reader, max_pages=limits.max_pdf_pages, max_seconds=limits.max_extraction_seconds
         )
+    finally:
+        unlocked.reader.close()  # the engine holds the decrypted file: release it early
+    return StatementDocument(
+        data=data,
+        filename=filename,
+        format="pdf",
+        text=PAGE_BREAK.join(pages),
+        pages=pages,
+        encrypted=unlocked.encrypted,
+        password_needed=unlocked.password_needed,
+        limits=limits,
+    )
+
+
+def text_document(
+    data: bytes, filename: str, kind: str, *, limits: ReadLimits = DEFAULT_LIMITS, profile: Any = None
+) -> StatementDocument:
+    """The document of an OFX or CSV file: its decoded text (a CSV's encoding detected).
+
+    One step of :func:`load_document`, also taken by the import pipeline.
+
+    :param kind: ``"ofx"`` or ``"csv"`` (what :func:`~.formats.detect.detect_format` said).
+    :param profile: a bank profile saved for the file's account (CSV only).
+    """
     if kind == "ofx":
-        return StatementDocument(data=data, filename=filename, format="ofx", text=ofx.decode_ofx(data), limits=caps)
+        return StatementDocument(data=data, filename=filename, format="ofx", text=ofx.decode_ofx(data), limits=limits)
     text, encoding = csvfmt.decode(data)
-    return StatementDocument(data=data, filename=filename, format="csv", text=text, encoding=encoding, limits=caps)
+    return StatementDocument(
+        data=data, filename=filename, format="csv", text=text, encoding=encoding, profile=profile, limits=limits
+    )
 
 
 def parse_document(document: StatementDocument) -> ParsedStatement:
