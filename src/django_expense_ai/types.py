@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     # _User is only in django-stubs (no runtime name): the type its plugin maps to AUTH_USER_MODEL,
-    # the same one it gives request.user, login() and authenticate().
+    # the same one it gives request.user, login() and authenticate(). Its public alternative,
+    # AbstractBaseUser, fails every user lookup the plugin checks (36 errors, each needing a cast).
+    # Nothing imports it at run time, so a stubs release that renames it fails `mypy` in the test
+    # command, never a site; the dev extra keeps django-stubs below its next major.
     from django.contrib.auth.models import AnonymousUser, _User
     from django.http import HttpRequest
 
