@@ -40,6 +40,7 @@ MOVED: dict[str, str] = {
         "storage": "models.storage",
         "swappable": "models.swappable",
         "migration_ops": "models.migration_ops",
+        "statements.views": "web.downloads",
     }.items()
 }
 

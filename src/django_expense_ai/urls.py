@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .statements.views import download_statement
+from .web.downloads import download_statement
 from .web.urls import urlpatterns as page_patterns
 
 app_name = "expense_ai"
