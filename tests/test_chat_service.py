@@ -168,8 +168,8 @@ def test_resolution_is_a_bounded_number_of_queries(world):
         parse_message(one, user=world.alice, today=TODAY)
     with CaptureQueriesContext(connection) as many_ctx:
         parse = parse_message(many, user=world.alice, today=TODAY)
-    assert len(few_ctx) == 4  # context (account, preferences), people (username or first name), categories
-    assert len(many_ctx) == 5  # + groups, for the names no person matched
+    assert len(few_ctx) == 3  # context (account and preferences), people (username or first name), categories
+    assert len(many_ctx) == 4  # + groups, for the names no person matched
     assert sum(m.resolved for m in parse.mentions) == 7  # 5 @ and 2 categories; tags have no target
 
 

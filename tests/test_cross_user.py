@@ -401,6 +401,21 @@ def test_the_mentionable_users_hook_widens_the_rule(world, register_plugin):
     assert not ownership.mentionable_users(world.b).filter(pk=world.b.pk).exists()
 
 
+def test_contacts_follow_the_rows_though_each_process_keeps_the_rule(world, django_user_model):
+    # The rule's subqueries are kept per user; the people are read afresh on every call.
+    before = set(ownership.contacts(world.b))  # evaluated: must not be what the next call returns
+    assert world.stranger not in before
+    group = Group.objects.create(name="bravo team", created_by=world.b)
+    GroupMember.objects.create(group=group, user=world.stranger)
+    assert set(ownership.contacts(world.b)) == before | {world.stranger}
+    assert ownership.mentionable_users(world.b).filter(pk=world.stranger.pk).exists()
+    world.stranger.is_active = False
+    world.stranger.save(update_fields=["is_active"])
+    assert not ownership.mentionable_users(world.b).filter(pk=world.stranger.pk).exists()
+    # Another user's rule is their own, whatever was kept before.
+    assert not ownership.contacts(world.c).filter(pk=world.stranger.pk).exists()
+
+
 def test_a_merge_never_reaches_another_users_files(world):
     from django_expense_ai.statements.merges import merge_review
 

@@ -30,6 +30,7 @@ from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import transaction as db_transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from .. import plugins
@@ -174,8 +175,9 @@ def chat_context(
 ) -> ChatContext:
     """Look up the author's currency, date, default account and chat preferences.
 
-    Reads only (no preferences row is created for a user who has none): two
-    queries with a user (the default account, the preferences), none without.
+    Reads only (no preferences row is created for a user who has none): one
+    query with a user (the user row joined to the default account and the
+    preferences), none without.
 
     :param default_currency: overrides the user's currency when given.
     :param today: overrides ``django.utils.timezone.localdate()``.
@@ -186,17 +188,7 @@ def chat_context(
     if user is None:
         code = default_currency or settings.DEFAULT_CURRENCY
         return ChatContext(user=None, currency=normalize_currency(code), today=today)
-    # Reads only: a user without preferences or a default account gets the defaults.
-    # The row itself (three columns): the transaction links it, and the writer's
-    # ownership check then needs no query of its own.
-    account = Account.objects.filter(user=user, is_default=True).order_by("pk").only("pk", "user", "currency").first()
-    prefs = (
-        get_user_preferences_model()
-        .objects.filter(user=user)
-        .values("default_currency", "quick_add_mode", "default_chat_parser")
-        .first()
-        or {}
-    )
+    account, prefs = _author_settings(user)
     currency = normalize_currency(
         default_currency
         or (account.currency if account is not None else None)
@@ -211,6 +203,37 @@ def chat_context(
         default_chat_parser=prefs.get("default_chat_parser") or "ai",
         account=account,
     )
+
+
+_PREFERENCE_FIELDS = ("default_currency", "quick_add_mode", "default_chat_parser")
+
+
+def _author_settings(user: Any) -> tuple[Any, dict[str, Any]]:
+    """``(default account or None, {preference: value})`` of ``user`` in one query.
+
+    The user row with two LEFT JOINs (the default account, the preferences,
+    either may be missing), so every submit pays one round trip for both.
+    The account comes back as a model row with three columns loaded (pk,
+    owner, currency): the transaction links it, and the writer's ownership
+    check then needs no query of its own.
+    """
+    accounts = Account._meta.get_field("user").related_query_name()
+    prefs = get_user_preferences_model()._meta.get_field("user").related_query_name()
+    rows = (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .annotate(default_account=FilteredRelation(accounts, condition=Q(**{f"{accounts}__is_default": True})))
+        .order_by("default_account__pk")
+        .values_list("default_account__pk", "default_account__currency", *(f"{prefs}__{f}" for f in _PREFERENCE_FIELDS))
+    )
+    row = rows.first()
+    if row is None:  # the author was deleted meanwhile: the defaults
+        return None, {}
+    account_pk, currency, *values = row
+    account = None
+    if account_pk is not None:
+        account = Account.from_db(rows.db, ["id", "user_id", "currency"], [account_pk, user.pk, currency])
+    return account, {name: value for name, value in zip(_PREFERENCE_FIELDS, values, strict=True) if value}
 
 
 # -- parsing -----------------------------------------------------------------------
@@ -228,6 +251,9 @@ class _Reading:
     # The category is the AI provider's guess, not one the user typed or chose:
     # the user's history is asked first (see categorize).
     category_guessed: bool = False
+    # Pks of the people resolved through mentionable_users in this request:
+    # the split rule needs no second query about them.
+    checked_people: frozenset[Any] = frozenset()
 
 
 def parse_message(
@@ -323,7 +349,13 @@ def _system_reading(text: Any, ctx: ChatContext, *, shortcut: bool = False) -> _
             text, people=targets.people, groups=targets.groups, categories=targets.categories, **kwargs
         )
     mention = parse.category_mention
-    return _Reading(parse, parser, mention.target if mention else None, _ambiguity(targets))
+    return _Reading(
+        parse, parser, mention.target if mention else None, _ambiguity(targets), checked_people=_pks(targets)
+    )
+
+
+def _pks(targets: MentionTargets) -> frozenset[Any]:
+    return frozenset(person.pk for person in targets.people.values())
 
 
 def _ambiguity(targets: MentionTargets) -> dict[str, Any]:
@@ -429,7 +461,7 @@ def _reading_from_entry(text: str, result: Any, ctx: ChatContext) -> _Reading:
         missing=tuple(missing),
     )
     details = {"provider": ai.result_details(result, max_raw=500), **_ambiguity(targets)}
-    return _Reading(parse, "ai", category, details, category_guessed=guessed)
+    return _Reading(parse, "ai", category, details, category_guessed=guessed, checked_people=_pks(targets))
 
 
 def _checked_amount(amount: Any, currency: str) -> tuple[Decimal | None, str, str]:
@@ -776,7 +808,11 @@ def _create(
             TransactionMention.objects.bulk_create(mentions)
         if plan and plan["applied"]:
             apply_split(
-                tx, plan["participants"], SplitMethod.EQUAL, new_transaction=True
+                tx,
+                plan["participants"],
+                SplitMethod.EQUAL,
+                new_transaction=True,
+                checked_participants=reading.checked_people,
             )
         metadata = _metadata(reading, transaction_id=tx.pk, **extra)
         if confirmed:

@@ -27,6 +27,8 @@ never reveals whether an unrelated account exists.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -108,17 +110,49 @@ def contacts(user: RequestUser | None) -> models.QuerySet:
     model = get_user_model()
     if not is_signed_in(user):
         return model.objects.none()
-    in_my_groups = GroupMember.objects.filter(Q(group__created_by=user) | Q(group__memberships__user=user))
-    creators_of_my_groups = Group.objects.filter(memberships__user=user)
-    i_split_with = TransactionSplit.objects.filter(transaction__user=user)
-    split_with_me = TransactionSplit.objects.filter(participant=user)
-    people = model.objects.filter(
+    # The user model's own manager each time, so a host's manager that hides rows is respected.
+    people = model.objects.all()
+    try:
+        return people & _contacts_rule(model, user.pk)
+    except TypeError:  # a manager queryset that cannot be combined (distinct, sliced)
+        return _contacts_of(people, user.pk)
+
+
+# Building the four subqueries costs more CPU than running the query they make
+# (every mention, split and autocomplete asks), and they depend on nothing but
+# the user's pk: each process keeps them, unevaluated, for recent users.
+_RULES_KEPT = 256
+_rules_lock = threading.Lock()
+_rules: OrderedDict[tuple[Any, Any], models.QuerySet] = OrderedDict()
+
+
+def _contacts_rule(model: Any, user_pk: Any) -> models.QuerySet:
+    key = (model, user_pk)
+    with _rules_lock:
+        rule = _rules.get(key)
+        if rule is not None:
+            _rules.move_to_end(key)
+            return rule
+    rule = _contacts_of(model._base_manager.all(), user_pk)
+    with _rules_lock:
+        _rules[key] = rule
+        while len(_rules) > _RULES_KEPT:
+            _rules.popitem(last=False)
+    return rule
+
+
+def _contacts_of(people: models.QuerySet, user_pk: Any) -> models.QuerySet:
+    in_my_groups = GroupMember.objects.filter(Q(group__created_by=user_pk) | Q(group__memberships__user=user_pk))
+    creators_of_my_groups = Group.objects.filter(memberships__user=user_pk)
+    i_split_with = TransactionSplit.objects.filter(transaction__user=user_pk)
+    split_with_me = TransactionSplit.objects.filter(participant=user_pk)
+    people = people.filter(
         Q(pk__in=in_my_groups.values("user_id"))
         | Q(pk__in=creators_of_my_groups.values("created_by_id"))
         | Q(pk__in=i_split_with.values("participant_id"))
         | Q(pk__in=split_with_me.values("transaction__user_id"))
-    ).exclude(pk=user.pk)
-    if any(f.name == "is_active" for f in model._meta.get_fields()):
+    ).exclude(pk=user_pk)
+    if any(f.name == "is_active" for f in people.model._meta.get_fields()):
         people = people.filter(is_active=True)
     return people
 
@@ -132,9 +166,10 @@ def mentionable_users(user: RequestUser | None) -> models.QuerySet:
     model = get_user_model()
     if not is_signed_in(user):
         return model.objects.none()
-    people = plugins.hook().mentionable_users(user=user, contacts=contacts(user))
-    if people is None:
-        people = contacts(user)
+    default = contacts(user)
+    people = plugins.hook().mentionable_users(user=user, contacts=default)
+    if people is None or people is default:
+        return default  # excludes the user already
     return people.exclude(pk=user.pk)
 
 

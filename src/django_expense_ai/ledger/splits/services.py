@@ -14,7 +14,7 @@ bulk imports and fixtures, where re-splitting is not wanted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +72,7 @@ def apply_split(
     new_transaction: bool = False,
     currency: Any = None,
     user: UserLike | None = None,
+    checked_participants: Collection[Any] = (),
 ) -> list[TransactionSplit]:
     """Split ``transaction`` between ``participants``, replacing its existing splits.
 
@@ -96,6 +97,11 @@ def apply_split(
         code is another one.
     :param user: who asks; when given, only the transaction's owner (or a
         superuser) may split it.
+    :param checked_participants: ids of participants the caller read through
+        :func:`~..models.ownership.mentionable_users` of the transaction's
+        owner in this same request (chat resolves ``@name`` that way): the
+        split rule is asked only about the others, and no query is made when
+        there are none.
     :returns: the new rows, in participant order. ``split_value`` holds the
         percentage, the share count or the entered custom amount (0 for equal).
     :raises SplitError: invalid method or values (see :func:`split_amount`),
@@ -116,7 +122,9 @@ def apply_split(
         raise SplitError("No participants: a split needs at least one person.", code="no_participants")
     if len(set(participant_ids)) != len(participant_ids):
         raise SplitError("A participant appears twice; list each person once.", code="duplicate_participant")
-    ownership.check_participants(transaction.user, participant_ids)
+    ownership.check_participants(
+        transaction.user, [pid for pid in participant_ids if pid not in checked_participants]
+    )
     if method == SplitMethod.EQUAL:
         weights: Sequence[Any] = participant_ids
     else:
