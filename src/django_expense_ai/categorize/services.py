@@ -32,6 +32,7 @@ from .. import plugins
 from ..conf import settings
 from ..exceptions import ConfigurationError, FloatMoney, InvalidArgument
 from ..models import Category, Transaction
+from ..models.querysets import KeptQuerysets
 from ..types import UserOrId
 from . import classifier as text_classifier
 from .core import Categorizer, Guess, HistoryRow
@@ -115,9 +116,26 @@ def _history(user_id: Any) -> Any:
     return Transaction.objects.filter(user_id=user_id, category__isnull=False)
 
 
+# Every suggestion reads the fingerprint; its four aggregates cost more CPU to
+# build than the query takes to run, so each process keeps the query per user.
+_fingerprints = KeptQuerysets(256)
+
+
+def _fingerprint_query(user_id: Any) -> Any:
+    # Grouped by the one user: one row, or none without history.
+    return (
+        _history(user_id)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"), top=Max("pk"), at=Max("updated_at"), ids=Sum("category_id"))
+        .values_list("n", "top", "at", "ids")
+    )
+
+
 def _fingerprint(user_id: Any) -> tuple[Any, ...]:
-    mark = _history(user_id).aggregate(n=Count("pk"), top=Max("pk"), at=Max("updated_at"), ids=Sum("category_id"))
-    return (mark["n"], mark["top"], mark["at"], mark["ids"])
+    for row in _fingerprints.get(user_id, lambda: _fingerprint_query(user_id)):
+        return tuple(row)
+    return (0, None, None, None)
 
 
 def _history_rows(user_id: Any, *, exclude: Iterable[Any] = ()) -> list[HistoryRow]:

@@ -47,6 +47,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 
 from ..models import Category, Group, GroupMember, MentionType, TransactionMention, ownership
+from ..models.querysets import KeptQuerysets
 from ..types import UserLike
 
 __all__ = [
@@ -189,7 +190,9 @@ def _resolve_groups(user: UserLike, names: list[str]) -> tuple[dict[str, Any], s
         return {}, set()
     wanted = _by_key(names)
     matches: dict[str, list[Any]] = defaultdict(list)
-    groups = ownership.usable(user, Group).only("pk", "name", "created_by_id").order_by("pk")
+    groups = _usable_rows.get(
+        (Group, user.pk), lambda: ownership.usable(user, Group).only("pk", "name", "created_by_id").order_by("pk")
+    )
     for group in groups:
         for name in wanted.get(mention_key(group.name), ()):
             matches[name].append(group)
@@ -203,8 +206,11 @@ def _resolve_categories(user: UserLike, names: list[str]) -> dict[str, Any]:
     wanted = _by_key(names)
     best: dict[str, Any] = {}
     rank: dict[str, int] = {}
+    categories = _usable_rows.get(
+        (Category, user.pk), lambda: ownership.usable(user, Category).only("pk", "user_id", "key", "name").order_by("pk")
+    )
     # In pk order, so that ties go to the lowest pk.
-    for category in ownership.usable(user, Category).only("pk", "user_id", "key", "name").order_by("pk"):
+    for category in categories:
         # The author's own category beats a system one; a key match beats a name match.
         for folded, by_key in ((mention_key(category.key), True), (mention_key(category.name), False)):
             for name in wanted.get(folded, ()):
@@ -213,6 +219,11 @@ def _resolve_categories(user: UserLike, names: list[str]) -> dict[str, Any]:
                     best[name] = category
                     rank[name] = score
     return best
+
+
+# The groups and categories a user may name: asked for most messages, and the
+# same query for a user each time, so each process keeps it (never its rows).
+_usable_rows = KeptQuerysets(256)
 
 
 def _by_key(names: list[str]) -> dict[str, list[str]]:

@@ -54,6 +54,7 @@ from ..models import (
     TransactionMention,
     TransactionSource,
 )
+from ..models.querysets import KeptQuerysets
 from ..models.swappable import get_user_preferences_model
 from ..money import normalize_currency, quantize, to_decimal
 from ..types import UserLike
@@ -206,6 +207,8 @@ def chat_context(
 
 
 _PREFERENCE_FIELDS = ("default_currency", "quick_add_mode", "default_chat_parser")
+# Asked on every submit and the same for a user each time: kept per process (see KeptQuerysets).
+_author_queries = KeptQuerysets(256)
 
 
 def _author_settings(user: Any) -> tuple[Any, dict[str, Any]]:
@@ -217,23 +220,26 @@ def _author_settings(user: Any) -> tuple[Any, dict[str, Any]]:
     owner, currency): the transaction links it, and the writer's ownership
     check then needs no query of its own.
     """
+    model, prefs = get_user_model(), get_user_preferences_model()
+    rows = _author_queries.get((model, prefs, user.pk), lambda: _author_query(model, prefs, user.pk))
+    for account_pk, currency, *values in rows[:1]:
+        account = None
+        if account_pk is not None:
+            account = Account.from_db(rows.db, ["id", "user_id", "currency"], [account_pk, user.pk, currency])
+        return account, {name: value for name, value in zip(_PREFERENCE_FIELDS, values, strict=True) if value}
+    return None, {}  # the author was deleted meanwhile: the defaults
+
+
+def _author_query(model: Any, preferences: Any, user_pk: Any) -> Any:
     accounts = Account._meta.get_field("user").related_query_name()
-    prefs = get_user_preferences_model()._meta.get_field("user").related_query_name()
-    rows = (
-        get_user_model()
-        ._default_manager.filter(pk=user.pk)
-        .annotate(default_account=FilteredRelation(accounts, condition=Q(**{f"{accounts}__is_default": True})))
+    prefs = preferences._meta.get_field("user").related_query_name()
+    default_account = FilteredRelation(accounts, condition=Q(**{f"{accounts}__is_default": True}))
+    return (
+        model._base_manager.filter(pk=user_pk)
+        .annotate(default_account=default_account)
         .order_by("default_account__pk")
         .values_list("default_account__pk", "default_account__currency", *(f"{prefs}__{f}" for f in _PREFERENCE_FIELDS))
     )
-    row = rows.first()
-    if row is None:  # the author was deleted meanwhile: the defaults
-        return None, {}
-    account_pk, currency, *values = row
-    account = None
-    if account_pk is not None:
-        account = Account.from_db(rows.db, ["id", "user_id", "currency"], [account_pk, user.pk, currency])
-    return account, {name: value for name, value in zip(_PREFERENCE_FIELDS, values, strict=True) if value}
 
 
 # -- parsing -----------------------------------------------------------------------

@@ -27,8 +27,6 @@ never reveals whether an unrelated account exists.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +42,7 @@ from ..types import RequestUser, UserLike, UserOrId
 from .budgets import Budget, BudgetTemplate
 from .chat import ChatMessage, TransactionMention
 from .ledger import Account, Category, Group, GroupMember, Transaction, TransactionSplit
+from .querysets import KeptQuerysets
 from .statements import StatementMerge, StatementPassword, StatementProcessingLog, UploadedFile
 
 if TYPE_CHECKING:
@@ -120,25 +119,12 @@ def contacts(user: RequestUser | None) -> models.QuerySet:
 
 # Building the four subqueries costs more CPU than running the query they make
 # (every mention, split and autocomplete asks), and they depend on nothing but
-# the user's pk: each process keeps them, unevaluated, for recent users.
-_RULES_KEPT = 256
-_rules_lock = threading.Lock()
-_rules: OrderedDict[tuple[Any, Any], models.QuerySet] = OrderedDict()
+# the user's pk: each process keeps them, on the base manager, for recent users.
+_contact_rules = KeptQuerysets(256)
 
 
 def _contacts_rule(model: Any, user_pk: Any) -> models.QuerySet:
-    key = (model, user_pk)
-    with _rules_lock:
-        rule = _rules.get(key)
-        if rule is not None:
-            _rules.move_to_end(key)
-            return rule
-    rule = _contacts_of(model._base_manager.all(), user_pk)
-    with _rules_lock:
-        _rules[key] = rule
-        while len(_rules) > _RULES_KEPT:
-            _rules.popitem(last=False)
-    return rule
+    return _contact_rules.get((model, user_pk), lambda: _contacts_of(model._base_manager.all(), user_pk))
 
 
 def _contacts_of(people: models.QuerySet, user_pk: Any) -> models.QuerySet:

@@ -1,7 +1,10 @@
-"""Row-level access: ``for_user(user)`` on every user-owned model."""
+"""Row-level access: ``for_user(user)`` on every user-owned model; querysets kept per user."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -115,3 +118,39 @@ class LogQuerySet(models.QuerySet):
 
 class MergeQuerySet(OwnedQuerySet):
     owner_field = "merged_by"
+
+
+class KeptQuerysets:
+    """Unevaluated querysets built once per key (a user's pk, say) and copied for each use.
+
+    For a query asked on every request whose conditions (subqueries,
+    aggregates) cost more CPU to build than the query costs to run. Only the
+    queryset is kept, never rows: :meth:`get` returns ``.all()`` of it, a copy
+    that reads the database afresh, and the kept one is never evaluated. Each
+    process keeps at most ``size`` keys, dropping the least recently used.
+    Build them on a manager that does not change between requests.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Hashable, models.QuerySet] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], models.QuerySet]) -> models.QuerySet:
+        """A copy of the queryset kept for ``key``, built with ``build()`` the first time."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+        if kept is None:
+            kept = build()
+            with self._lock:
+                self._kept[key] = kept
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return kept.all()
+
+    def clear(self) -> None:
+        """Forget every kept queryset."""
+        with self._lock:
+            self._kept.clear()
