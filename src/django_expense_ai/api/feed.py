@@ -7,6 +7,12 @@ keeps the parts apart (:meth:`TransactionQuerySet.for_user_parts`): DRF's
 cursor pagination orders, filters and slices it as it does a queryset; the
 feed applies each step to every part, reads ``stop`` rows of each (an indexed,
 limited query), merges them in Python, drops duplicates and slices.
+
+Each part is read with ``iterator()``: on PostgreSQL a server-side cursor,
+for which the planner never starts parallel workers. A part that finds the
+rows shared with the user through their splits would otherwise get a parallel
+plan whose worker start-up costs more than the whole serial read (on a
+340,000-row ledger, 8 ms serial against 14-20 ms in parallel).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ class Feed:
         start = item.start or 0
         rows: dict[Any, Any] = {}
         for part in self.parts:
-            for obj in part[: item.stop]:
+            for obj in part[: item.stop].iterator():
                 rows.setdefault(obj.pk, obj)
         return sorted(rows.values(), key=self._key)[start : item.stop]
 
