@@ -273,6 +273,24 @@ def test_feed_merges_own_and_shared_rows_in_order_across_pages(api, user, other_
     assert shared == set(expected)
 
 
+@pytest.mark.parametrize("page_size", [1, 2, 3, 4, 7, 50])
+def test_feed_pages_are_exact_when_later_parts_are_bounded(api, user, other_user, friend, page_size):
+    """Own rows fill a page first; the shared parts are then read only up to its last row (ties on date)."""
+    day = dt.date(2024, 5, 1)
+    for i in range(9):
+        Transaction.objects.create(user=user, date=day + dt.timedelta(days=i % 3), amount=Decimal(-1 - i))
+    for i in range(6):
+        tx = Transaction.objects.create(user=other_user, date=day + dt.timedelta(days=i % 4), amount=Decimal(-1))
+        TransactionSplit.objects.create(transaction=tx, participant=user, amount=Decimal(1))
+    expected = list(Transaction.objects.for_user(user).order_by("-date", "-id").values_list("pk", flat=True))
+    page = api.get(BASE + "transactions/", {"page_size": page_size})
+    seen = [row["id"] for row in page.data["results"]]
+    while page.data["next"]:
+        page = api.get(page.data["next"])
+        seen += [row["id"] for row in page.data["results"]]
+    assert seen == expected and len(expected) == 15
+
+
 def test_money_stays_a_string_when_the_host_turns_decimal_coercion_off(api, user, friend, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "COERCE_DECIMAL_TO_STRING": False}
     payload = {"date": "2024-03-05", "amount": "-10.00",

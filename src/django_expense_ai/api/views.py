@@ -332,13 +332,16 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
         # The same rows as get_queryset(), read as for_user_parts() so each part walks an index
         # in date order (see feed.py); the filters apply to every part.
         parts = [part.select_related("account", "category") for part in Transaction.objects.for_user_parts(self.user)]
-        filterset = TransactionFilter(request.query_params, queryset=parts[0], request=request)
-        if not filterset.is_valid():
-            raise serializers.ValidationError(filterset.errors)
-        # Validated once (one lookup per chosen account or category), applied to every part.
-        filtered = [filterset.filter_queryset(part) for part in parts]
-        # A Feed is enough of a QuerySet for the cursor pagination (see feed.py).
-        page = self.paginate_queryset(cast("QuerySet[Transaction]", Feed(filtered)))
+        # No filter asked (the plain first page): no form to build and validate.
+        if any(name in request.query_params for name in TransactionFilter.base_filters):
+            filterset = TransactionFilter(request.query_params, queryset=parts[0], request=request)
+            if not filterset.is_valid():
+                raise serializers.ValidationError(filterset.errors)
+            # Validated once (one lookup per chosen account or category), applied to every part.
+            parts = [filterset.filter_queryset(part) for part in parts]
+        # A Feed is enough of a QuerySet for the cursor pagination (see feed.py); the shared
+        # parts (split with the user, in their groups) through a cursor: never a parallel plan.
+        page = self.paginate_queryset(cast("QuerySet[Transaction]", Feed(parts, streamed={1, 2})))
         assert page is not None  # TransactionCursor pages every list
         prefetch_related_objects(page, *_TX_PREFETCH)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
