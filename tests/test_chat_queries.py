@@ -33,18 +33,18 @@ def flatmates(user, django_user_model):
 
 
 def test_a_simple_submit_is_a_bounded_number_of_queries(user, django_assert_max_num_queries):
-    # Insert the message; read the context (default account, preferences); then one atomic block (2 for
-    # BEGIN/COMMIT or SAVEPOINT/RELEASE): the transaction, the status update
+    # Insert the message; read the context (default account and preferences, one query); then one
+    # atomic block (2 for BEGIN/COMMIT or SAVEPOINT/RELEASE): the transaction, the status update
     # (status, metadata and link in one UPDATE) and the reply; + the fingerprint
     # of the user's categorised history (categorize: with none, nothing more).
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         result = submit_message(user, "coffee 4.50")
     assert result.message.status == "completed" and result.transaction.amount == Decimal("-4.50")
 
 
 def test_a_message_without_amount_is_a_bounded_number_of_queries(user, django_assert_max_num_queries):
-    # Insert, context (two reads), then the failed status and its reply in one atomic block.
-    with django_assert_max_num_queries(7):
+    # Insert, context (one read), then the failed status and its reply in one atomic block.
+    with django_assert_max_num_queries(6):
         result = submit_message(user, "lunch")
     assert result.message.status == "failed" and result.transaction is None
 
@@ -52,7 +52,7 @@ def test_a_message_without_amount_is_a_bounded_number_of_queries(user, django_as
 def test_a_group_split_is_a_bounded_number_of_queries(user, flatmates, django_assert_max_num_queries):
     # + people, groups, group members, the mention row, the split rule, the
     # split currency, the history fingerprint and the splits (one INSERT, none deleted or re-read).
-    limit = 16 if connection.features.can_return_rows_from_bulk_insert else 17
+    limit = 15 if connection.features.can_return_rows_from_bulk_insert else 16
     with django_assert_max_num_queries(limit):
         result = submit_message(user, "@flatmates $60 groceries")
     shares = TransactionSplit.objects.filter(transaction=result.transaction).order_by("pk")
@@ -61,6 +61,15 @@ def test_a_group_split_is_a_bounded_number_of_queries(user, flatmates, django_as
         (flatmates["john"].pk, Decimal("20.00")),
         (flatmates["mary"].pk, Decimal("20.00")),
     ]
+
+
+def test_a_split_with_people_resolved_in_the_same_submit_asks_the_rule_once(user, flatmates):
+    # The people query applied the contacts rule; the split does not ask it again about them.
+    with CaptureQueriesContext(connection) as ctx:
+        result = submit_message(user, "@john @mary $60 groceries")
+    assert TransactionSplit.objects.filter(transaction=result.transaction).count() == 3
+    rule = [q for q in ctx.captured_queries if "finance_group_members" in q["sql"] and "auth_user" in q["sql"]]
+    assert len(rule) == 1  # the people query, which holds the rule's subqueries
 
 
 def _transaction(user, amount):

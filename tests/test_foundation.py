@@ -220,3 +220,26 @@ def test_admin_amount_edit_rederives_splits(client, django_user_model, user, oth
         raise AssertionError(errors)
     parts = sorted(s.amount for s in TransactionSplit.objects.filter(transaction=tx))
     assert sum(parts) == Decimal("31.00") and parts == [Decimal("15.50"), Decimal("15.50")]
+
+
+@pytest.mark.django_db
+def test_kept_querysets_give_fresh_copies_and_forget_the_oldest(user):
+    from django_expense_ai.models import Account
+    from django_expense_ai.models.querysets import KeptQuerysets
+
+    kept = KeptQuerysets(2)
+    built = []
+
+    def build(pk):
+        built.append(pk)
+        return Account.objects.filter(user_id=pk)
+
+    first = kept.get(user.pk, lambda: build(user.pk))
+    assert list(first) == []  # evaluated: the kept queryset stays unevaluated
+    Account.objects.create(user=user, name="Checking")
+    assert [a.name for a in kept.get(user.pk, lambda: build(user.pk))] == ["Checking"]
+    assert built == [user.pk]  # built once, copied per use
+    kept.get(-1, lambda: build(-1))
+    kept.get(-2, lambda: build(-2))  # the least recently used (user.pk) goes
+    kept.get(user.pk, lambda: build(user.pk))
+    assert built == [user.pk, -1, -2, user.pk]
