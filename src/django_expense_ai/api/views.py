@@ -339,9 +339,9 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
                 raise serializers.ValidationError(filterset.errors)
             # Validated once (one lookup per chosen account or category), applied to every part.
             parts = [filterset.filter_queryset(part) for part in parts]
-        # A Feed is enough of a QuerySet for the cursor pagination (see feed.py); the shared
-        # parts (split with the user, in their groups) through a cursor: never a parallel plan.
-        page = self.paginate_queryset(cast("QuerySet[Transaction]", Feed(parts, streamed={1, 2})))
+        # A Feed is enough of a QuerySet for the cursor pagination (see feed.py); the part
+        # split with the user is read through a cursor: never a parallel plan.
+        page = self.paginate_queryset(cast("QuerySet[Transaction]", Feed(parts, streamed={1})))
         assert page is not None  # TransactionCursor pages every list
         prefetch_related_objects(page, *_TX_PREFETCH)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
