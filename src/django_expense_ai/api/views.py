@@ -331,7 +331,9 @@ class TransactionViewSet(ExpenseAIView, viewsets.ModelViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The same rows as get_queryset(), read as for_user_parts() so each part walks an index
         # in date order (see feed.py); the filters apply to every part.
-        parts = [part.select_related("account", "category") for part in Transaction.objects.for_user_parts(self.user)]
+        parts: list[QuerySet[Transaction]] = [
+            part.select_related("account", "category") for part in Transaction.objects.for_user_parts(self.user)
+        ]
         # No filter asked (the plain first page): no form to build and validate.
         if any(name in request.query_params for name in TransactionFilter.base_filters):
             filterset = TransactionFilter(request.query_params, queryset=parts[0], request=request)
