@@ -97,11 +97,9 @@ def apply_split(
         code is another one.
     :param user: who asks; when given, only the transaction's owner (or a
         superuser) may split it.
-    :param checked_participants: ids of participants the caller read through
-        :func:`~..models.ownership.mentionable_users` of the transaction's
-        owner in this same request (chat resolves ``@name`` that way): the
-        split rule is asked only about the others, and no query is made when
-        there are none.
+    :param checked_participants: ids the caller read through the owner's
+        :func:`~..models.ownership.mentionable_users` in this same request (as
+        chat resolves ``@name``): the split rule is asked only about the others.
     :returns: the new rows, in participant order. ``split_value`` holds the
         percentage, the share count or the entered custom amount (0 for equal).
     :raises SplitError: invalid method or values (see :func:`split_amount`),
@@ -117,14 +115,7 @@ def apply_split(
         ownership.check_write(user, transaction)
     if method not in SplitMethod.values:
         raise SplitError(f"Unknown split method {method!r}; use one of {', '.join(SplitMethod.values)}.")
-    participant_ids = [getattr(p, "pk", p) for p in participants]
-    if not participant_ids:
-        raise SplitError("No participants: a split needs at least one person.", code="no_participants")
-    if len(set(participant_ids)) != len(participant_ids):
-        raise SplitError("A participant appears twice; list each person once.", code="duplicate_participant")
-    ownership.check_participants(
-        transaction.user, [pid for pid in participant_ids if pid not in checked_participants]
-    )
+    participant_ids = _participant_ids(transaction, participants, checked_participants)
     if method == SplitMethod.EQUAL:
         weights: Sequence[Any] = participant_ids
     else:
@@ -168,6 +159,18 @@ def apply_split(
             TransactionSplit.objects.bulk_create(rows)
     # Re-read: not every backend returns primary keys from a bulk insert.
     return list(TransactionSplit.objects.filter(transaction=transaction).order_by("pk"))
+
+
+def _participant_ids(transaction: Transaction, participants: Sequence[Any], checked: Collection[Any]) -> list[Any]:
+    """The participants' ids, each once, every one the owner or someone the owner may split with."""
+    ids = [getattr(p, "pk", p) for p in participants]
+    if not ids:
+        raise SplitError("No participants: a split needs at least one person.", code="no_participants")
+    if len(set(ids)) != len(ids):
+        raise SplitError("A participant appears twice; list each person once.", code="duplicate_participant")
+    # Whom the caller has just read through the rule is not asked about again (no query when nobody is left).
+    ownership.check_participants(transaction.user, [pid for pid in ids if pid not in checked])
+    return ids
 
 
 #: ``split_value`` is DECIMAL(12, 4): the largest value it holds, exclusive.
