@@ -27,6 +27,7 @@ import argparse
 import io
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -126,21 +127,41 @@ def measure(name: str, data: bytes, runs: int, engines: list[str]) -> dict[str, 
 
 
 def whole_process(engine: str, runs: int) -> float:
-    """Median seconds of a fresh interpreter running read_statement on monopoly's example."""
+    """Median seconds of a fresh interpreter running read_statement on monopoly's example.
+
+    The interpreter configures Django with nothing but ``EXPENSE_AI`` (no apps, no
+    database), as a script that only reads statements would: ``read_statement``
+    needs no app registry. ``engine="none"`` does everything but the read.
+    """
     code = (
-        "import os, sys; sys.path[:0] = ['src', '.']; os.environ['DJANGO_SETTINGS_MODULE'] = 'tests.settings';"
-        "import django; from django.conf import settings;"
-        "django.setup(); settings.EXPENSE_AI = {**getattr(settings, 'EXPENSE_AI', {}), 'PDF_ENGINE': sys.argv[1]};"
+        "import sys; from django.conf import settings;"
+        "settings.configure(EXPENSE_AI={'PDF_ENGINE': sys.argv[1] if sys.argv[1] != 'none' else 'auto'});"
         "from django_expense_ai.statements import read_statement; import pypdf;"
         "p = None if sys.argv[1] == 'none' else read_statement(open(sys.argv[2], 'rb').read(), 'x.pdf');"
         # monopoly's 53 rows include "LAST MONTH'S BALANCE": the library reads that line as the
         # opening balance, never a transaction, so 52.
         "assert p is None or len(p.rows) == 52"
     )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", os.environ.get("PYTHONPATH", "")])}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return _median_run([sys.executable, "-c", code, engine, str(MONOPOLY)], runs, env)
+
+
+def monopoly_cli(command: str, runs: int) -> float:
+    """Median seconds of monopoly's own CLI (single process) converting the same file to CSV."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        return _median_run([command, "--single-process", "--output", out, str(MONOPOLY)], runs, dict(os.environ),
+                           quiet=True)
+
+
+def _median_run(argv: list[str], runs: int, env: dict[str, str], *, quiet: bool = False) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, engine, str(MONOPOLY)], check=True)
+        subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL if quiet else None)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -164,10 +185,20 @@ def main() -> int:
             totals[key] = totals.get(key, 0.0) + value
     print("corpus in all: " + ", ".join(f"{key} {value:.0f} ms" for key, value in totals.items()))
     if MONOPOLY.exists():
-        whole = {e: whole_process(e, max(3, args.runs // 2)) for e in [*engines, "none"]}
+        runs = max(3, args.runs // 2)
+        whole = {e: whole_process(e, runs) for e in [*engines, "none"]}
         print("read_statement on monopoly's example, whole process (median): "
               + ", ".join(f"{e} {s:.2f} s" for e, s in whole.items() if e != "none")
               + f"; of which starting Python, Django and the library (no read) {whole['none']:.2f} s")
+        # monopoly (pip install monopoly-core; it needs poppler's C++ headers) where it is installed.
+        command = os.environ.get("MONOPOLY_CLI") or shutil.which("monopoly")
+        if command:
+            theirs = monopoly_cli(command, runs)
+            best = min(whole[e] for e in engines)
+            print(f"monopoly's CLI on the same file (median): {theirs:.2f} s; read_statement is "
+                  f"{theirs / best:.1f}x faster (target >= 3x: {'met' if theirs / best >= 3 else 'MISSED'})")
+        else:
+            print("monopoly's CLI is not installed (MONOPOLY_CLI=/path/to/monopoly to compare)")
     return 0
 
 
