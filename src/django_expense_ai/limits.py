@@ -12,8 +12,7 @@ one plain value, :class:`ReadLimits`: readers take it as an argument and never
 read settings; the services and :func:`~.statements.read_statement` build it
 from ``EXPENSE_AI`` with :func:`read_limits`.
 
-Foundation layer: imports only the standard library, :mod:`.exceptions` and
-(in :func:`read_limits`) :mod:`.conf`.
+Foundation layer: imports only the standard library, :mod:`.conf` and :mod:`.exceptions`.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .conf import Settings, settings
 from .exceptions import ProcessingLimitExceeded
 
 __all__ = ["DEFAULT_LIMITS", "Deadline", "ReadLimits", "check", "current", "processing_deadline", "read_limits"]
@@ -61,28 +61,29 @@ class Deadline:
 class ReadLimits:
     """What a reader may spend on one statement, as plain values (``0``: no cap).
 
-    The defaults are the library's (the defaults of the ``EXPENSE_AI`` settings
-    of the same names); :func:`read_limits` gives the site's.
+    The defaults are those of the ``EXPENSE_AI`` settings of the same names
+    (read from :class:`~.conf.Settings`, so they are written once);
+    :func:`read_limits` gives the site's values.
     """
 
     #: ``MAX_UPLOAD_BYTES``: largest file accepted.
-    max_upload_bytes: int = 20 * 1024 * 1024
+    max_upload_bytes: int = Settings.MAX_UPLOAD_BYTES.default
     #: ``MAX_PDF_PAGES``: largest PDF page count.
-    max_pdf_pages: int = 500
+    max_pdf_pages: int = Settings.MAX_PDF_PAGES.default
     #: ``MAX_EXTRACTION_SECONDS``: time for text extraction, checked between pages.
-    max_extraction_seconds: float = 60.0
+    max_extraction_seconds: float = Settings.MAX_EXTRACTION_SECONDS.default
     #: ``MAX_PROCESSING_SECONDS``: the budget for reading a statement, checked inside pages and rows.
-    max_processing_seconds: float = 10.0
+    max_processing_seconds: float = Settings.MAX_PROCESSING_SECONDS.default
     #: ``MAX_STATEMENT_ROWS``: most transactions in one statement.
-    max_statement_rows: int = 50_000
+    max_statement_rows: int = Settings.MAX_STATEMENT_ROWS.default
     #: ``MAX_PAGE_CONTENT_BYTES``: most decoded drawing instructions on one PDF page.
-    max_page_content_bytes: int = 1024 * 1024
+    max_page_content_bytes: int = Settings.MAX_PAGE_CONTENT_BYTES.default
     #: ``MAX_PAGE_TEXT_OPERATORS``: most text operators on one PDF page.
-    max_page_text_operators: int = 30_000
+    max_page_text_operators: int = Settings.MAX_PAGE_TEXT_OPERATORS.default
     #: ``MAX_CSV_COLUMNS``: most columns on a CSV line.
-    max_csv_columns: int = 1000
+    max_csv_columns: int = Settings.MAX_CSV_COLUMNS.default
     #: ``MAX_CSV_LINE_LENGTH``: longest CSV line, in characters.
-    max_csv_line_length: int = 65_536
+    max_csv_line_length: int = Settings.MAX_CSV_LINE_LENGTH.default
 
     @classmethod
     def setting_names(cls) -> dict[str, str]:
@@ -96,8 +97,6 @@ DEFAULT_LIMITS = ReadLimits()
 
 def read_limits() -> ReadLimits:
     """The site's :class:`ReadLimits`, from ``EXPENSE_AI`` (read now, so ``override_settings`` applies)."""
-    from .conf import settings
-
     return ReadLimits(**{field: getattr(settings, name) for field, name in ReadLimits.setting_names().items()})
 
 

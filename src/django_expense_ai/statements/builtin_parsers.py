@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django_expense_ai import hookimpl
 
-from ..limits import ReadLimits
+from ..limits import DEFAULT_LIMITS
 from .bank_profiles import get_bank_profiles
 from .formats import csvfmt, ofx, pdf
 from .parsers import StatementParser
@@ -72,7 +72,7 @@ class CsvParser(StatementParser):
         :raises UnreadableRow: an impossible date or an out-of-range amount (names the line and field).
         :raises ProcessingLimitExceeded: over ``MAX_CSV_COLUMNS``, ``MAX_CSV_LINE_LENGTH`` or the time budget.
         """
-        caps = document.limits or ReadLimits()
+        caps = document.limits or DEFAULT_LIMITS
         return csvfmt.parse_csv_text(
             document.text,
             parser=self.name,

@@ -159,7 +159,7 @@ def _parse_document(document: StatementDocument) -> ParsedStatement:
     parsed = best.parse(document)
     if not isinstance(parsed, ParsedStatement):
         raise StatementError(f"Parser {best.name!r} returned {type(parsed).__name__}, not a ParsedStatement.")
-    limit = document.limits.max_statement_rows if document.limits else ReadLimits.max_statement_rows
+    limit = document.limits.max_statement_rows if document.limits else DEFAULT_LIMITS.max_statement_rows
     if limit and len(parsed.rows) > limit:
         raise StatementTooLarge(
             f"The statement has {len(parsed.rows):,} rows; the limit is {limit:,}. "

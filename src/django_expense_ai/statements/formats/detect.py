@@ -8,7 +8,7 @@ from __future__ import annotations
 import codecs
 
 from ...exceptions import CorruptStatement, StatementTooLarge, UnsupportedFormat
-from ...limits import ReadLimits
+from ...limits import DEFAULT_LIMITS
 
 __all__ = ["FORMATS", "detect_format"]
 
@@ -42,7 +42,7 @@ _KNOWN_BINARIES: tuple[tuple[bytes, str], ...] = (
 _ACCEPTED = "Upload the statement as PDF, CSV or OFX/QFX, as downloaded from your bank."
 
 
-def detect_format(data: bytes, filename: str = "", *, max_bytes: int = ReadLimits.max_upload_bytes) -> str:
+def detect_format(data: bytes, filename: str = "", *, max_bytes: int = DEFAULT_LIMITS.max_upload_bytes) -> str:
     """Return ``"pdf"``, ``"csv"`` or ``"ofx"`` for the content of ``data``.
 
     :param filename: used in error messages only; the content decides.

@@ -124,8 +124,8 @@ def needs_password(data: bytes, *, engine: str = "auto") -> bool:
 def extract_pages(
     handle: Any,
     *,
-    max_pages: int = ReadLimits.max_pdf_pages,
-    max_seconds: float = ReadLimits.max_extraction_seconds,
+    max_pages: int = DEFAULT_LIMITS.max_pdf_pages,
+    max_seconds: float = DEFAULT_LIMITS.max_extraction_seconds,
     layout: bool = True,
 ) -> tuple[str, ...]:
     """Extract the text of every page.
