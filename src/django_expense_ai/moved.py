@@ -52,7 +52,8 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if fullname not in MOVED:
             return None
         # A package's stand-in needs a search path, so its moved submodules resolve too.
-        return importlib.util.spec_from_loader(fullname, self, is_package=fullname + ".arithmetic" in MOVED)
+        is_package = any(old.startswith(fullname + ".") for old in MOVED)
+        return importlib.util.spec_from_loader(fullname, self, is_package=is_package)
 
     def create_module(self, spec: Any) -> None:
         return None  # the default empty module

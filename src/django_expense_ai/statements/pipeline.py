@@ -294,8 +294,9 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
         return _skipped(f"{ctx.format.upper()} files are not encrypted.")
     data = ctx.data or b""
     uf = ctx.uploaded_file
+    caps = read_limits()
     if not pdf.needs_password(data, engine=settings.PDF_ENGINE):
-        ctx.unlocked = pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=read_limits())
+        ctx.unlocked = pdf.unlock_pdf(data, None, engine=settings.PDF_ENGINE, limits=caps)
         save_file_fields(uf, is_password_protected=False, used_password=None)
         if not ctx.unlocked.encrypted:
             return _skipped("The PDF is not encrypted.")
@@ -324,7 +325,7 @@ def stage_password_decrypt(ctx: ImportContext) -> StageResult:
             attempts.append({**who, "outcome": "unreadable: the encryption key for it is missing"})
             continue
         try:
-            ctx.unlocked = pdf.unlock_pdf(data, secret, engine=settings.PDF_ENGINE, limits=read_limits())
+            ctx.unlocked = pdf.unlock_pdf(data, secret, engine=settings.PDF_ENGINE, limits=caps)
         except WrongPassword:
             attempts.append({**who, "outcome": "did not open it"})
             continue
